@@ -1,0 +1,81 @@
+import { z } from "zod";
+import type { Role } from "./db/generated/enums.ts";
+
+// Environment is parsed once per concern, with messages that say which variable to fix.
+
+function parse<T extends z.ZodType>(schema: T, source: Record<string, string | undefined>): z.infer<T> {
+  const result = schema.safeParse(source);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => `  ${issue.path.join(".")}: ${issue.message}`);
+    throw new Error(`Invalid configuration:\n${lines.join("\n")}`);
+  }
+  return result.data;
+}
+
+const ROLES = ["REQUESTER", "APPROVER", "ADMIN", "AUDITOR"] as const satisfies readonly Role[];
+
+/**
+ * `ROLE_MAPPINGS` maps IdP groups to Tollgate roles: "group=ROLE[,group=ROLE…]".
+ * Example: "engineering=REQUESTER,sre-leads=APPROVER,platform-admins=ADMIN".
+ */
+export function parseRoleMappings(value: string): Array<{ group: string; role: Role }> {
+  if (!value.trim()) return [];
+  return value.split(",").map((pair) => {
+    const [group, role] = pair.split("=").map((part) => part.trim());
+    const upper = role?.toUpperCase();
+    if (!group || !upper || !(ROLES as readonly string[]).includes(upper)) {
+      throw new Error(`ROLE_MAPPINGS entry "${pair}" must look like group=ROLE with ROLE one of ${ROLES.join(", ")}`);
+    }
+    return { group, role: upper as Role };
+  });
+}
+
+export const DEMO_ROLE_MAPPINGS =
+  "engineering=REQUESTER,sre-leads=APPROVER,platform-admins=ADMIN,platform-admins=APPROVER,platform-admins=AUDITOR";
+
+const vaultSchema = z.object({
+  TOLLGATE_SECRET_KEY: z
+    .string({ error: "is required: 32 random bytes, base64 (openssl rand -base64 32)" })
+    .refine((value) => Buffer.from(value, "base64").length === 32, "must be 32 bytes encoded as base64"),
+});
+
+/** The AES-256-GCM key that seals upstream credentials. */
+export function vaultKey(env: Record<string, string | undefined> = process.env): Buffer {
+  return Buffer.from(parse(vaultSchema, env).TOLLGATE_SECRET_KEY, "base64");
+}
+
+const oidcSchema = z.object({
+  OIDC_ISSUER: z.url({ error: "must be the issuer URL of your OIDC provider" }),
+  OIDC_CLIENT_ID: z.string({ error: "is required (the portal's client id at the IdP)" }).min(1),
+  OIDC_CLIENT_SECRET: z.string({ error: "is required (the portal's client secret at the IdP)" }).min(1),
+  OIDC_GROUPS_CLAIM: z.string().min(1).default("groups"),
+  OIDC_SCOPE: z.string().min(1).default("openid email profile groups"),
+  OIDC_PROVIDER_NAME: z.string().min(1).default("your identity provider"),
+});
+export type OidcConfig = z.infer<typeof oidcSchema>;
+
+export function oidcConfig(env: Record<string, string | undefined> = process.env): OidcConfig {
+  return parse(oidcSchema, env);
+}
+
+const publicUrlsSchema = z.object({
+  GATEWAY_PUBLIC_URL: z.url().default("http://localhost:8080"),
+});
+
+/** Where clients reach the gateway: used in the ready-to-paste client configs. */
+export function gatewayPublicUrl(env: Record<string, string | undefined> = process.env): string {
+  return parse(publicUrlsSchema, env).GATEWAY_PUBLIC_URL.replace(/\/$/, "");
+}
+
+const gatewaySchema = z.object({
+  DATABASE_URL: z.string({ error: "is required: the Postgres URL" }).min(1),
+  GATEWAY_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  GATEWAY_HOST: z.string().default("127.0.0.1"),
+  GATEWAY_MAX_BODY_BYTES: z.coerce.number().int().positive().default(4 * 1024 * 1024),
+  GATEWAY_ALLOWED_ORIGINS: z.string().default(""),
+});
+export type GatewayConfig = z.infer<typeof gatewaySchema>;
+
+export function gatewayConfig(env: Record<string, string | undefined> = process.env): GatewayConfig {
+  return parse(gatewaySchema, env);
+}

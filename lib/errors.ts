@@ -1,0 +1,35 @@
+// One error type for the domain; route handlers map `code` to an HTTP status with HTTP_STATUS.
+
+export const HTTP_STATUS = {
+  BAD_REQUEST: 400,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  GONE: 410,
+  UNAVAILABLE: 503,
+  INTERNAL: 500,
+} as const;
+
+export type AppErrorCode = keyof typeof HTTP_STATUS;
+
+export class AppError extends Error {
+  readonly code: AppErrorCode;
+  /** The input field at fault, for 400s. */
+  readonly field?: string;
+
+  constructor(code: AppErrorCode, message: string, options: { field?: string } = {}) {
+    super(message);
+    this.name = "AppError";
+    this.code = code;
+    this.field = options.field;
+  }
+
+  get status(): number {
+    return HTTP_STATUS[this.code];
+  }
+}
+
+export function isAppError(error: unknown): error is AppError {
+  return error instanceof AppError;
+}

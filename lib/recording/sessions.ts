@@ -1,0 +1,102 @@
+import { can, type Actor } from "../authz/permissions.ts";
+import type { Db } from "../db/client.ts";
+import { AppError } from "../errors.ts";
+import { presentUser } from "../access/present.ts";
+
+export async function startSession(
+  db: Db,
+  options: { grantId: string; userId: string; connectionId: string; transport: string; protocolVersion?: string | null; clientInfo?: unknown },
+): Promise<string> {
+  const row = await db.session.create({
+    data: {
+      grantId: options.grantId,
+      userId: options.userId,
+      connectionId: options.connectionId,
+      transport: options.transport,
+      protocolVersion: options.protocolVersion ?? null,
+      clientInfo: (options.clientInfo ?? undefined) as object | undefined,
+    },
+  });
+  return row.id;
+}
+
+export async function endSession(db: Db, options: { sessionId: string; reason: string }): Promise<void> {
+  await db.session.updateMany({ where: { id: options.sessionId, endedAt: null }, data: { endedAt: new Date(), endReason: options.reason } });
+}
+
+const sessionInclude = {
+  user: { select: { id: true, email: true, name: true } },
+  connection: { select: { slug: true, name: true } },
+  _count: { select: { events: true } },
+} as const;
+
+type SessionRow = Awaited<ReturnType<Db["session"]["findFirstOrThrow"]>> & {
+  user: { id: string; email: string; name: string | null };
+  connection: { slug: string; name: string };
+  _count: { events: number };
+};
+
+function presentSession(row: SessionRow) {
+  return {
+    id: row.id,
+    grantId: row.grantId,
+    user: presentUser(row.user),
+    connection: row.connection,
+    transport: row.transport,
+    protocolVersion: row.protocolVersion,
+    clientInfo: row.clientInfo,
+    startedAt: row.startedAt.toISOString(),
+    endedAt: row.endedAt?.toISOString() ?? null,
+    endReason: row.endReason,
+    eventCount: row._count.events,
+  };
+}
+export type SessionView = ReturnType<typeof presentSession>;
+
+/** Sessions the actor may see: their own, or everyone's with sessions:read:all. */
+function visibleTo(actor: Actor) {
+  return can(actor, "sessions:read:all") ? {} : { userId: actor.id };
+}
+
+export async function listSessions(db: Db, options: { actor: Actor; limit?: number }): Promise<SessionView[]> {
+  const rows = await db.session.findMany({
+    where: visibleTo(options.actor),
+    include: sessionInclude,
+    orderBy: { startedAt: "desc" },
+    take: Math.min(options.limit ?? 100, 500),
+  });
+  return rows.map(presentSession);
+}
+
+async function findVisibleSession(db: Db, actor: Actor, sessionId: string): Promise<SessionRow> {
+  const row = await db.session.findFirst({ where: { id: sessionId, ...visibleTo(actor) }, include: sessionInclude });
+  if (row) return row;
+  const exists = await db.session.findUnique({ where: { id: sessionId }, select: { id: true } });
+  if (exists) throw new AppError("FORBIDDEN", "This session belongs to someone else.");
+  throw new AppError("NOT_FOUND", `No session ${sessionId}.`);
+}
+
+export async function getSession(db: Db, options: { actor: Actor; sessionId: string }): Promise<SessionView> {
+  return presentSession(await findVisibleSession(db, options.actor, options.sessionId));
+}
+
+export async function listSessionEvents(db: Db, options: { actor: Actor; sessionId: string; afterSeq?: number }) {
+  await findVisibleSession(db, options.actor, options.sessionId);
+  const rows = await db.sessionEvent.findMany({
+    where: { sessionId: options.sessionId, seq: { gt: options.afterSeq ?? 0 } },
+    orderBy: { seq: "asc" },
+    take: 1000,
+  });
+  return rows.map((row) => ({
+    seq: row.seq,
+    at: row.at.toISOString(),
+    direction: row.direction,
+    kind: row.kind,
+    rpcId: row.rpcId,
+    method: row.method,
+    tool: row.tool,
+    payload: row.payload,
+    hash: row.hash,
+  }));
+}
+export type SessionEventView = Awaited<ReturnType<typeof listSessionEvents>>[number];

@@ -1,0 +1,32 @@
+import type { Actor } from "../authz/permissions.ts";
+import type { Db } from "../db/client.ts";
+import { AppError } from "../errors.ts";
+import { writeAuditEvent } from "../audit/write-audit-event.ts";
+import { grantStatus } from "../access/present.ts";
+import { GATEWAY_TOKEN_PREFIX, newToken } from "./secret-token.ts";
+
+/** Mints a gateway access token bound to one of the actor's own active grants. Shown once. */
+export async function mintGatewayToken(
+  db: Db,
+  options: { actor: Actor; grantId: string },
+): Promise<{ token: string; prefix: string; grantId: string; connection: string; expiresAt: string }> {
+  const { actor, grantId } = options;
+  const grant = await db.grant.findUnique({ where: { id: grantId }, include: { connection: { select: { slug: true } } } });
+  if (!grant) throw new AppError("NOT_FOUND", `No grant ${grantId}.`);
+  if (grant.userId !== actor.id) throw new AppError("FORBIDDEN", "Gateway tokens can only be minted by the grant's holder.");
+  const status = grantStatus(grant);
+  if (status !== "ACTIVE") throw new AppError("GONE", `This grant is ${status.toLowerCase()}; request access again.`);
+
+  const minted = newToken(GATEWAY_TOKEN_PREFIX);
+  await db.$transaction(async (tx) => {
+    const row = await tx.gatewayToken.create({ data: { grantId, userId: actor.id, prefix: minted.prefix, hash: minted.hash } });
+    await writeAuditEvent(tx, {
+      actor,
+      action: "gateway_token.created",
+      targetType: "GatewayToken",
+      targetId: row.id,
+      data: { grantId, prefix: minted.prefix },
+    });
+  });
+  return { token: minted.token, prefix: minted.prefix, grantId, connection: grant.connection.slug, expiresAt: grant.expiresAt.toISOString() };
+}

@@ -1,0 +1,12 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["lib/**/*.test.ts", "gateway/**/*.test.ts", "scripts/**/*.test.ts", "test/**/*.test.ts"],
+    exclude: ["node_modules", ".next", "e2e"],
+    globalSetup: ["test/global-setup.ts"],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    pool: "forks",
+  },
+});
