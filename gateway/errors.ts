@@ -1,0 +1,47 @@
+// Every error the gateway answers with is built here: an HTTP status plus a JSON-RPC error whose
+// message tells a person what to do. Codes sit in the implementation-defined range -32000…-32019.
+
+export const GATEWAY_ERRORS = {
+  PARSE_ERROR: { status: 400, code: -32700 },
+  INVALID_REQUEST: { status: 400, code: -32600 },
+  SESSION_NOT_FOUND: { status: 404, code: -32001 },
+  UNAUTHENTICATED: { status: 401, code: -32011 },
+  WRONG_CONNECTION: { status: 403, code: -32012 },
+  GRANT_EXPIRED: { status: 403, code: -32013 },
+  GRANT_REVOKED: { status: 403, code: -32014 },
+  UNKNOWN_CONNECTION: { status: 404, code: -32015 },
+  RECORDING_UNAVAILABLE: { status: 503, code: -32016 },
+  UPSTREAM_UNAVAILABLE: { status: 502, code: -32017 },
+  PAYLOAD_TOO_LARGE: { status: 413, code: -32018 },
+  FORBIDDEN_ORIGIN: { status: 403, code: -32019 },
+  METHOD_NOT_ALLOWED: { status: 405, code: -32000 },
+  INTERNAL: { status: 500, code: -32603 },
+} as const;
+
+export type GatewayErrorKind = keyof typeof GATEWAY_ERRORS;
+
+export class GatewayError extends Error {
+  constructor(
+    readonly kind: GatewayErrorKind,
+    message: string,
+  ) {
+    super(message);
+    this.name = "GatewayError";
+  }
+  get status(): number {
+    return GATEWAY_ERRORS[this.kind].status;
+  }
+  get code(): number {
+    return GATEWAY_ERRORS[this.kind].code;
+  }
+}
+
+export type JsonRpcId = string | number | null;
+
+export function jsonRpcError(id: JsonRpcId, code: number, message: string, data?: Record<string, unknown>) {
+  return { jsonrpc: "2.0" as const, id, error: { code, message, ...(data ? { data } : {}) } };
+}
+
+export function errorBody(error: GatewayError, id: JsonRpcId = null) {
+  return jsonRpcError(id, error.code, error.message, { reason: error.kind });
+}

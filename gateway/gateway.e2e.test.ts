@@ -1,0 +1,247 @@
+import { randomBytes } from "node:crypto";
+import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import type { Actor } from "../lib/authz/permissions.ts";
+import { createConnection } from "../lib/connections/create-connection.ts";
+import { EVERYTHING_CONNECTION } from "../lib/db/seed.ts";
+import { revokeGrant } from "../lib/grants/revoke-grant.ts";
+import { createTestDatabase, type TestDatabase } from "../test/postgres.ts";
+import { grantAndMint, seedDemo } from "../test/fixtures.ts";
+import { createLogger } from "./log.ts";
+import { startGateway, type Gateway } from "./server.ts";
+
+// MCP end to end: the official SDK client talks to the gateway, which spawns the real
+// server-everything over stdio (or proxies a real SDK server over HTTP), on a real Postgres.
+
+let t: TestDatabase;
+let gateway: Gateway;
+let users: { alice: Actor; bob: Actor; carol: Actor };
+const vaultKey = randomBytes(32);
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  users = await seedDemo(t.db);
+  gateway = await startGateway({ databaseUrl: t.url, port: 0, vaultKey, log: createLogger({ quiet: true }) });
+});
+afterAll(async () => {
+  await gateway?.close();
+  await t?.drop();
+});
+
+function mcpClient(token: string | null, slug = "everything") {
+  const transport = new StreamableHTTPClientTransport(new URL(`${gateway.url}/mcp/${slug}`), {
+    requestInit: token ? { headers: { Authorization: `Bearer ${token}` } } : {},
+  });
+  const client = new Client({ name: "tollgate-e2e", version: "1.0.0" });
+  return { client, transport };
+}
+
+async function rawPost(slug: string, body: string, headers: Record<string, string> = {}) {
+  const response = await fetch(`${gateway.url}/mcp/${slug}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", accept: "application/json, text/event-stream", ...headers },
+    body,
+  });
+  return { status: response.status, headers: response.headers, json: (await response.json()) as { error: { code: number; message: string } } };
+}
+
+const INITIALIZE = JSON.stringify({
+  jsonrpc: "2.0",
+  id: 1,
+  method: "initialize",
+  params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "raw", version: "0" } },
+});
+
+async function waitFor(check: () => Promise<boolean> | boolean, ms = 10_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error("condition not met in time");
+}
+
+describe("gateway → server-everything over stdio", () => {
+  it("lists and calls tools exactly like a direct connection, and records every message in order", async () => {
+    const direct = new Client({ name: "direct", version: "1.0.0" });
+    await direct.connect(new StdioClientTransport({ command: EVERYTHING_CONNECTION.command, args: EVERYTHING_CONNECTION.args, stderr: "ignore" }));
+    const directTools = await direct.listTools();
+    const directEcho = await direct.callTool({ name: "echo", arguments: { message: "hello tollgate" } });
+    await direct.close();
+
+    const { token } = await grantAndMint(t.db, { requester: users.alice, approver: users.bob, connection: "everything" });
+    const { client, transport } = mcpClient(token);
+    await client.connect(transport);
+    const tools = await client.listTools();
+    expect(tools.tools.map((tool) => tool.name)).toEqual(directTools.tools.map((tool) => tool.name));
+    const echo = await client.callTool({ name: "echo", arguments: { message: "hello tollgate" } });
+    expect(echo).toEqual(directEcho);
+    const sessionId = transport.sessionId!;
+    await transport.terminateSession();
+    await client.close();
+
+    await waitFor(async () => (await t.db.session.findUniqueOrThrow({ where: { id: sessionId } })).endedAt !== null);
+    const session = await t.db.session.findUniqueOrThrow({ where: { id: sessionId } });
+    expect(session).toMatchObject({ userId: users.alice.id, transport: "streamable-http", endReason: "client ended session" });
+    expect(session.protocolVersion).toMatch(/^20\d\d-\d\d-\d\d$/);
+
+    const events = await t.db.sessionEvent.findMany({ where: { sessionId }, orderBy: { seq: "asc" } });
+    expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+    const summary = events.map((e) => `${e.direction}:${e.method ?? e.kind}`);
+    expect(summary.slice(0, 3)).toEqual(["CLIENT_TO_UPSTREAM:initialize", "UPSTREAM_TO_CLIENT:response", "CLIENT_TO_UPSTREAM:notifications/initialized"]);
+    expect(summary).toContain("CLIENT_TO_UPSTREAM:tools/list");
+    const call = events.find((e) => e.method === "tools/call");
+    expect(call).toMatchObject({ tool: "echo", direction: "CLIENT_TO_UPSTREAM" });
+    const answer = events.find((e) => e.direction === "UPSTREAM_TO_CLIENT" && e.rpcId === call!.rpcId);
+    expect(JSON.stringify(answer!.payload)).toContain("hello tollgate");
+    expect(JSON.stringify(events.map((event) => event.payload))).not.toContain(token);
+  });
+
+  it("refuses missing, wrong and misdirected credentials with distinct errors", async () => {
+    const none = await rawPost("everything", INITIALIZE);
+    expect(none.status).toBe(401);
+    expect(none.json.error.code).toBe(-32011);
+    expect(none.json.error.message).toMatch(/Missing bearer token/);
+    expect(none.headers.get("www-authenticate")).toMatch(/^Bearer /);
+
+    const wrong = await rawPost("everything", INITIALIZE, { authorization: "Bearer tgg_not-a-real-token" });
+    expect(wrong.status).toBe(401);
+    expect(wrong.json.error.message).toMatch(/not valid/);
+
+    const { token } = await grantAndMint(t.db, { requester: users.alice, approver: users.bob, connection: "everything" });
+    const unknown = await rawPost("no-such-server", INITIALIZE, { authorization: `Bearer ${token}` });
+    expect(unknown.status).toBe(404);
+    expect(unknown.json.error.code).toBe(-32015);
+    expect(unknown.json.error.message).toMatch(/No MCP connection "no-such-server"/);
+
+    // The SDK client surfaces the gateway's message.
+    const { client, transport } = mcpClient(null);
+    await expect(client.connect(transport)).rejects.toThrow(/Missing bearer token|401/);
+  });
+
+  it("rejects malformed and oversized bodies without harming the gateway", async () => {
+    const { token } = await grantAndMint(t.db, { requester: users.alice, approver: users.bob, connection: "everything" });
+    const auth = { authorization: `Bearer ${token}` };
+    const garbage = await rawPost("everything", "{not json", auth);
+    expect([garbage.status, garbage.json.error.code]).toEqual([400, -32700]);
+    const shapeless = await rawPost("everything", JSON.stringify({ hello: "world" }), auth);
+    expect([shapeless.status, shapeless.json.error.code]).toEqual([400, -32600]);
+    const noSession = await rawPost("everything", JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/list" }), auth);
+    expect(noSession.status).toBe(400);
+    expect(noSession.json.error.message).toMatch(/Mcp-Session-Id/);
+    const huge = await rawPost("everything", JSON.stringify({ jsonrpc: "2.0", id: 3, method: "x", params: { blob: "x".repeat(5 * 1024 * 1024) } }), auth);
+    expect([huge.status, huge.json.error.code]).toEqual([413, -32018]);
+    const health = await fetch(`${gateway.url}/healthz`);
+    expect(health.status).toBe(200);
+  });
+
+  it("cuts the session when the grant expires: streams close, the next message gets a clear error", async () => {
+    const { token, grantId } = await grantAndMint(t.db, { requester: users.alice, approver: users.bob, connection: "everything" });
+    const { client, transport } = mcpClient(token);
+    await client.connect(transport);
+    await client.listTools();
+    const sessionId = transport.sessionId!;
+    // Shorten the grant to ~1 s; the gateway picks the new expiry up on the next request.
+    await t.db.grant.update({ where: { id: grantId }, data: { expiresAt: new Date(Date.now() + 1000) } });
+    await client.callTool({ name: "echo", arguments: { message: "still in time" } });
+    await waitFor(() => gateway.registry.get(sessionId) === undefined, 5000);
+    const row = await t.db.session.findUniqueOrThrow({ where: { id: sessionId } });
+    expect(row.endReason).toBe("grant expired");
+
+    await expect(client.callTool({ name: "echo", arguments: { message: "too late" } })).rejects.toThrow(/expired/);
+    const raw = await rawPost("everything", INITIALIZE, { authorization: `Bearer ${token}` });
+    expect([raw.status, raw.json.error.code]).toEqual([403, -32013]);
+    expect(raw.json.error.message).toMatch(/expired at .* Request access again/);
+    await client.close().catch(() => undefined);
+  });
+
+  it("cuts the session at once when the grant is revoked", async () => {
+    const { token, grantId } = await grantAndMint(t.db, { requester: users.alice, approver: users.bob, connection: "everything" });
+    const { client, transport } = mcpClient(token);
+    await client.connect(transport);
+    const sessionId = transport.sessionId!;
+    await revokeGrant(t.db, { actor: users.bob, grantId });
+    await waitFor(() => gateway.registry.get(sessionId) === undefined, 3000);
+    await expect(client.listTools()).rejects.toThrow(/revoked/);
+    await waitFor(async () => (await t.db.session.findUniqueOrThrow({ where: { id: sessionId } })).endReason === "grant revoked");
+    await client.close().catch(() => undefined);
+  });
+
+  it("does not let a token use another grant's session", async () => {
+    const first = await grantAndMint(t.db, { requester: users.alice, approver: users.bob, connection: "everything" });
+    const second = await grantAndMint(t.db, { requester: users.bob, approver: users.carol, connection: "everything" });
+    const { client, transport } = mcpClient(first.token);
+    await client.connect(transport);
+    const hijack = await rawPost("everything", JSON.stringify({ jsonrpc: "2.0", id: 9, method: "tools/list" }), {
+      authorization: `Bearer ${second.token}`,
+      "mcp-session-id": transport.sessionId!,
+      "mcp-protocol-version": "2025-06-18",
+    });
+    expect(hijack.status).toBe(404);
+    await client.close();
+  });
+});
+
+describe("gateway → Streamable HTTP upstream", () => {
+  let upstream: Server;
+  const seenHeaders: IncomingHttpHeaders[] = [];
+
+  beforeAll(async () => {
+    // A real SDK MCP server that reports the Authorization header it received.
+    const transports = new Map<string, StreamableHTTPServerTransport>();
+    upstream = createServer(async (req, res) => {
+      seenHeaders.push(req.headers);
+      const sid = req.headers["mcp-session-id"] as string | undefined;
+      let transport = sid ? transports.get(sid) : undefined;
+      if (!transport) {
+        transport = new StreamableHTTPServerTransport({ sessionIdGenerator: () => randomBytes(8).toString("hex"), onsessioninitialized: (id) => void transports.set(id, transport!) });
+        const server = new McpServer({ name: "header-echo", version: "1.0.0" });
+        server.registerTool("whoami", { description: "Reports the Authorization header the upstream saw", inputSchema: { note: z.string().optional() } }, async (_args, extra) => ({
+          content: [{ type: "text", text: String(extra.requestInfo?.headers.authorization ?? "none") }],
+        }));
+        await server.connect(transport);
+      }
+      await transport.handleRequest(req, res);
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, "127.0.0.1", resolve));
+  });
+  afterAll(async () => {
+    upstream.closeAllConnections();
+    await new Promise((resolve) => upstream.close(resolve));
+  });
+
+  it("injects the stored credential and never forwards the client's token", async () => {
+    const port = (upstream.address() as AddressInfo).port;
+    await createConnection(t.db, {
+      actor: users.carol,
+      vaultKey,
+      input: { slug: "header-echo", name: "Header echo", transport: "streamable-http", url: `http://127.0.0.1:${port}/mcp`, headers: { Authorization: "Bearer upstream-secret" }, maxMinutes: 30 },
+    });
+    const stored = await t.db.connection.findUniqueOrThrow({ where: { slug: "header-echo" } });
+    expect(stored.credential).not.toContain("upstream-secret");
+
+    const { token } = await grantAndMint(t.db, { requester: users.alice, approver: users.bob, connection: "header-echo" });
+    const { client, transport } = mcpClient(token, "header-echo");
+    await client.connect(transport);
+    const result = await client.callTool({ name: "whoami", arguments: {} });
+    expect(result.content).toEqual([{ type: "text", text: "Bearer upstream-secret" }]);
+    const sessionId = transport.sessionId!;
+    await client.close();
+
+    expect(seenHeaders.length).toBeGreaterThan(0);
+    for (const headers of seenHeaders) {
+      expect(headers.authorization).toBe("Bearer upstream-secret");
+      expect(JSON.stringify(headers)).not.toContain(token);
+    }
+    // The answer contains the credential only because this test tool echoes it; the request side never does.
+    const requests = await t.db.sessionEvent.findMany({ where: { sessionId, direction: "CLIENT_TO_UPSTREAM" } });
+    expect(JSON.stringify(requests.map((event) => event.payload))).not.toContain("upstream-secret");
+  });
+});

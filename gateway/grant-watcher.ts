@@ -1,0 +1,95 @@
+import pg from "pg";
+import type { Db } from "../lib/db/client.ts";
+import { GRANT_REVOKED_CHANNEL } from "../lib/grants/revoke-grant.ts";
+import type { Logger } from "./log.ts";
+import type { SessionRegistry } from "./registry.ts";
+
+/**
+ * Keeps live sessions in step with their grants. Revocations arrive over LISTEN/NOTIFY and cut
+ * sessions at once; a periodic sweep re-reads the grants of open sessions from Postgres, so a lost
+ * notification (or a replica that was reconnecting) still ends a revoked session within seconds.
+ */
+export class GrantWatcher {
+  private client: pg.Client | undefined;
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  listening = false;
+
+  constructor(
+    private readonly options: { databaseUrl: string; db: Db; registry: SessionRegistry; log: Logger; sweepMs?: number },
+  ) {}
+
+  async start(): Promise<void> {
+    await this.connect();
+    this.sweepTimer = setInterval(() => void this.sweep(), this.options.sweepMs ?? 5000);
+    this.sweepTimer.unref();
+  }
+
+  private async connect(): Promise<void> {
+    const client = new pg.Client({ connectionString: this.options.databaseUrl });
+    client.on("notification", (message) => {
+      if (message.channel === GRANT_REVOKED_CHANNEL && message.payload) {
+        void this.options.registry.closeGrant(message.payload, "grant revoked");
+      }
+    });
+    client.on("error", (error) => {
+      this.options.log.warn("grant watcher connection lost", { error: error.message });
+      this.listening = false;
+      this.scheduleReconnect();
+    });
+    client.on("end", () => {
+      this.listening = false;
+      this.scheduleReconnect();
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${GRANT_REVOKED_CHANNEL}`);
+      this.client = client;
+      this.listening = true;
+      // Anything revoked while we were not listening is caught by a sweep right away.
+      void this.sweep();
+    } catch (error) {
+      this.options.log.warn("grant watcher could not listen", { error: (error as Error).message });
+      await client.end().catch(() => undefined);
+      this.scheduleReconnect();
+    }
+  }
+
+  private scheduleReconnect(): void {
+    if (this.stopped || this.reconnectTimer) return;
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      void this.connect();
+    }, 1000);
+    this.reconnectTimer.unref();
+  }
+
+  async sweep(): Promise<void> {
+    const ids = this.options.registry.grantIds();
+    if (ids.length === 0) return;
+    try {
+      const grants = await this.options.db.grant.findMany({
+        where: { id: { in: ids } },
+        select: { id: true, connectionId: true, expiresAt: true, revokedAt: true },
+      });
+      const now = new Date();
+      const found = new Set(grants.map((grant) => grant.id));
+      for (const grant of grants) {
+        if (grant.revokedAt) await this.options.registry.closeGrant(grant.id, "grant revoked");
+        else if (grant.expiresAt <= now) await this.options.registry.closeGrant(grant.id, "grant expired");
+        else for (const session of this.options.registry.forGrant(grant.id)) session.updateGrant(grant);
+      }
+      for (const id of ids) if (!found.has(id)) await this.options.registry.closeGrant(id, "grant deleted");
+    } catch (error) {
+      this.options.log.warn("grant sweep failed", { error: (error as Error).message });
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.sweepTimer);
+    clearTimeout(this.reconnectTimer);
+    await this.client?.end().catch(() => undefined);
+  }
+}

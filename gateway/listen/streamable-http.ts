@@ -1,0 +1,101 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
+import type { Db } from "../../lib/db/client.ts";
+import { loadConnection } from "../../lib/connections/load-connection.ts";
+import { SessionRecorder } from "../../lib/recording/session-recorder.ts";
+import { endSession, startSession } from "../../lib/recording/sessions.ts";
+import { GatewayError } from "../errors.ts";
+import type { Logger } from "../log.ts";
+import type { Metrics } from "../metrics.ts";
+import { authenticate } from "../pipeline/authenticate.ts";
+import { authorize } from "../pipeline/authorize.ts";
+import type { SessionRegistry } from "../registry.ts";
+import { GatewaySession } from "../session.ts";
+import { openUpstream } from "../upstream/open-upstream.ts";
+import { parseJsonRpcBody, readBody } from "./body.ts";
+
+export interface ListenerDeps {
+  db: Db;
+  registry: SessionRegistry;
+  vaultKey: Buffer | null;
+  maxBodyBytes: number;
+  log: Logger;
+  metrics: Metrics;
+}
+
+function isInitializeRequest(body: unknown): body is { method: "initialize"; params?: { protocolVersion?: string; clientInfo?: unknown } } {
+  const first = Array.isArray(body) ? body[0] : body;
+  return typeof first === "object" && first !== null && (first as { method?: unknown }).method === "initialize";
+}
+
+/**
+ * Streamable HTTP towards clients (`/mcp/<slug>`): authenticate and authorize every HTTP request
+ * before the MCP transport sees it, then hand it to the SDK's server transport of the session,
+ * which speaks the protocol (sessions, SSE streams, Accept and version headers) to the client.
+ */
+export async function handleStreamableHttp(deps: ListenerDeps, req: IncomingMessage, res: ServerResponse, slug: string): Promise<void> {
+  const auth = await authenticate(deps.db, req.headers);
+  const connection = await loadConnection(deps.db, { slug, vaultKey: deps.vaultKey });
+  if (!connection) throw new GatewayError("UNKNOWN_CONNECTION", `No MCP connection "${slug}" is registered in Tollgate. Check the URL: /mcp/<connection-slug>.`);
+  authorize(auth.grant, connection);
+
+  let body: unknown;
+  if (req.method === "POST") body = parseJsonRpcBody(await readBody(req, deps.maxBodyBytes));
+
+  const sessionHeader = req.headers["mcp-session-id"];
+  const sessionId = Array.isArray(sessionHeader) ? sessionHeader[0] : sessionHeader;
+  if (sessionId) {
+    const session = deps.registry.get(sessionId);
+    // Session ids are not credentials: a session answers only to the grant that opened it.
+    if (!session || session.grant.id !== auth.grant.id || session.isClosed) {
+      throw new GatewayError("SESSION_NOT_FOUND", "Session not found or ended; initialize a new session.");
+    }
+    session.updateGrant(auth.grant);
+    await (session.client as StreamableHTTPServerTransport).handleRequest(req, res, body);
+    return;
+  }
+
+  if (req.method !== "POST" || !isInitializeRequest(body)) {
+    throw new GatewayError(
+      "INVALID_REQUEST",
+      "Mcp-Session-Id header is required: start with an initialize request (protocol versions 2025-03-26 to 2025-11-25 are supported).",
+    );
+  }
+
+  const params = (Array.isArray(body) ? body[0] : body).params;
+  const id = await startSession(deps.db, {
+    grantId: auth.grant.id,
+    userId: auth.user.id,
+    connectionId: connection.id,
+    transport: "streamable-http",
+    protocolVersion: typeof params?.protocolVersion === "string" ? params.protocolVersion : null,
+    clientInfo: params?.clientInfo ?? null,
+  });
+  let upstream;
+  try {
+    upstream = openUpstream(connection, { onStderr: (line) => deps.log.info("upstream stderr", { session: id, connection: slug, line }) });
+  } catch (error) {
+    await endSession(deps.db, { sessionId: id, reason: "upstream failed to start" });
+    throw new GatewayError("UPSTREAM_UNAVAILABLE", `Could not open the upstream for "${slug}": ${(error as Error).message}`);
+  }
+  const session = new GatewaySession(id, auth.user.id, auth.grant, connection, upstream, new SessionRecorder(deps.db, id), deps.db, deps.log);
+  const transport = new StreamableHTTPServerTransport({
+    sessionIdGenerator: () => id,
+    onsessionclosed: () => void session.close("client ended session"),
+  });
+  transport.onmessage = (message) => {
+    deps.metrics.inc("tollgate_gateway_messages_total", { direction: "client_to_upstream" });
+    void session.fromClient(message);
+  };
+  transport.onclose = () => void session.close("client transport closed");
+  try {
+    await session.start(transport);
+  } catch (error) {
+    await session.close("upstream failed to start");
+    throw new GatewayError("UPSTREAM_UNAVAILABLE", `Could not start the upstream MCP server for "${slug}": ${(error as Error).message}`);
+  }
+  deps.registry.add(session);
+  deps.metrics.inc("tollgate_gateway_sessions_total", { connection: slug });
+  deps.log.info("session started", { session: id, connection: slug, user: auth.user.email });
+  await transport.handleRequest(req, res, body);
+}

@@ -1,0 +1,41 @@
+import { gatewayConfig } from "../lib/config.ts";
+import { migrate } from "../lib/db/migrate.ts";
+import { startGateway } from "./server.ts";
+import { createLogger } from "./log.ts";
+
+// The gateway process: validate configuration, make sure the schema is current, serve, and on
+// SIGINT/SIGTERM end every session cleanly (streams closed, stdio children stopped, ends recorded).
+
+const log = createLogger();
+const config = gatewayConfig();
+const key = process.env.TOLLGATE_SECRET_KEY ? Buffer.from(process.env.TOLLGATE_SECRET_KEY, "base64") : null;
+if (key && key.length !== 32) {
+  log.error("TOLLGATE_SECRET_KEY must be 32 bytes encoded as base64");
+  process.exit(1);
+}
+if (!key) log.warn("TOLLGATE_SECRET_KEY is not set: connections with a stored credential cannot be opened");
+
+await migrate({ databaseUrl: config.DATABASE_URL });
+const gateway = await startGateway({
+  databaseUrl: config.DATABASE_URL,
+  port: config.GATEWAY_PORT,
+  host: config.GATEWAY_HOST,
+  vaultKey: key,
+  maxBodyBytes: config.GATEWAY_MAX_BODY_BYTES,
+  allowedOrigins: config.GATEWAY_ALLOWED_ORIGINS.split(",").map((o) => o.trim()).filter(Boolean),
+  log,
+});
+log.info("gateway listening", { url: gateway.url });
+
+let stopping = false;
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    log.info("gateway stopping", { signal });
+    gateway.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  });
+}

@@ -1,0 +1,46 @@
+import type { GatewaySession } from "./session.ts";
+
+/** Live sessions of this gateway process, by id and by grant (to cut them on revocation). */
+export class SessionRegistry {
+  private readonly byId = new Map<string, GatewaySession>();
+  private readonly byGrant = new Map<string, Set<GatewaySession>>();
+
+  add(session: GatewaySession): void {
+    this.byId.set(session.id, session);
+    let set = this.byGrant.get(session.grant.id);
+    if (!set) this.byGrant.set(session.grant.id, (set = new Set()));
+    set.add(session);
+    session.onClosed = (closed) => this.remove(closed);
+  }
+
+  get(id: string): GatewaySession | undefined {
+    return this.byId.get(id);
+  }
+
+  private remove(session: GatewaySession): void {
+    this.byId.delete(session.id);
+    const set = this.byGrant.get(session.grant.id);
+    set?.delete(session);
+    if (set?.size === 0) this.byGrant.delete(session.grant.id);
+  }
+
+  grantIds(): string[] {
+    return [...this.byGrant.keys()];
+  }
+
+  forGrant(grantId: string): GatewaySession[] {
+    return [...(this.byGrant.get(grantId) ?? [])];
+  }
+
+  get size(): number {
+    return this.byId.size;
+  }
+
+  async closeGrant(grantId: string, reason: string): Promise<void> {
+    await Promise.all(this.forGrant(grantId).map((session) => session.close(reason)));
+  }
+
+  async closeAll(reason: string): Promise<void> {
+    await Promise.all([...this.byId.values()].map((session) => session.close(reason)));
+  }
+}

@@ -1,0 +1,173 @@
+import type { JSONRPCMessage, RequestId } from "@modelcontextprotocol/sdk/types.js";
+import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import type { Db } from "../lib/db/client.ts";
+import type { Direction } from "../lib/db/generated/enums.ts";
+import { endSession } from "../lib/recording/sessions.ts";
+import type { SessionRecorder } from "../lib/recording/session-recorder.ts";
+import { GatewayError, jsonRpcError } from "./errors.ts";
+import { authorize, type GrantState } from "./pipeline/authorize.ts";
+import type { Logger } from "./log.ts";
+
+/** The client-facing side of a session: what the gateway needs from any listener transport. */
+export interface ClientSide {
+  send(message: JSONRPCMessage, options?: { relatedRequestId?: RequestId }): Promise<void>;
+  close(): Promise<void>;
+}
+
+function isRequest(message: JSONRPCMessage): message is JSONRPCMessage & { id: RequestId; method: string; params?: Record<string, unknown> } {
+  return "method" in message && "id" in message;
+}
+function isResponse(message: JSONRPCMessage): message is JSONRPCMessage & { id: RequestId } {
+  return !("method" in message) && "id" in message;
+}
+
+/**
+ * One client session bound to one grant and one upstream. Every message passes the same pipeline:
+ * client → authorize → record → upstream, and upstream → record → client. A message is forwarded
+ * only after its record is committed; if it cannot be recorded it is refused (fail closed).
+ */
+export class GatewaySession {
+  private closed = false;
+  /** Client requests awaiting their upstream response, to route related upstream messages. */
+  private readonly inflight = new Set<RequestId>();
+  private readonly progressTokens = new Map<string | number, RequestId>();
+  private expiryTimer: NodeJS.Timeout | undefined;
+  onClosed?: (session: GatewaySession) => void;
+  client!: ClientSide;
+
+  constructor(
+    readonly id: string,
+    readonly userId: string,
+    public grant: GrantState,
+    readonly connection: { id: string; slug: string },
+    private readonly upstream: Transport,
+    private readonly recorder: SessionRecorder,
+    private readonly db: Db,
+    private readonly log: Logger,
+  ) {}
+
+  async start(client: ClientSide): Promise<void> {
+    this.client = client;
+    this.upstream.onmessage = (message) => void this.fromUpstream(message);
+    this.upstream.onclose = () => void this.close("upstream closed");
+    this.upstream.onerror = (error) => {
+      if (!this.closed) this.log.warn("upstream error", { session: this.id, error: error.message });
+    };
+    await this.upstream.start();
+    this.scheduleExpiry();
+  }
+
+  /** Refreshes the grant (each authenticated HTTP request and the watcher do this). */
+  updateGrant(grant: GrantState): void {
+    this.grant = grant;
+    this.scheduleExpiry();
+  }
+
+  private scheduleExpiry(): void {
+    clearTimeout(this.expiryTimer);
+    const ms = this.grant.expiresAt.getTime() - Date.now();
+    // setTimeout caps at ~24.8 days; grants are at most a day.
+    this.expiryTimer = setTimeout(() => void this.close("grant expired"), Math.max(0, ms));
+    this.expiryTimer.unref();
+  }
+
+  async fromClient(message: JSONRPCMessage): Promise<void> {
+    const requestId = isRequest(message) ? message.id : undefined;
+    try {
+      if (this.closed) throw new GatewayError("SESSION_NOT_FOUND", "This session has ended; start a new one.");
+      authorize(this.grant, this.connection);
+      try {
+        await this.recorder.record("CLIENT_TO_UPSTREAM", message);
+      } catch (error) {
+        this.log.error("recording failed; refusing message", { session: this.id, error: (error as Error).message });
+        throw new GatewayError("RECORDING_UNAVAILABLE", "The gateway cannot record this call right now, so it was not forwarded. Try again shortly.");
+      }
+      if (requestId !== undefined) {
+        this.inflight.add(requestId);
+        const meta = (message as { params?: { _meta?: { progressToken?: string | number } } }).params?._meta;
+        if (meta?.progressToken !== undefined) this.progressTokens.set(meta.progressToken, requestId);
+      }
+      try {
+        await this.upstream.send(message);
+      } catch (error) {
+        if (requestId !== undefined) this.inflight.delete(requestId);
+        this.log.warn("upstream send failed", { session: this.id, error: (error as Error).message });
+        throw new GatewayError("UPSTREAM_UNAVAILABLE", `The upstream MCP server "${this.connection.slug}" did not accept the message: ${(error as Error).message}`);
+      }
+    } catch (error) {
+      const gatewayError = error instanceof GatewayError ? error : new GatewayError("INTERNAL", "Internal gateway error.");
+      if (requestId !== undefined) await this.replyError(requestId, gatewayError);
+      if (gatewayError.kind === "GRANT_EXPIRED" || gatewayError.kind === "GRANT_REVOKED") {
+        void this.close(gatewayError.kind === "GRANT_EXPIRED" ? "grant expired" : "grant revoked");
+      }
+    }
+  }
+
+  private async fromUpstream(message: JSONRPCMessage): Promise<void> {
+    if (this.closed) return;
+    let relatedRequestId: RequestId | undefined;
+    if (isResponse(message)) {
+      relatedRequestId = message.id;
+      this.inflight.delete(message.id);
+      for (const [token, id] of this.progressTokens) if (id === message.id) this.progressTokens.delete(token);
+      this.noteInitializeResult(message);
+    } else {
+      const progressToken = (message as { params?: { progressToken?: string | number } }).params?.progressToken;
+      relatedRequestId = progressToken !== undefined ? this.progressTokens.get(progressToken) : undefined;
+      // With exactly one call in flight, server messages belong to it (e.g. sampling during a tool call).
+      if (relatedRequestId === undefined && this.inflight.size === 1) relatedRequestId = [...this.inflight][0];
+    }
+    try {
+      await this.recorder.record("UPSTREAM_TO_CLIENT", message);
+    } catch (error) {
+      this.log.error("recording failed; withholding upstream message", { session: this.id, error: (error as Error).message });
+      if (isResponse(message)) {
+        await this.replyError(message.id, new GatewayError("RECORDING_UNAVAILABLE", "The gateway could not record the upstream's answer, so it was withheld."));
+      }
+      return;
+    }
+    try {
+      await this.client.send(message, relatedRequestId !== undefined ? { relatedRequestId } : undefined);
+    } catch (error) {
+      this.log.warn("client send failed", { session: this.id, error: (error as Error).message });
+    }
+  }
+
+  private noteInitializeResult(message: JSONRPCMessage): void {
+    const result = (message as { result?: { protocolVersion?: unknown } }).result;
+    if (typeof result?.protocolVersion === "string") {
+      // HTTP upstreams need the negotiated version on every later request.
+      this.upstream.setProtocolVersion?.(result.protocolVersion);
+      void this.db.session.update({ where: { id: this.id }, data: { protocolVersion: result.protocolVersion } }).catch(() => undefined);
+    }
+  }
+
+  /** Answers a client request with a gateway error, recorded like any other message. */
+  private async replyError(id: RequestId, error: GatewayError): Promise<void> {
+    const body = jsonRpcError(id, error.code, error.message, { reason: error.kind });
+    await this.recordQuietly("GATEWAY_TO_CLIENT", body);
+    await this.client.send(body as JSONRPCMessage, { relatedRequestId: id }).catch(() => undefined);
+  }
+
+  private async recordQuietly(direction: Direction, payload: unknown): Promise<void> {
+    await this.recorder.record(direction, payload).catch((error: Error) => this.log.warn("could not record", { session: this.id, error: error.message }));
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Ends the session: closes the client's streams, stops the upstream (kills a stdio child), records why. */
+  async close(reason: string): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.expiryTimer);
+    this.log.info("session closed", { session: this.id, connection: this.connection.slug, reason });
+    this.onClosed?.(this);
+    await Promise.allSettled([this.client?.close(), this.upstream.close()]);
+    await this.recorder.flush().catch(() => undefined);
+    await endSession(this.db, { sessionId: this.id, reason }).catch((error: Error) =>
+      this.log.error("could not record session end", { session: this.id, error: error.message }),
+    );
+  }
+}

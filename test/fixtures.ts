@@ -1,0 +1,35 @@
+import type { Actor } from "../lib/authz/permissions.ts";
+import type { Db } from "../lib/db/client.ts";
+import { seed } from "../lib/db/seed.ts";
+import { DEMO_ROLE_MAPPINGS, parseRoleMappings } from "../lib/config.ts";
+import { createAccessRequest } from "../lib/access/create-access-request.ts";
+import { decideAccessRequest } from "../lib/access/decide-access-request.ts";
+import { mintGatewayToken } from "../lib/tokens/mint-gateway-token.ts";
+
+export const DEMO_SEED_USERS = [
+  { subject: "alice", email: "alice@example.com", name: "Alice Requester", groups: ["engineering"] },
+  { subject: "bob", email: "bob@example.com", name: "Bob Approver", groups: ["engineering", "sre-leads"] },
+  { subject: "carol", email: "carol@example.com", name: "Carol Admin", groups: ["platform-admins"] },
+];
+
+export async function seedDemo(db: Db): Promise<{ alice: Actor; bob: Actor; carol: Actor }> {
+  const { users } = await seed(db, { roleMappings: parseRoleMappings(DEMO_ROLE_MAPPINGS), demoUsers: DEMO_SEED_USERS });
+  const [alice, bob, carol] = users.map((u) => ({ id: u.id, email: u.email, roles: u.roles }));
+  return { alice: alice!, bob: bob!, carol: carol! };
+}
+
+/** requester asks, approver approves, requester mints a gateway token: the token and grant id. */
+export async function grantAndMint(
+  db: Db,
+  options: { requester: Actor; approver: Actor; connection: string; minutes?: number },
+): Promise<{ token: string; grantId: string }> {
+  const request = await createAccessRequest(db, {
+    actor: options.requester,
+    connectionSlug: options.connection,
+    minutes: options.minutes ?? 15,
+    reason: "test",
+  });
+  const approved = await decideAccessRequest(db, { actor: options.approver, requestId: request.id, decision: "APPROVE" });
+  const minted = await mintGatewayToken(db, { actor: options.requester, grantId: approved.grant!.id });
+  return { token: minted.token, grantId: approved.grant!.id };
+}
