@@ -32,6 +32,9 @@ export class GatewaySession {
   private readonly inflight = new Set<RequestId>();
   private readonly progressTokens = new Map<string | number, RequestId>();
   private expiryTimer: NodeJS.Timeout | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
+  /** A client that vanishes without DELETE must not keep an upstream (a stdio child) alive forever. */
+  idleMs = 15 * 60_000;
   onClosed?: (session: GatewaySession) => void;
   client!: ClientSide;
 
@@ -55,6 +58,14 @@ export class GatewaySession {
     };
     await this.upstream.start();
     this.scheduleExpiry();
+    this.touch();
+  }
+
+  /** Called on every client HTTP request of this session. */
+  touch(): void {
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => void this.close("idle timeout"), this.idleMs);
+    this.idleTimer.unref();
   }
 
   /** Refreshes the grant (each authenticated HTTP request and the watcher do this). */
@@ -162,6 +173,7 @@ export class GatewaySession {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.expiryTimer);
+    clearTimeout(this.idleTimer);
     this.log.info("session closed", { session: this.id, connection: this.connection.slug, reason });
     this.onClosed?.(this);
     await Promise.allSettled([this.client?.close(), this.upstream.close()]);

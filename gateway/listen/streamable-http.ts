@@ -51,6 +51,7 @@ export async function handleStreamableHttp(deps: ListenerDeps, req: IncomingMess
       throw new GatewayError("SESSION_NOT_FOUND", "Session not found or ended; initialize a new session.");
     }
     session.updateGrant(auth.grant);
+    session.touch();
     await (session.client as StreamableHTTPServerTransport).handleRequest(req, res, body);
     return;
   }

@@ -39,7 +39,7 @@ export const createConnectionSchema = z.discriminatedUnion(
       headers: headersSchema.optional(),
     }),
   ],
-  { error: 'transport must be "streamable-http" or "stdio"' },
+  { error: 'must be "streamable-http" or "stdio"' },
 );
 export type CreateConnectionInput = z.input<typeof createConnectionSchema>;
 export type CreateConnectionData = z.output<typeof createConnectionSchema>;

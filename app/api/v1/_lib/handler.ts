@@ -68,14 +68,15 @@ export interface HandlerContext<P> {
 
 export function handle<P = Record<string, never>>(
   run: (context: HandlerContext<P>) => Promise<unknown>,
-  options: { status?: number } = {},
+  /** `headers` are set on the success response only (e.g. Cache-Control: no-store for secrets shown once). */
+  options: { status?: number; headers?: Record<string, string> } = {},
 ): (request: Request, context: { params: Promise<P> }) => Promise<Response> {
   return async (request, context) => {
     try {
       const actor = await authenticate(request);
       const params = context?.params ? await context.params : ({} as P);
       const result = await run({ request, actor, params, db: getDb() });
-      return Response.json(result, { status: options.status ?? 200 });
+      return Response.json(result, { status: options.status ?? 200, headers: options.headers });
     } catch (error) {
       return errorResponse(error);
     }

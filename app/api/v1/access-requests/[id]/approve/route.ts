@@ -1,0 +1,10 @@
+import { handle, readJson } from "../../../_lib/handler";
+import { decideAccessRequest } from "@/lib/access/decide-access-request";
+import { decideAccessRequestSchema } from "@/lib/access/schema";
+
+export const dynamic = "force-dynamic";
+
+export const POST = handle<{ id: string }>(async ({ request, actor, params, db }) => {
+  const input = await readJson(request, decideAccessRequestSchema);
+  return decideAccessRequest(db, { actor, requestId: params.id, decision: "APPROVE", comment: input.comment });
+});

@@ -1,0 +1,17 @@
+import { handle, readJson } from "../_lib/handler";
+import { vaultKey } from "@/lib/config";
+import { createConnection } from "@/lib/connections/create-connection";
+import { listConnections } from "@/lib/connections/list-connections";
+import { createConnectionSchema } from "@/lib/connections/schema";
+
+export const dynamic = "force-dynamic";
+
+export const GET = handle(async ({ actor, db }) => listConnections(db, { actor }));
+
+export const POST = handle(
+  async ({ request, actor, db }) => {
+    const input = await readJson(request, createConnectionSchema);
+    return createConnection(db, { actor, input, vaultKey: vaultKey() });
+  },
+  { status: 201 },
+);

@@ -1,0 +1,10 @@
+import { handle, readJson } from "../../../_lib/handler";
+import { revokeGrant } from "@/lib/grants/revoke-grant";
+import { revokeGrantSchema } from "@/lib/grants/schema";
+
+export const dynamic = "force-dynamic";
+
+export const POST = handle<{ id: string }>(async ({ request, actor, params, db }) => {
+  const input = await readJson(request, revokeGrantSchema);
+  return revokeGrant(db, { actor, grantId: params.id, reason: input.reason });
+});

@@ -1,0 +1,10 @@
+import { handle } from "../../../_lib/handler";
+import { mintGatewayToken } from "@/lib/tokens/mint-gateway-token";
+
+export const dynamic = "force-dynamic";
+
+// The token is shown once: no cache may keep a copy.
+export const POST = handle<{ id: string }>(async ({ actor, params, db }) => mintGatewayToken(db, { actor, grantId: params.id }), {
+  status: 201,
+  headers: { "Cache-Control": "no-store" },
+});

@@ -1,0 +1,7 @@
+import { handle } from "../_lib/handler";
+import { gatewayPublicUrl } from "@/lib/config";
+import { getUser } from "@/lib/users/get-user";
+
+export const dynamic = "force-dynamic";
+
+export const GET = handle(async ({ actor, db }) => ({ user: await getUser(db, { actor }), gatewayUrl: gatewayPublicUrl() }));

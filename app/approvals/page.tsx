@@ -1,0 +1,14 @@
+import type { Metadata } from "next";
+import { can } from "@/lib/authz/permissions";
+import { getPortalUser } from "@/app/auth";
+import { Approvals } from "@/components/approvals";
+import { Forbidden } from "@/components/ui";
+
+export const metadata: Metadata = { title: "Approvals · Tollgate" };
+
+export default async function ApprovalsPage() {
+  const user = await getPortalUser();
+  if (!user) return null; // the layout shows the sign-in card
+  if (!can(user, "access:decide")) return <Forbidden role="approver" />;
+  return <Approvals viewerId={user.id} />;
+}

@@ -1,0 +1,73 @@
+import type { Metadata } from "next";
+import type { ReactNode } from "react";
+import Link from "next/link";
+import { can } from "@/lib/authz/permissions";
+import { getPortalUser } from "./auth";
+import { Providers } from "./providers";
+import { SignInCard, SignOutButton, Wordmark } from "@/components/auth-buttons";
+import { Nav, type NavItem } from "@/components/nav";
+import { RoleBadge } from "@/components/ui";
+import "./globals.css";
+
+// Everything the portal shows depends on who is signed in.
+export const dynamic = "force-dynamic";
+
+export const metadata: Metadata = {
+  title: "Tollgate",
+  description: "Just-in-time access for MCP servers",
+};
+
+export default async function RootLayout({ children }: { children: ReactNode }) {
+  const user = await getPortalUser();
+
+  if (!user) {
+    return (
+      <html lang="en">
+        <body>
+          <Providers>
+            <main>
+              <SignInCard />
+            </main>
+          </Providers>
+        </body>
+      </html>
+    );
+  }
+
+  const nav: NavItem[] = [
+    { href: "/", label: "Catalog" },
+    { href: "/access", label: "My access" },
+    ...(can(user, "access:decide") ? [{ href: "/approvals", label: "Approvals" }] : []),
+    { href: "/sessions", label: "Sessions" },
+    ...(can(user, "connections:write") ? [{ href: "/admin/connections", label: "Connections" }] : []),
+  ];
+
+  return (
+    <html lang="en">
+      <body>
+        <Providers>
+          <header className="sticky top-0 z-10 border-b border-gray-200 bg-white">
+            <div className="mx-auto flex h-12 max-w-7xl items-center gap-6 px-4">
+              <Link href="/" aria-label="Tollgate home">
+                <Wordmark />
+              </Link>
+              <Nav items={nav} />
+              <div className="ml-auto flex items-center gap-2">
+                <span className="text-gray-700" data-testid="user-email" title={user.name ?? undefined}>
+                  {user.email}
+                </span>
+                <span className="flex gap-1" aria-label="Roles">
+                  {user.roles.map((role) => (
+                    <RoleBadge key={role} role={role} />
+                  ))}
+                </span>
+                <SignOutButton />
+              </div>
+            </div>
+          </header>
+          <main className="mx-auto max-w-7xl px-4 py-6">{children}</main>
+        </Providers>
+      </body>
+    </html>
+  );
+}

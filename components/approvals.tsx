@@ -1,0 +1,169 @@
+"use client";
+
+import { useId, useState } from "react";
+import type { AccessRequestView, GrantView } from "@/lib/access/present";
+import { ApiError, errorMessage } from "./api";
+import { formatDateTime, formatMinutes } from "./format";
+import { useAccessRequests, useDecide, useGrants, useRevokeGrant } from "./hooks";
+import { Age, Countdown } from "./live";
+import { Alert, Badge, Card, Empty, FieldError, Loading, PageHeader, buttonClass, inputClass, labelClass, tableClass, tdClass, thClass } from "./ui";
+
+export function Approvals({ viewerId }: { viewerId: string }) {
+  const pending = useAccessRequests("pending");
+  const grants = useGrants("all", { active: true });
+
+  return (
+    <div className="space-y-6">
+      <PageHeader title="Approvals" description="Decide on pending access requests and keep an eye on who holds access right now." />
+
+      <Card
+        title="Pending requests"
+        actions={pending.data ? <Badge tone={pending.data.length ? "amber" : "gray"}>{pending.data.length} pending</Badge> : null}
+        bodyClassName="p-0"
+      >
+        {pending.isPending ? (
+          <Loading />
+        ) : pending.isError ? (
+          <div className="p-4">
+            <Alert>{errorMessage(pending.error)}</Alert>
+          </div>
+        ) : pending.data.length === 0 ? (
+          <Empty>Nothing waiting for a decision.</Empty>
+        ) : (
+          <ul className="divide-y divide-gray-200">
+            {pending.data.map((request) => (
+              <li key={request.id}>
+                <PendingRequest request={request} own={request.requester.id === viewerId} />
+              </li>
+            ))}
+          </ul>
+        )}
+      </Card>
+
+      <Card title="Active grants" bodyClassName="p-0">
+        {grants.isPending ? (
+          <Loading />
+        ) : grants.isError ? (
+          <div className="p-4">
+            <Alert>{errorMessage(grants.error)}</Alert>
+          </div>
+        ) : grants.data.length === 0 ? (
+          <Empty>Nobody holds access right now.</Empty>
+        ) : (
+          <div className="overflow-x-auto">
+            <table className={tableClass}>
+              <thead className="bg-gray-50">
+                <tr>
+                  <th className={thClass}>User</th>
+                  <th className={thClass}>Connection</th>
+                  <th className={thClass}>Started</th>
+                  <th className={thClass}>Remaining</th>
+                  <th className={thClass}>
+                    <span className="sr-only">Actions</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody className="divide-y divide-gray-100">
+                {grants.data.map((grant) => (
+                  <ActiveGrantRow key={grant.id} grant={grant} />
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </Card>
+    </div>
+  );
+}
+
+function PendingRequest({ request, own }: { request: AccessRequestView; own: boolean }) {
+  const id = useId();
+  const [comment, setComment] = useState("");
+  const decide = useDecide();
+  const commentId = `${id}-comment`;
+  const apiError = decide.error instanceof ApiError ? decide.error : null;
+  const commentError = apiError?.field === "comment" ? apiError.message : null;
+
+  return (
+    <article aria-label={`Request from ${request.requester.email} for ${request.connection.name}`} className="px-4 py-3">
+      <div className="flex flex-wrap items-start gap-x-6 gap-y-2">
+        <div className="min-w-48">
+          <div className="font-medium text-gray-900">{request.requester.email}</div>
+          <div className="text-xs text-gray-500">
+            <Age iso={request.createdAt} />
+          </div>
+        </div>
+        <div className="min-w-40">
+          <div className="font-medium text-gray-900">{request.connection.name}</div>
+          <div className="font-mono text-xs text-gray-500">{request.connection.slug}</div>
+        </div>
+        <div className="min-w-20">
+          <div className="font-medium text-gray-900 tabular-nums">{request.minutes} min</div>
+          <div className="text-xs text-gray-500">max {formatMinutes(request.connection.maxMinutes)}</div>
+        </div>
+        <p className="min-w-0 flex-1 break-words whitespace-pre-wrap text-gray-800">{request.reason}</p>
+      </div>
+      <form
+        className="mt-3 flex flex-wrap items-end gap-2"
+        onSubmit={(event) => {
+          event.preventDefault();
+          decide.mutate({ id: request.id, decision: "approve", comment: comment.trim() || undefined });
+        }}
+      >
+        <div className="min-w-64 flex-1">
+          <label htmlFor={commentId} className={labelClass}>
+            Comment
+          </label>
+          <input
+            id={commentId}
+            type="text"
+            value={comment}
+            onChange={(event) => setComment(event.target.value)}
+            disabled={own || decide.isPending}
+            placeholder={own ? "" : "Optional — shown to the requester"}
+            aria-invalid={commentError ? true : undefined}
+            aria-describedby={commentError ? `${commentId}-error` : undefined}
+            className={inputClass}
+          />
+        </div>
+        <button type="submit" className={buttonClass("primary")} disabled={own || decide.isPending}>
+          Approve
+        </button>
+        <button
+          type="button"
+          className={buttonClass("danger")}
+          disabled={own || decide.isPending}
+          onClick={() => decide.mutate({ id: request.id, decision: "deny", comment: comment.trim() || undefined })}
+        >
+          Deny
+        </button>
+      </form>
+      <FieldError id={`${commentId}-error`} message={commentError} />
+      {own ? <p className="mt-2 text-xs text-gray-500">You cannot approve your own request</p> : null}
+      {decide.error && !commentError ? <Alert className="mt-2">{errorMessage(decide.error)}</Alert> : null}
+    </article>
+  );
+}
+
+function ActiveGrantRow({ grant }: { grant: GrantView }) {
+  const revoke = useRevokeGrant();
+  return (
+    <tr>
+      <td className={tdClass}>{grant.user?.email ?? "—"}</td>
+      <td className={tdClass}>
+        <div className="font-medium">{grant.connection?.name ?? "—"}</div>
+        <div className="font-mono text-xs text-gray-500">{grant.connection?.slug}</div>
+      </td>
+      <td className={`${tdClass} whitespace-nowrap`}>{formatDateTime(grant.startsAt)}</td>
+      <td className={tdClass}>
+        <Countdown expiresAt={grant.expiresAt} />
+      </td>
+      <td className={`${tdClass} text-right`}>
+        <button type="button" className={buttonClass("danger", "sm")} disabled={revoke.isPending} onClick={() => revoke.mutate(grant.id)}>
+          Revoke
+        </button>
+        {revoke.error ? <p className="mt-1 text-xs text-red-700">{errorMessage(revoke.error)}</p> : null}
+      </td>
+    </tr>
+  );
+}

@@ -1,0 +1,177 @@
+"use client";
+
+import Link from "next/link";
+import { useId, useState, type FormEvent } from "react";
+import type { ConnectionView } from "@/lib/connections/present-connection";
+import type { AccessRequestView } from "@/lib/access/present";
+import { ApiError, errorMessage } from "./api";
+import { formatMinutes, transportLabel } from "./format";
+import { useConnections, useCreateAccessRequest } from "./hooks";
+import { Alert, Badge, Card, Empty, FieldError, Loading, PageHeader, buttonClass, inputClass, labelClass } from "./ui";
+
+export function Catalog({ canRequest }: { canRequest: boolean }) {
+  const connections = useConnections();
+  return (
+    <div>
+      <PageHeader
+        title="Catalog"
+        description="MCP servers you can ask for. Access is time-boxed: pick how long you need it and say why."
+      />
+      {connections.isPending ? (
+        <Loading label="Loading connections…" />
+      ) : connections.isError ? (
+        <Alert>{errorMessage(connections.error)}</Alert>
+      ) : connections.data.length === 0 ? (
+        <Card>
+          <Empty>No MCP servers are registered yet. An admin can add one under Connections.</Empty>
+        </Card>
+      ) : (
+        <div className="grid gap-4 md:grid-cols-2 xl:grid-cols-3">
+          {connections.data.map((connection) => (
+            <ConnectionCard key={connection.id} connection={connection} canRequest={canRequest} />
+          ))}
+        </div>
+      )}
+    </div>
+  );
+}
+
+function ConnectionCard({ connection, canRequest }: { connection: ConnectionView; canRequest: boolean }) {
+  const headingId = useId();
+  return (
+    <article
+      aria-labelledby={headingId}
+      data-slug={connection.slug}
+      className="flex flex-col rounded-lg border border-gray-200 bg-white shadow-xs"
+    >
+      <div className="border-b border-gray-100 px-4 pt-4 pb-3">
+        <div className="flex items-start justify-between gap-2">
+          <h2 id={headingId} className="text-base font-semibold text-gray-900">
+            {connection.name}
+          </h2>
+          <Badge tone="indigo">{transportLabel(connection.transport)}</Badge>
+        </div>
+        <p className="mt-0.5 font-mono text-xs text-gray-500">{connection.slug}</p>
+        {connection.description ? <p className="mt-2 text-gray-700">{connection.description}</p> : null}
+        <p className="mt-2 text-xs text-gray-500">
+          Max duration: <span className="font-medium text-gray-700">{formatMinutes(connection.maxMinutes)}</span>
+        </p>
+      </div>
+      <div className="mt-auto px-4 py-3">
+        {canRequest ? (
+          <RequestAccessForm connection={connection} />
+        ) : (
+          <p className="text-xs text-gray-500">Your roles do not include requesting access.</p>
+        )}
+      </div>
+    </article>
+  );
+}
+
+function RequestAccessForm({ connection }: { connection: ConnectionView }) {
+  const id = useId();
+  const defaultMinutes = Math.min(15, connection.maxMinutes);
+  const [minutes, setMinutes] = useState(String(defaultMinutes));
+  const [reason, setReason] = useState("");
+  const [sent, setSent] = useState<AccessRequestView | null>(null);
+  const create = useCreateAccessRequest();
+
+  const apiError = create.error instanceof ApiError ? create.error : null;
+  const fieldError = (field: string) => (apiError?.field === field ? apiError.message : null);
+  const formError = create.error && !(apiError?.field === "minutes" || apiError?.field === "reason") ? errorMessage(create.error) : null;
+
+  function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    create.mutate(
+      { connection: connection.slug, minutes: Number(minutes), reason: reason.trim() },
+      {
+        onSuccess: (request) => {
+          setSent(request);
+          setReason("");
+          setMinutes(String(defaultMinutes));
+        },
+      },
+    );
+  }
+
+  if (sent) {
+    return (
+      <div className="space-y-2">
+        <Alert tone="green">
+          {sent.status === "APPROVED" ? (
+            <>Access granted — {formatMinutes(sent.minutes)} on {connection.name}.</>
+          ) : (
+            <>Request sent — waiting for approval</>
+          )}{" "}
+          <Link href="/access" className="font-medium underline underline-offset-2">
+            Go to My access
+          </Link>
+        </Alert>
+        <button
+          type="button"
+          className={buttonClass("ghost", "sm")}
+          onClick={() => {
+            setSent(null);
+            create.reset();
+          }}
+        >
+          New request
+        </button>
+      </div>
+    );
+  }
+
+  const minutesId = `${id}-minutes`;
+  const reasonId = `${id}-reason`;
+  return (
+    <form onSubmit={submit} className="space-y-2" noValidate>
+      <div className="flex gap-3">
+        <div className="w-28 shrink-0">
+          <label htmlFor={minutesId} className={labelClass}>
+            Minutes
+          </label>
+          <input
+            id={minutesId}
+            name="minutes"
+            type="number"
+            inputMode="numeric"
+            min={1}
+            max={connection.maxMinutes}
+            step={1}
+            required
+            value={minutes}
+            onChange={(event) => setMinutes(event.target.value)}
+            aria-invalid={fieldError("minutes") ? true : undefined}
+            aria-describedby={fieldError("minutes") ? `${minutesId}-error` : undefined}
+            className={inputClass}
+          />
+          <FieldError id={`${minutesId}-error`} message={fieldError("minutes")} />
+        </div>
+        <div className="min-w-0 flex-1">
+          <label htmlFor={reasonId} className={labelClass}>
+            Reason
+          </label>
+          <textarea
+            id={reasonId}
+            name="reason"
+            required
+            rows={2}
+            value={reason}
+            onChange={(event) => setReason(event.target.value)}
+            placeholder="e.g. INC-1234: check the failing deploy"
+            aria-invalid={fieldError("reason") ? true : undefined}
+            aria-describedby={fieldError("reason") ? `${reasonId}-error` : undefined}
+            className={inputClass}
+          />
+          <FieldError id={`${reasonId}-error`} message={fieldError("reason")} />
+        </div>
+      </div>
+      {formError ? <Alert>{formError}</Alert> : null}
+      <div className="flex justify-end">
+        <button type="submit" className={buttonClass("primary")} disabled={create.isPending}>
+          Request access
+        </button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,190 @@
+"use client";
+
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import type { ConnectionView } from "@/lib/connections/present-connection";
+import type { AccessRequestView, GrantView } from "@/lib/access/present";
+import type { SessionEventView, SessionView } from "@/lib/recording/sessions";
+import { apiFetch } from "./api";
+
+export type Role = "REQUESTER" | "APPROVER" | "ADMIN" | "AUDITOR";
+export interface Me {
+  user: { id: string; email: string; name: string | null; roles: Role[] };
+  gatewayUrl: string;
+}
+export type AccessRequestScope = "mine" | "pending" | "all";
+export type GrantScope = "mine" | "all";
+export interface MintedToken {
+  token: string;
+  prefix: string;
+  grantId: string;
+  connection: string;
+  expiresAt: string;
+}
+export type CreateConnectionBody =
+  | {
+      slug: string;
+      name: string;
+      description?: string;
+      transport: "streamable-http";
+      url: string;
+      headers?: Record<string, string>;
+      maxMinutes: number;
+    }
+  | {
+      slug: string;
+      name: string;
+      description?: string;
+      transport: "stdio";
+      command: string;
+      args: string[];
+      env?: Record<string, string>;
+      maxMinutes: number;
+    };
+
+/** Live-ish dashboards poll: approvals queue and grants every 3 s, a live session's events every 2 s. */
+export const LIVE_POLL_MS = 3_000;
+export const SESSION_POLL_MS = 2_000;
+
+export const queryKeys = {
+  me: ["me"] as const,
+  connections: ["connections"] as const,
+  accessRequests: (scope?: AccessRequestScope) => (scope ? (["access-requests", scope] as const) : (["access-requests"] as const)),
+  grants: (scope?: GrantScope, active?: boolean) =>
+    scope ? (["grants", scope, active ? "active" : "any"] as const) : (["grants"] as const),
+  sessions: ["sessions"] as const,
+  session: (id: string) => ["sessions", id] as const,
+  sessionEvents: (id: string) => ["sessions", id, "events"] as const,
+};
+
+export function useMe() {
+  return useQuery({ queryKey: queryKeys.me, queryFn: () => apiFetch<Me>("/api/v1/me"), staleTime: 60_000 });
+}
+
+export function useConnections() {
+  return useQuery({ queryKey: queryKeys.connections, queryFn: () => apiFetch<ConnectionView[]>("/api/v1/connections") });
+}
+
+export function useAccessRequests(scope: AccessRequestScope) {
+  return useQuery({
+    queryKey: queryKeys.accessRequests(scope),
+    queryFn: () => apiFetch<AccessRequestView[]>(`/api/v1/access-requests?scope=${scope}`),
+    refetchInterval: LIVE_POLL_MS,
+  });
+}
+
+export function useGrants(scope: GrantScope, options: { active?: boolean } = {}) {
+  const active = options.active ?? false;
+  return useQuery({
+    queryKey: queryKeys.grants(scope, active),
+    queryFn: () => apiFetch<GrantView[]>(`/api/v1/grants?scope=${scope}${active ? "&active=1" : ""}`),
+    refetchInterval: LIVE_POLL_MS,
+  });
+}
+
+export function useSessions() {
+  return useQuery({
+    queryKey: queryKeys.sessions,
+    queryFn: () => apiFetch<SessionView[]>("/api/v1/sessions"),
+    refetchInterval: 5_000,
+  });
+}
+
+export function useSession(id: string) {
+  return useQuery({
+    queryKey: queryKeys.session(id),
+    queryFn: () => apiFetch<SessionView>(`/api/v1/sessions/${encodeURIComponent(id)}`),
+    refetchInterval: (query) => (query.state.data && query.state.data.endedAt === null ? SESSION_POLL_MS : false),
+  });
+}
+
+/** A session's events in seq order; polled every 2 s while the session is live (no endedAt). */
+export function useSessionEvents(id: string) {
+  const client = useQueryClient();
+  const session = useSession(id);
+  const live = session.data ? session.data.endedAt === null : false;
+  return useQuery({
+    queryKey: queryKeys.sessionEvents(id),
+    // Incremental: ask only for events after the last seq we hold (`?after=`), page by page
+    // (the API returns at most EVENTS_PAGE per call), and append.
+    queryFn: async () => {
+      const known = client.getQueryData<SessionEventView[]>(queryKeys.sessionEvents(id)) ?? [];
+      const events = [...known];
+      for (let page = 0; page < 100; page += 1) {
+        const after = events.length ? events[events.length - 1].seq : 0;
+        const batch = await apiFetch<SessionEventView[]>(`/api/v1/sessions/${encodeURIComponent(id)}/events?after=${after}`);
+        const fresh = batch.filter((event) => event.seq > after).sort((a, b) => a.seq - b.seq);
+        events.push(...fresh);
+        if (batch.length < EVENTS_PAGE || fresh.length === 0) break;
+      }
+      return events;
+    },
+    refetchInterval: live ? SESSION_POLL_MS : false,
+  });
+}
+
+/** The page size of GET /api/v1/sessions/{id}/events. */
+const EVENTS_PAGE = 1000;
+
+export function useCreateAccessRequest() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (body: { connection: string; minutes: number; reason: string }) =>
+      apiFetch<AccessRequestView>("/api/v1/access-requests", { method: "POST", json: body }),
+    onSuccess: async () => {
+      await Promise.all([
+        client.invalidateQueries({ queryKey: queryKeys.accessRequests() }),
+        // An auto-approve rule may have produced a grant straight away.
+        client.invalidateQueries({ queryKey: queryKeys.grants() }),
+      ]);
+    },
+  });
+}
+
+export function useDecide() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (input: { id: string; decision: "approve" | "deny"; comment?: string }) =>
+      apiFetch<AccessRequestView>(`/api/v1/access-requests/${encodeURIComponent(input.id)}/${input.decision}`, {
+        method: "POST",
+        json: input.comment ? { comment: input.comment } : {},
+      }),
+    onSuccess: async () => {
+      await Promise.all([
+        client.invalidateQueries({ queryKey: queryKeys.accessRequests() }),
+        client.invalidateQueries({ queryKey: queryKeys.grants() }),
+      ]);
+    },
+  });
+}
+
+export function useMintToken() {
+  return useMutation({
+    mutationFn: (grantId: string) =>
+      apiFetch<MintedToken>(`/api/v1/grants/${encodeURIComponent(grantId)}/tokens`, { method: "POST", json: {} }),
+  });
+}
+
+export function useRevokeGrant() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (grantId: string) =>
+      apiFetch<GrantView>(`/api/v1/grants/${encodeURIComponent(grantId)}/revoke`, { method: "POST", json: {} }),
+    onSuccess: async () => {
+      await Promise.all([
+        client.invalidateQueries({ queryKey: queryKeys.grants() }),
+        client.invalidateQueries({ queryKey: queryKeys.accessRequests() }),
+        client.invalidateQueries({ queryKey: queryKeys.sessions }),
+      ]);
+    },
+  });
+}
+
+export function useCreateConnection() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (body: CreateConnectionBody) => apiFetch<ConnectionView>("/api/v1/connections", { method: "POST", json: body }),
+    onSuccess: async () => {
+      await client.invalidateQueries({ queryKey: queryKeys.connections });
+    },
+  });
+}

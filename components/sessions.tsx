@@ -1,0 +1,285 @@
+"use client";
+
+import Link from "next/link";
+import { useRouter } from "next/navigation";
+import { useEffect, useRef, useState, type ReactNode } from "react";
+import type { SessionEventView, SessionView } from "@/lib/recording/sessions";
+import { errorMessage } from "./api";
+import { formatClock, formatDateTime, prettyJson } from "./format";
+import { useSession, useSessionEvents, useSessions } from "./hooks";
+import { Alert, Badge, Card, Empty, Loading, PageHeader, buttonClass, cx, tableClass, tdClass, thClass, type Tone } from "./ui";
+
+function StateBadge({ session }: { session: Pick<SessionView, "endedAt"> }) {
+  return session.endedAt ? (
+    <span className="whitespace-nowrap">{formatDateTime(session.endedAt)}</span>
+  ) : (
+    <Badge tone="green">
+      <span className="h-1.5 w-1.5 animate-pulse rounded-full bg-emerald-500" aria-hidden="true" />
+      live
+    </Badge>
+  );
+}
+
+export function clientInfoLabel(clientInfo: unknown): string | null {
+  if (typeof clientInfo !== "object" || clientInfo === null || Array.isArray(clientInfo)) return null;
+  const info = clientInfo as Record<string, unknown>;
+  const name = typeof info.name === "string" ? info.name : null;
+  const version = typeof info.version === "string" ? info.version : null;
+  if (!name) return null;
+  return version ? `${name} ${version}` : name;
+}
+
+export function SessionsList() {
+  const sessions = useSessions();
+  const router = useRouter();
+  return (
+    <div>
+      <PageHeader title="Sessions" description="Every MCP session through the gateway, recorded message by message." />
+      <Card bodyClassName="p-0">
+        {sessions.isPending ? (
+          <Loading />
+        ) : sessions.isError ? (
+          <div className="p-4">
+            <Alert>{errorMessage(sessions.error)}</Alert>
+          </div>
+        ) : sessions.data.length === 0 ? (
+          <Empty>No sessions recorded yet.</Empty>
+        ) : (
+          <div className="overflow-x-auto">
+            <table className={tableClass}>
+              <thead className="bg-gray-50">
+                <tr>
+                  <th className={thClass}>User</th>
+                  <th className={thClass}>Connection</th>
+                  <th className={thClass}>Transport</th>
+                  <th className={thClass}>Protocol</th>
+                  <th className={thClass}>Started</th>
+                  <th className={thClass}>Ended</th>
+                  <th className={thClass}>End reason</th>
+                  <th className={`${thClass} text-right`}>Events</th>
+                  <th className={thClass}>
+                    <span className="sr-only">Replay</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody className="divide-y divide-gray-100">
+                {sessions.data.map((session) => {
+                  const href = `/sessions/${session.id}`;
+                  return (
+                    <tr
+                      key={session.id}
+                      className="cursor-pointer hover:bg-indigo-50/40"
+                      onClick={(event) => {
+                        if ((event.target as HTMLElement).closest("a")) return;
+                        router.push(href);
+                      }}
+                    >
+                      <td className={tdClass}>{session.user.email}</td>
+                      <td className={tdClass}>
+                        <div className="font-medium">{session.connection.name}</div>
+                        <div className="font-mono text-xs text-gray-500">{session.connection.slug}</div>
+                      </td>
+                      <td className={tdClass}>{session.transport}</td>
+                      <td className={`${tdClass} font-mono text-xs`}>{session.protocolVersion ?? "—"}</td>
+                      <td className={`${tdClass} whitespace-nowrap`}>{formatDateTime(session.startedAt)}</td>
+                      <td className={tdClass}>
+                        <StateBadge session={session} />
+                      </td>
+                      <td className={tdClass}>{session.endReason ?? (session.endedAt ? "—" : "")}</td>
+                      <td className={`${tdClass} text-right tabular-nums`}>{session.eventCount}</td>
+                      <td className={`${tdClass} text-right`}>
+                        <Link href={href} className="font-medium text-indigo-700 hover:underline">
+                          Replay
+                        </Link>
+                      </td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </Card>
+    </div>
+  );
+}
+
+const DIRECTIONS: Record<string, { label: string; tone: Tone; title: string }> = {
+  CLIENT_TO_UPSTREAM: { label: "→ upstream", tone: "indigo", title: "client → upstream" },
+  UPSTREAM_TO_CLIENT: { label: "← client", tone: "green", title: "upstream → client" },
+  GATEWAY_TO_CLIENT: { label: "gateway", tone: "amber", title: "gateway → client (answered by the gateway)" },
+};
+
+function DirectionBadge({ direction }: { direction: string }) {
+  const known = DIRECTIONS[direction] ?? { label: direction, tone: "gray" as Tone, title: direction };
+  return (
+    <Badge tone={known.tone} title={known.title} className="font-mono">
+      {known.label}
+    </Badge>
+  );
+}
+
+function eventSummary(event: SessionEventView): string {
+  if (event.tool && event.method) return `${event.method} · ${event.tool}`;
+  return event.method ?? event.tool ?? (event.rpcId !== null ? `id ${event.rpcId}` : "");
+}
+
+export function SessionReplay({ id }: { id: string }) {
+  const session = useSession(id);
+  const events = useSessionEvents(id);
+  const [selectedSeq, setSelectedSeq] = useState<number | null>(null);
+  const rowRefs = useRef(new Map<number, HTMLLIElement>());
+
+  const list = events.data ?? [];
+  const index = list.length === 0 ? -1 : Math.max(0, selectedSeq === null ? 0 : list.findIndex((event) => event.seq === selectedSeq));
+  const current = index >= 0 ? list[index] : undefined;
+
+  useEffect(() => {
+    if (current && selectedSeq !== null) rowRefs.current.get(current.seq)?.scrollIntoView({ block: "nearest" });
+  }, [current, selectedSeq]);
+
+  function step(delta: number) {
+    const next = list[index + delta];
+    if (next) setSelectedSeq(next.seq);
+  }
+
+  if (session.isPending) return <Loading label="Loading session…" />;
+  if (session.isError) return <Alert>{errorMessage(session.error)}</Alert>;
+  const view = session.data;
+  const client = clientInfoLabel(view.clientInfo);
+
+  return (
+    <div className="space-y-4">
+      <PageHeader
+        title={`Session on ${view.connection.name}`}
+        description={<span className="font-mono text-xs">{view.id}</span>}
+      >
+        <Link href="/sessions" className={buttonClass("secondary", "sm")}>
+          All sessions
+        </Link>
+      </PageHeader>
+
+      <Card>
+        <dl className="grid grid-cols-2 gap-x-6 gap-y-3 md:grid-cols-4">
+          <Meta label="User">{view.user.email}</Meta>
+          <Meta label="Connection">
+            {view.connection.name} <span className="font-mono text-xs text-gray-500">({view.connection.slug})</span>
+          </Meta>
+          <Meta label="Client">{client ?? "—"}</Meta>
+          <Meta label="Transport / protocol">
+            {view.transport} <span className="font-mono text-xs text-gray-500">{view.protocolVersion ?? ""}</span>
+          </Meta>
+          <Meta label="Started">{formatDateTime(view.startedAt)}</Meta>
+          <Meta label="Ended">
+            <StateBadge session={view} />
+          </Meta>
+          <Meta label="End reason">{view.endReason ?? "—"}</Meta>
+          <Meta label="Events">{list.length || view.eventCount}</Meta>
+        </dl>
+      </Card>
+
+      <div className="grid items-start gap-4 lg:grid-cols-[minmax(0,1fr)_minmax(0,1fr)]">
+        <Card
+          title="Messages"
+          bodyClassName="p-0"
+          actions={
+            <div className="flex items-center gap-2">
+              <span className="text-xs text-gray-500 tabular-nums" aria-live="polite">
+                {list.length ? `Step ${index + 1} of ${list.length}` : ""}
+              </span>
+              <button type="button" className={buttonClass("secondary", "sm")} disabled={index <= 0} onClick={() => step(-1)}>
+                Previous
+              </button>
+              <button
+                type="button"
+                className={buttonClass("secondary", "sm")}
+                disabled={index < 0 || index >= list.length - 1}
+                onClick={() => step(1)}
+              >
+                Next
+              </button>
+            </div>
+          }
+        >
+          {events.isPending ? (
+            <Loading label="Loading messages…" />
+          ) : events.isError ? (
+            <div className="p-4">
+              <Alert>{errorMessage(events.error)}</Alert>
+            </div>
+          ) : list.length === 0 ? (
+            <Empty>{view.endedAt ? "This session recorded no messages." : "Waiting for the first message…"}</Empty>
+          ) : (
+            <ol className="max-h-[70vh] divide-y divide-gray-100 overflow-y-auto">
+              {list.map((event, position) => {
+                const active = position === index;
+                return (
+                  <li
+                    key={event.seq}
+                    ref={(element) => {
+                      if (element) rowRefs.current.set(event.seq, element);
+                      else rowRefs.current.delete(event.seq);
+                    }}
+                    data-testid="session-event"
+                    data-seq={event.seq}
+                    aria-current={active ? "step" : undefined}
+                    onClick={() => setSelectedSeq(event.seq)}
+                    className={cx(
+                      "cursor-pointer border-l-2 px-3 py-2",
+                      active ? "border-indigo-500 bg-indigo-50" : "border-transparent hover:bg-gray-50",
+                    )}
+                  >
+                    <div className="flex flex-wrap items-center gap-2">
+                      <span className="w-8 text-right font-mono text-xs text-gray-500 tabular-nums">#{event.seq}</span>
+                      <time dateTime={event.at} className="font-mono text-xs text-gray-600 tabular-nums">
+                        {formatClock(event.at)}
+                      </time>
+                      <DirectionBadge direction={event.direction} />
+                      <span className="text-xs text-gray-500">{event.kind}</span>
+                      <span className="min-w-0 truncate font-mono text-xs font-medium text-gray-900">{eventSummary(event)}</span>
+                    </div>
+                    <details className="mt-1 ml-10" onClick={(click) => click.stopPropagation()}>
+                      <summary className="cursor-pointer text-xs text-gray-500 select-none hover:text-gray-800">payload</summary>
+                      <pre className="mt-1 max-h-72 overflow-auto rounded bg-gray-50 p-2 text-xs text-gray-800">
+                        {prettyJson(event.payload)}
+                      </pre>
+                    </details>
+                  </li>
+                );
+              })}
+            </ol>
+          )}
+        </Card>
+
+        <Card title={current ? `Message #${current.seq}` : "Message"} className="lg:sticky lg:top-16">
+          {current ? (
+            <div data-testid="current-event" className="space-y-2">
+              <div className="flex flex-wrap items-center gap-2">
+                <DirectionBadge direction={current.direction} />
+                <span className="text-xs text-gray-600">{current.kind}</span>
+                <span className="font-mono text-xs font-medium">{eventSummary(current)}</span>
+                <time dateTime={current.at} className="ml-auto font-mono text-xs text-gray-500">
+                  {formatClock(current.at)}
+                </time>
+              </div>
+              <pre className="max-h-[60vh] overflow-auto rounded-md bg-slate-900 p-3 text-xs leading-relaxed text-slate-100">
+                {prettyJson(current.payload)}
+              </pre>
+            </div>
+          ) : (
+            <Empty>Select a message to see its payload.</Empty>
+          )}
+        </Card>
+      </div>
+    </div>
+  );
+}
+
+function Meta({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    <div className="min-w-0">
+      <dt className="text-xs font-medium text-gray-500">{label}</dt>
+      <dd className="mt-0.5 truncate text-gray-900">{children}</dd>
+    </div>
+  );
+}

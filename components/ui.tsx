@@ -1,0 +1,166 @@
+// Presentational building blocks (no hooks): usable from server and client components alike.
+import type { HTMLAttributes, ReactNode } from "react";
+
+export function cx(...classes: Array<string | false | null | undefined>): string {
+  return classes.filter(Boolean).join(" ");
+}
+
+export function PageHeader({ title, description, children }: { title: string; description?: ReactNode; children?: ReactNode }) {
+  return (
+    <div className="mb-5 flex flex-wrap items-end justify-between gap-3">
+      <div>
+        <h1 className="text-xl font-semibold tracking-tight text-gray-900">{title}</h1>
+        {description ? <p className="mt-1 text-gray-600">{description}</p> : null}
+      </div>
+      {children}
+    </div>
+  );
+}
+
+export function Card({
+  title,
+  actions,
+  children,
+  className,
+  bodyClassName,
+  as: Tag = "section",
+  ...rest
+}: {
+  title?: ReactNode;
+  actions?: ReactNode;
+  children: ReactNode;
+  className?: string;
+  bodyClassName?: string;
+  as?: "section" | "article" | "div";
+} & Omit<HTMLAttributes<HTMLElement>, "title">) {
+  return (
+    <Tag className={cx("rounded-lg border border-gray-200 bg-white shadow-xs", className)} {...rest}>
+      {title || actions ? (
+        <div className="flex items-center justify-between gap-3 border-b border-gray-200 px-4 py-3">
+          {typeof title === "string" ? <h2 className="text-sm font-semibold text-gray-900">{title}</h2> : title}
+          {actions}
+        </div>
+      ) : null}
+      <div className={cx("p-4", bodyClassName)}>{children}</div>
+    </Tag>
+  );
+}
+
+export type Tone = "gray" | "green" | "amber" | "red" | "indigo" | "blue" | "violet";
+
+const TONES: Record<Tone, string> = {
+  gray: "bg-gray-100 text-gray-700 ring-gray-300",
+  green: "bg-emerald-50 text-emerald-800 ring-emerald-300",
+  amber: "bg-amber-50 text-amber-800 ring-amber-300",
+  red: "bg-red-50 text-red-800 ring-red-300",
+  indigo: "bg-indigo-50 text-indigo-800 ring-indigo-300",
+  blue: "bg-sky-50 text-sky-800 ring-sky-300",
+  violet: "bg-violet-50 text-violet-800 ring-violet-300",
+};
+
+export function Badge({ tone = "gray", children, className, title }: { tone?: Tone; children: ReactNode; className?: string; title?: string }) {
+  return (
+    <span
+      title={title}
+      className={cx(
+        "inline-flex items-center gap-1 rounded px-1.5 py-0.5 text-xs font-medium whitespace-nowrap ring-1 ring-inset",
+        TONES[tone],
+        className,
+      )}
+    >
+      {children}
+    </span>
+  );
+}
+
+const STATUS_TONES: Record<string, Tone> = {
+  PENDING: "amber",
+  APPROVED: "green",
+  ACTIVE: "green",
+  DENIED: "red",
+  REVOKED: "red",
+  CANCELLED: "gray",
+  EXPIRED: "gray",
+};
+
+/** Request and grant statuses: PENDING amber, APPROVED/ACTIVE green, DENIED/REVOKED red, others gray. */
+export function StatusBadge({ status }: { status: string }) {
+  return <Badge tone={STATUS_TONES[status] ?? "gray"}>{status}</Badge>;
+}
+
+export function RoleBadge({ role }: { role: string }) {
+  const tone: Tone = role === "ADMIN" ? "violet" : role === "APPROVER" ? "indigo" : role === "AUDITOR" ? "blue" : "gray";
+  return <Badge tone={tone}>{role.toLowerCase()}</Badge>;
+}
+
+type ButtonVariant = "primary" | "secondary" | "danger" | "ghost";
+
+const BUTTONS: Record<ButtonVariant, string> = {
+  primary: "bg-indigo-600 text-white shadow-xs hover:bg-indigo-500 disabled:bg-indigo-300",
+  secondary: "bg-white text-gray-800 ring-1 ring-inset ring-gray-300 shadow-xs hover:bg-gray-50 disabled:text-gray-400",
+  danger: "bg-white text-red-700 ring-1 ring-inset ring-red-300 shadow-xs hover:bg-red-50 disabled:text-red-300",
+  ghost: "text-gray-700 hover:bg-gray-100 disabled:text-gray-400",
+};
+
+export function buttonClass(variant: ButtonVariant = "secondary", size: "sm" | "md" = "md"): string {
+  return cx(
+    "inline-flex items-center justify-center gap-1.5 rounded-md font-medium transition-colors disabled:cursor-not-allowed",
+    size === "sm" ? "px-2 py-1 text-xs" : "px-3 py-1.5 text-sm",
+    BUTTONS[variant],
+  );
+}
+
+export const inputClass =
+  "block w-full rounded-md border-0 bg-white px-2.5 py-1.5 text-sm text-gray-900 shadow-xs ring-1 ring-inset ring-gray-300 placeholder:text-gray-400 focus:ring-2 focus:ring-inset focus:ring-indigo-500 disabled:bg-gray-50 disabled:text-gray-500 aria-[invalid=true]:ring-red-400";
+
+export const labelClass = "mb-1 block text-xs font-medium text-gray-700";
+
+export function FieldError({ id, message }: { id: string; message?: string | null }) {
+  if (!message) return null;
+  return (
+    <p id={id} role="alert" className="mt-1 text-xs text-red-700">
+      {message}
+    </p>
+  );
+}
+
+export function Alert({ tone = "red", children, className }: { tone?: "red" | "green" | "amber" | "indigo"; children: ReactNode; className?: string }) {
+  const tones = {
+    red: "border-red-200 bg-red-50 text-red-800",
+    green: "border-emerald-200 bg-emerald-50 text-emerald-800",
+    amber: "border-amber-200 bg-amber-50 text-amber-900",
+    indigo: "border-indigo-200 bg-indigo-50 text-indigo-900",
+  } as const;
+  return (
+    <div role={tone === "red" ? "alert" : "status"} className={cx("rounded-md border px-3 py-2 text-sm", tones[tone], className)}>
+      {children}
+    </div>
+  );
+}
+
+export function Empty({ children }: { children: ReactNode }) {
+  return <p className="py-6 text-center text-sm text-gray-500">{children}</p>;
+}
+
+export function Loading({ label = "Loading…" }: { label?: string }) {
+  return (
+    <p className="py-6 text-center text-sm text-gray-500" aria-live="polite">
+      {label}
+    </p>
+  );
+}
+
+export const tableClass = "min-w-full divide-y divide-gray-200 text-sm";
+export const thClass = "px-3 py-2 text-left text-xs font-semibold tracking-wide text-gray-500 uppercase whitespace-nowrap";
+export const tdClass = "px-3 py-2 align-top text-gray-800";
+
+export function Forbidden({ role, what }: { role: string; what?: string }) {
+  return (
+    <div className="mx-auto mt-10 max-w-lg rounded-lg border border-gray-200 bg-white p-6 text-center shadow-xs">
+      <h1 className="text-base font-semibold text-gray-900">{`You need the ${role} role to see this page`}</h1>
+      <p className="mt-2 text-gray-600">
+        {what ?? "Ask an administrator to map one of your identity-provider groups to that role."}
+      </p>
+    </div>
+  );
+}

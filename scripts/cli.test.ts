@@ -1,0 +1,152 @@
+import { describe, expect, it } from "vitest";
+import { errorMessage, formatResult, main, parseCommand, table, UsageError, type CliIo } from "./cli.ts";
+
+function call(argv: string[]) {
+  const parsed = parseCommand(argv);
+  if (parsed.kind !== "call") throw new Error("expected a call");
+  return parsed;
+}
+
+describe("parseCommand", () => {
+  it("turns a request into POST /api/v1/access-requests with the body the API expects", () => {
+    expect(call(["request", "everything", "--minutes", "15", "--reason", "x"])).toEqual({
+      kind: "call",
+      command: "request",
+      json: false,
+      call: { method: "POST", path: "/api/v1/access-requests", body: { connection: "everything", minutes: 15, reason: "x" } },
+    });
+    // Options may come before the positional, and in --name=value form.
+    expect(call(["request", "--reason=incident 42", "-m", "5", "github"]).call.body).toEqual({ connection: "github", minutes: 5, reason: "incident 42" });
+  });
+
+  it("says what is missing or wrong on the command line", () => {
+    expect(() => parseCommand(["request", "everything", "--minutes", "15"])).toThrow(/request needs --reason/);
+    expect(() => parseCommand(["request", "everything", "--reason", "x"])).toThrow(/request needs --minutes/);
+    expect(() => parseCommand(["request", "--minutes", "15", "--reason", "x"])).toThrow(/request needs <slug>/);
+    expect(() => parseCommand(["request", "everything", "--minutes", "soon", "--reason", "x"])).toThrow(/--minutes must be a whole number/);
+    expect(() => parseCommand(["request", "everything", "--minutes", "0", "--reason", "x"])).toThrow(/at least 1/);
+    expect(() => parseCommand(["request", "everything", "--minutes", "1.5", "--reason", "x"])).toThrow(/whole number/);
+    expect(() => parseCommand(["request", "everything", "--minutes"])).toThrow(UsageError);
+    expect(() => parseCommand(["grants", "--comment", "no"])).toThrow(/grants: .*comment/);
+    expect(() => parseCommand(["token"])).toThrow(/token needs <grantId>/);
+    expect(() => parseCommand(["token", "a", "b"])).toThrow(/takes 1 argument/);
+    expect(() => parseCommand(["connections", "extra"])).toThrow(/takes no arguments/);
+    expect(() => parseCommand(["requests", "--pending", "--all"])).toThrow(/not both/);
+    expect(() => parseCommand(["frobnicate"])).toThrow(/Unknown command "frobnicate"/);
+    expect(() => parseCommand(["events", "s1", "--after", "-1"])).toThrow(UsageError);
+    expect(() => parseCommand(["events", "s1", "--after", "x"])).toThrow(/--after must be a whole number/);
+  });
+
+  it("maps every command to its route", () => {
+    const routes = (argv: string[]) => {
+      const { call: c } = call(argv);
+      return `${c.method} ${c.path}${c.body ? ` ${JSON.stringify(c.body)}` : ""}`;
+    };
+    expect(routes(["whoami"])).toBe("GET /api/v1/me");
+    expect(routes(["connections"])).toBe("GET /api/v1/connections");
+    expect(routes(["requests"])).toBe("GET /api/v1/access-requests?scope=mine");
+    expect(routes(["requests", "--pending"])).toBe("GET /api/v1/access-requests?scope=pending");
+    expect(routes(["requests", "--all"])).toBe("GET /api/v1/access-requests?scope=all");
+    expect(routes(["approve", "r1"])).toBe("POST /api/v1/access-requests/r1/approve {}");
+    expect(routes(["approve", "r1", "--comment", "ok"])).toBe('POST /api/v1/access-requests/r1/approve {"comment":"ok"}');
+    expect(routes(["deny", "r1", "-c", "no"])).toBe('POST /api/v1/access-requests/r1/deny {"comment":"no"}');
+    expect(routes(["grants"])).toBe("GET /api/v1/grants?scope=mine");
+    expect(routes(["grants", "--all", "--active"])).toBe("GET /api/v1/grants?scope=all&active=1");
+    expect(routes(["token", "g1"])).toBe("POST /api/v1/grants/g1/tokens");
+    expect(routes(["revoke", "g1"])).toBe("POST /api/v1/grants/g1/revoke {}");
+    expect(routes(["revoke", "g1", "--reason", "done"])).toBe('POST /api/v1/grants/g1/revoke {"reason":"done"}');
+    expect(routes(["sessions"])).toBe("GET /api/v1/sessions");
+    expect(routes(["events", "s1"])).toBe("GET /api/v1/sessions/s1/events");
+    expect(routes(["events", "s1", "--after", "42"])).toBe("GET /api/v1/sessions/s1/events?after=42");
+    // Ids cannot escape their path segment.
+    expect(routes(["token", "../me"])).toBe("POST /api/v1/grants/..%2Fme/tokens");
+  });
+
+  it("knows --json and help", () => {
+    expect(call(["grants", "--json"]).json).toBe(true);
+    expect(parseCommand([])).toEqual({ kind: "help" });
+    expect(parseCommand(["help"])).toEqual({ kind: "help" });
+    expect(parseCommand(["--help"])).toEqual({ kind: "help" });
+    expect(parseCommand(["request", "--help"])).toEqual({ kind: "help" });
+  });
+});
+
+describe("formatting", () => {
+  it("prints compact tables, and (none) for empty lists", () => {
+    expect(table(["ID", "NAME"], [["a", "Alpha"], ["bbbb", "B"]])).toBe("ID    NAME\na     Alpha\nbbbb  B");
+    expect(formatResult("grants", [], false)).toBe("(none)");
+  });
+
+  it("prints only the token for `token`, and the raw JSON with --json", () => {
+    const minted = { token: "tgg_secret", prefix: "tgg_secr", grantId: "g1", connection: "everything", expiresAt: "2030-01-01T00:00:00.000Z" };
+    expect(formatResult("token", minted, false)).toBe("tgg_secret");
+    expect(JSON.parse(formatResult("token", minted, true))).toEqual(minted);
+  });
+
+  it("uses the API's error message", () => {
+    expect(errorMessage(403, { error: { code: "FORBIDDEN", message: "You cannot approve or deny your own access request." } }, "Forbidden")).toBe(
+      "You cannot approve or deny your own access request.",
+    );
+    expect(errorMessage(502, undefined, "Bad Gateway")).toBe("HTTP 502 Bad Gateway");
+  });
+});
+
+describe("main", () => {
+  function io(env: Record<string, string | undefined>, respond: (url: string, init: RequestInit) => Response) {
+    const out: string[] = [];
+    const err: string[] = [];
+    const requests: Array<{ url: string; init: RequestInit }> = [];
+    const fake: CliIo = {
+      env,
+      fetch: (async (input: string | URL | Request, init?: RequestInit) => {
+        const url = String(input);
+        requests.push({ url, init: init ?? {} });
+        return respond(url, init ?? {});
+      }) as typeof fetch,
+      stdout: (text) => out.push(text),
+      stderr: (text) => err.push(text),
+    };
+    return { fake, out, err, requests };
+  }
+
+  it("requires TOLLGATE_TOKEN, but not for help", async () => {
+    const t = io({}, () => Response.json({}));
+    expect(await main(["connections"], t.fake)).toBe(1);
+    expect(t.err.join("")).toMatch(/TOLLGATE_TOKEN is not set/);
+    expect(t.requests).toHaveLength(0);
+    expect(await main(["help"], t.fake)).toBe(0);
+    expect(t.out.join("")).toMatch(/Usage: tollgate/);
+  });
+
+  it("sends the bearer token and JSON body to TOLLGATE_URL, and prints only the token", async () => {
+    const t = io({ TOLLGATE_TOKEN: "tg_abc", TOLLGATE_URL: "https://tollgate.example.com/" }, () =>
+      Response.json({ token: "tgg_xyz", prefix: "tgg_xy", grantId: "g1", connection: "everything", expiresAt: "2030-01-01T00:00:00.000Z" }, { status: 201 }),
+    );
+    expect(await main(["token", "g1"], t.fake)).toBe(0);
+    expect(t.out.join("")).toBe("tgg_xyz\n");
+    expect(t.requests[0]!.url).toBe("https://tollgate.example.com/api/v1/grants/g1/tokens");
+    expect(t.requests[0]!.init.method).toBe("POST");
+    expect((t.requests[0]!.init.headers as Record<string, string>).Authorization).toBe("Bearer tg_abc");
+  });
+
+  it("prints the API's error message to stderr and exits 1", async () => {
+    const t = io({ TOLLGATE_TOKEN: "tg_abc" }, () =>
+      Response.json({ error: { code: "BAD_REQUEST", message: "minutes must be at most 60 for Everything.", field: "minutes" } }, { status: 400 }),
+    );
+    expect(await main(["request", "everything", "--minutes", "90", "--reason", "long one"], t.fake)).toBe(1);
+    expect(t.err.join("")).toBe("tollgate: minutes must be at most 60 for Everything.\n");
+    expect(t.out).toHaveLength(0);
+    expect(t.requests[0]!.url).toBe("http://localhost:3000/api/v1/access-requests");
+    expect(JSON.parse(String(t.requests[0]!.init.body))).toEqual({ connection: "everything", minutes: 90, reason: "long one" });
+  });
+
+  it("reports usage errors and unreachable portals without a stack trace", async () => {
+    const t = io({ TOLLGATE_TOKEN: "tg_abc" }, () => {
+      throw new TypeError("fetch failed", { cause: new Error("connect ECONNREFUSED 127.0.0.1:3000") });
+    });
+    expect(await main(["request", "everything", "--minutes", "5"], t.fake)).toBe(1);
+    expect(t.err.join("")).toMatch(/request needs --reason/);
+    expect(await main(["sessions"], t.fake)).toBe(1);
+    expect(t.err.join("")).toMatch(/cannot reach Tollgate at http:\/\/localhost:3000 \(connect ECONNREFUSED/);
+  });
+});

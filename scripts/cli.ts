@@ -1,0 +1,423 @@
+#!/usr/bin/env -S npx tsx
+/**
+ * `tollgate` — the command line over the portal's REST API (/api/v1).
+ *
+ *   TOLLGATE_URL    portal URL (default http://localhost:3000)
+ *   TOLLGATE_TOKEN  personal API token (tg_…), created in the portal
+ *
+ * Parsing and formatting are pure functions (parseCommand, formatResult) so they can be tested
+ * without a server; main() wires them to fetch, stdout and stderr.
+ */
+import { realpathSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import type { AccessRequestView, GrantView } from "../lib/access/present.ts";
+import type { ConnectionView } from "../lib/connections/present-connection.ts";
+import type { SessionEventView, SessionView } from "../lib/recording/sessions.ts";
+import type { UserView } from "../lib/users/get-user.ts";
+
+export const DEFAULT_URL = "http://localhost:3000";
+
+export const HELP = `tollgate — just-in-time access to MCP servers, from the command line
+
+Usage: tollgate <command> [options]
+
+Commands:
+  whoami                                        who the token belongs to, and the gateway URL
+  connections                                   list the catalog of MCP servers
+  request <slug> --minutes N --reason "…"       ask for N minutes of access to a connection
+  requests [--pending | --all]                  your requests; --pending: awaiting a decision (approvers)
+  approve <requestId> [--comment "…"]           approve a pending request
+  deny <requestId> [--comment "…"]              deny a pending request
+  grants [--all] [--active]                     your grants; --all: everyone's; --active: only active ones
+  token <grantId>                               mint a gateway token for your grant; prints only the token
+  revoke <grantId> [--reason "…"]               revoke a grant
+  sessions                                      list recorded sessions
+  events <sessionId> [--after SEQ]              a session's recorded messages
+  help                                          this text
+
+Options:
+  --json    print the API's JSON instead of a table
+
+Environment:
+  TOLLGATE_URL    portal URL (default ${DEFAULT_URL})
+  TOLLGATE_TOKEN  personal API token (tg_…), created in the portal; required
+
+Example:
+  export TOLLGATE_TOKEN=tg_…
+  tollgate request everything --minutes 15 --reason "incident 42"
+  curl -H "Authorization: Bearer $(tollgate token <grantId>)" …
+`;
+
+export type CommandName =
+  | "whoami"
+  | "connections"
+  | "request"
+  | "requests"
+  | "approve"
+  | "deny"
+  | "grants"
+  | "token"
+  | "revoke"
+  | "sessions"
+  | "events";
+
+export interface ApiCall {
+  method: "GET" | "POST";
+  /** Path and query, e.g. /api/v1/grants?scope=all */
+  path: string;
+  body?: Record<string, unknown>;
+}
+
+export type ParsedCommand = { kind: "help" } | { kind: "call"; command: CommandName; call: ApiCall; json: boolean };
+
+/** A mistake on the command line: the message says what to type instead. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+type Options = NonNullable<ParseArgsConfig["options"]>;
+
+interface CommandSpec {
+  /** Names of the positional arguments, all required. */
+  positionals: string[];
+  options: Options;
+  build: (args: { positionals: string[]; values: Record<string, string | boolean | undefined> }) => ApiCall;
+}
+
+const id = (value: string) => encodeURIComponent(value);
+const str = (value: string | boolean | undefined): string | undefined => (typeof value === "string" ? value : undefined);
+
+function wholeNumber(value: string, option: string, min: number): number {
+  if (!/^\d+$/.test(value) || Number(value) < min || !Number.isSafeInteger(Number(value))) {
+    throw new UsageError(`${option} must be a whole number${min > 0 ? ` of at least ${min}` : ""} (got "${value}").`);
+  }
+  return Number(value);
+}
+
+const COMMANDS: Record<CommandName, CommandSpec> = {
+  whoami: { positionals: [], options: {}, build: () => ({ method: "GET", path: "/api/v1/me" }) },
+  connections: { positionals: [], options: {}, build: () => ({ method: "GET", path: "/api/v1/connections" }) },
+  request: {
+    positionals: ["slug"],
+    options: { minutes: { type: "string", short: "m" }, reason: { type: "string", short: "r" } },
+    build: ({ positionals, values }) => {
+      const minutes = str(values.minutes);
+      const reason = str(values.reason);
+      if (minutes === undefined) throw new UsageError('request needs --minutes N (how long you need access).');
+      if (reason === undefined || !reason.trim()) throw new UsageError('request needs --reason "…" (why you need access).');
+      return {
+        method: "POST",
+        path: "/api/v1/access-requests",
+        body: { connection: positionals[0], minutes: wholeNumber(minutes, "--minutes", 1), reason },
+      };
+    },
+  },
+  requests: {
+    positionals: [],
+    options: { pending: { type: "boolean" }, all: { type: "boolean" } },
+    build: ({ values }) => {
+      if (values.pending && values.all) throw new UsageError("requests takes --pending or --all, not both.");
+      const scope = values.pending ? "pending" : values.all ? "all" : "mine";
+      return { method: "GET", path: `/api/v1/access-requests?scope=${scope}` };
+    },
+  },
+  approve: {
+    positionals: ["requestId"],
+    options: { comment: { type: "string", short: "c" } },
+    build: ({ positionals, values }) => decide(positionals[0]!, "approve", str(values.comment)),
+  },
+  deny: {
+    positionals: ["requestId"],
+    options: { comment: { type: "string", short: "c" } },
+    build: ({ positionals, values }) => decide(positionals[0]!, "deny", str(values.comment)),
+  },
+  grants: {
+    positionals: [],
+    options: { all: { type: "boolean" }, active: { type: "boolean" } },
+    build: ({ values }) => ({
+      method: "GET",
+      path: `/api/v1/grants?scope=${values.all ? "all" : "mine"}${values.active ? "&active=1" : ""}`,
+    }),
+  },
+  token: {
+    positionals: ["grantId"],
+    options: {},
+    build: ({ positionals }) => ({ method: "POST", path: `/api/v1/grants/${id(positionals[0]!)}/tokens` }),
+  },
+  revoke: {
+    positionals: ["grantId"],
+    options: { reason: { type: "string", short: "r" } },
+    build: ({ positionals, values }) => {
+      const reason = str(values.reason);
+      return { method: "POST", path: `/api/v1/grants/${id(positionals[0]!)}/revoke`, body: reason === undefined ? {} : { reason } };
+    },
+  },
+  sessions: { positionals: [], options: {}, build: () => ({ method: "GET", path: "/api/v1/sessions" }) },
+  events: {
+    positionals: ["sessionId"],
+    options: { after: { type: "string" } },
+    build: ({ positionals, values }) => {
+      const after = str(values.after);
+      const query = after === undefined ? "" : `?after=${wholeNumber(after, "--after", 0)}`;
+      return { method: "GET", path: `/api/v1/sessions/${id(positionals[0]!)}/events${query}` };
+    },
+  },
+};
+
+function decide(requestId: string, action: "approve" | "deny", comment: string | undefined): ApiCall {
+  return {
+    method: "POST",
+    path: `/api/v1/access-requests/${id(requestId)}/${action}`,
+    body: comment === undefined ? {} : { comment },
+  };
+}
+
+function isCommand(name: string): name is CommandName {
+  return Object.hasOwn(COMMANDS, name);
+}
+
+/** Turns argv (without node and the script) into the API call to make, or throws UsageError. */
+export function parseCommand(argv: readonly string[]): ParsedCommand {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "help" || name === "--help" || name === "-h") return { kind: "help" };
+  if (!isCommand(name)) throw new UsageError(`Unknown command "${name}". Run "tollgate help" for the list.`);
+  const spec = COMMANDS[name];
+  let parsed: { values: Record<string, string | boolean | undefined>; positionals: string[] };
+  try {
+    parsed = parseArgs({
+      args: [...rest],
+      options: { ...spec.options, json: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (error) {
+    // node:util reports unknown options and missing option values as TypeErrors with a usable message.
+    throw new UsageError(`${name}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (parsed.values.help) return { kind: "help" };
+  const usage = `tollgate ${name}${spec.positionals.map((p) => ` <${p}>`).join("")}`;
+  if (parsed.positionals.length < spec.positionals.length) {
+    throw new UsageError(`${name} needs <${spec.positionals[parsed.positionals.length]}>: ${usage}`);
+  }
+  if (parsed.positionals.length > spec.positionals.length) {
+    throw new UsageError(`${name} takes ${spec.positionals.length || "no"} argument${spec.positionals.length === 1 ? "" : "s"}, got "${parsed.positionals.join(" ")}": ${usage}`);
+  }
+  if (parsed.positionals.some((value) => !value.trim())) throw new UsageError(`${name}: arguments must not be empty.`);
+  const call = spec.build({ positionals: parsed.positionals, values: parsed.values });
+  return { kind: "call", command: name, call, json: parsed.values.json === true };
+}
+
+// ---- output ----------------------------------------------------------------------------------
+
+/** A compact, left-aligned text table; the last column is never padded. */
+export function table(headers: string[], rows: string[][]): string {
+  if (rows.length === 0) return "(none)";
+  const widths = headers.map((header, i) => Math.max(header.length, ...rows.map((row) => (row[i] ?? "").length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]!)))
+      .join("  ")
+      .trimEnd();
+  return [line(headers), ...rows.map(line)].join("\n");
+}
+
+/** 2026-01-02T03:04:05.678Z → 2026-01-02 03:04:05Z (UTC, to the second). */
+function time(iso: string | null | undefined): string {
+  if (!iso) return "-";
+  return iso.replace("T", " ").replace(/\.\d+Z$/, "Z");
+}
+
+function truncate(text: string, max: number): string {
+  const flat = text.replace(/\s+/g, " ");
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+function describeRequest(request: AccessRequestView): string {
+  const lines = [
+    `Request ${request.id}: ${request.status}`,
+    `  connection  ${request.connection.slug} (${request.connection.name})`,
+    `  requester   ${request.requester.email}`,
+    `  minutes     ${request.minutes}`,
+    `  reason      ${request.reason}`,
+  ];
+  for (const approval of request.approvals) {
+    lines.push(`  ${approval.decision === "APPROVE" ? "approved" : "denied"} by ${approval.approver.email}${approval.comment ? `: ${approval.comment}` : ""}`);
+  }
+  if (request.grant) lines.push(`  grant       ${request.grant.id} ${request.grant.status} until ${time(request.grant.expiresAt)}`);
+  return lines.join("\n");
+}
+
+interface MintedToken {
+  token: string;
+  prefix: string;
+  grantId: string;
+  connection: string;
+  expiresAt: string;
+}
+
+/** What to print on stdout for a successful call. */
+export function formatResult(command: CommandName, data: unknown, json: boolean): string {
+  if (json) return JSON.stringify(data, null, 2);
+  switch (command) {
+    case "whoami": {
+      const me = data as { user: UserView; gatewayUrl: string };
+      return [`${me.user.email}${me.user.name ? ` (${me.user.name})` : ""}`, `roles    ${me.user.roles.join(", ")}`, `gateway  ${me.gatewayUrl}`].join("\n");
+    }
+    case "connections":
+      return table(
+        ["SLUG", "NAME", "TRANSPORT", "MAX MIN", "DESCRIPTION"],
+        (data as ConnectionView[]).map((c) => [c.slug, c.name, c.transport, String(c.maxMinutes), truncate(c.description ?? "", 60)]),
+      );
+    case "requests":
+      return table(
+        ["ID", "STATUS", "CONNECTION", "MIN", "REQUESTER", "CREATED", "REASON"],
+        (data as AccessRequestView[]).map((r) => [r.id, r.status, r.connection.slug, String(r.minutes), r.requester.email, time(r.createdAt), truncate(r.reason, 50)]),
+      );
+    case "request":
+    case "approve":
+    case "deny":
+      return describeRequest(data as AccessRequestView);
+    case "grants":
+      return table(
+        ["ID", "STATUS", "CONNECTION", "USER", "STARTS", "EXPIRES"],
+        (data as GrantView[]).map((g) => [g.id, g.status, g.connection?.slug ?? "-", g.user?.email ?? "-", time(g.startsAt), time(g.expiresAt)]),
+      );
+    case "token":
+      // Only the token, so that $(tollgate token …) works.
+      return (data as MintedToken).token;
+    case "revoke": {
+      const grant = data as GrantView;
+      return `Grant ${grant.id}${grant.connection ? ` (${grant.connection.slug})` : ""}: ${grant.status} at ${time(grant.revokedAt)}`;
+    }
+    case "sessions":
+      return table(
+        ["ID", "CONNECTION", "USER", "TRANSPORT", "STARTED", "ENDED", "EVENTS", "END REASON"],
+        (data as SessionView[]).map((s) => [
+          s.id,
+          s.connection.slug,
+          s.user.email,
+          s.transport,
+          time(s.startedAt),
+          s.endedAt ? time(s.endedAt) : "live",
+          String(s.eventCount),
+          s.endReason ?? "",
+        ]),
+      );
+    case "events":
+      return table(
+        ["SEQ", "AT", "DIRECTION", "KIND", "ID", "METHOD", "TOOL"],
+        (data as SessionEventView[]).map((e) => [String(e.seq), time(e.at), e.direction, e.kind, e.rpcId ?? "", e.method ?? "", e.tool ?? ""]),
+      );
+  }
+}
+
+/** The message to show for a failed response: the API's error.message when there is one. */
+export function errorMessage(status: number, body: unknown, fallback: string): string {
+  if (body && typeof body === "object" && "error" in body) {
+    const error = (body as { error: unknown }).error;
+    if (error && typeof error === "object" && "message" in error && typeof error.message === "string") return error.message;
+  }
+  return `HTTP ${status} ${fallback}`.trim();
+}
+
+// ---- running ---------------------------------------------------------------------------------
+
+export interface CliIo {
+  env: Record<string, string | undefined>;
+  fetch: typeof fetch;
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}
+
+/** Runs one command; returns the process exit code (0 ok, 1 any error). */
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  let parsed: ParsedCommand;
+  try {
+    parsed = parseCommand(argv);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr(`tollgate: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+  if (parsed.kind === "help") {
+    io.stdout(HELP);
+    return 0;
+  }
+
+  const token = io.env.TOLLGATE_TOKEN?.trim();
+  if (!token) {
+    io.stderr("tollgate: TOLLGATE_TOKEN is not set. Create a personal API token in the portal and export TOLLGATE_TOKEN=tg_…\n");
+    return 1;
+  }
+  const base = (io.env.TOLLGATE_URL?.trim() || DEFAULT_URL).replace(/\/+$/, "");
+  let url: URL;
+  try {
+    url = new URL(parsed.call.path, `${base}/`);
+  } catch {
+    io.stderr(`tollgate: TOLLGATE_URL "${base}" is not a valid URL.\n`);
+    return 1;
+  }
+
+  let response: Response;
+  try {
+    response = await io.fetch(url, {
+      method: parsed.call.method,
+      headers: {
+        Authorization: `Bearer ${token}`,
+        Accept: "application/json",
+        ...(parsed.call.body !== undefined ? { "Content-Type": "application/json" } : {}),
+      },
+      body: parsed.call.body !== undefined ? JSON.stringify(parsed.call.body) : undefined,
+      redirect: "manual",
+    });
+  } catch (error) {
+    const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : error instanceof Error ? error.message : String(error);
+    io.stderr(`tollgate: cannot reach Tollgate at ${base} (${cause}). Is TOLLGATE_URL right?\n`);
+    return 1;
+  }
+
+  const text = await response.text();
+  let body: unknown;
+  try {
+    body = text ? JSON.parse(text) : null;
+  } catch {
+    body = undefined;
+  }
+  if (!response.ok) {
+    io.stderr(`tollgate: ${errorMessage(response.status, body, response.statusText)}\n`);
+    return 1;
+  }
+  if (body === undefined) {
+    io.stderr(`tollgate: ${url.origin} answered HTTP ${response.status} with something other than JSON. Is TOLLGATE_URL the portal?\n`);
+    return 1;
+  }
+  io.stdout(`${formatResult(parsed.command, body, parsed.json)}\n`);
+  return 0;
+}
+
+function invokedDirectly(): boolean {
+  const script = process.argv[1];
+  if (!script) return false;
+  try {
+    // Through the npm bin symlink argv[1] is the link; compare real paths.
+    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (invokedDirectly()) {
+  const code = await main(process.argv.slice(2), {
+    env: process.env,
+    fetch: globalThis.fetch,
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+  });
+  process.exitCode = code;
+}
