@@ -11,6 +11,7 @@ export const GATEWAY_ERRORS = {
   GRANT_REVOKED: { status: 403, code: -32014 },
   UNKNOWN_CONNECTION: { status: 404, code: -32015 },
   RECORDING_UNAVAILABLE: { status: 503, code: -32016 },
+  DATABASE_UNAVAILABLE: { status: 503, code: -32010 },
   UPSTREAM_UNAVAILABLE: { status: 502, code: -32017 },
   PAYLOAD_TOO_LARGE: { status: 413, code: -32018 },
   FORBIDDEN_ORIGIN: { status: 403, code: -32019 },

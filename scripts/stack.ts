@@ -165,7 +165,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const migrated = await migrate({ databaseUrl: url });
     if (migrated.applied.length) log(`Applied migrations: ${migrated.applied.join(", ")}`);
 
-    const portalUrl = `http://${host}:${options.portalPort}`;
+    // Behind a proxy or on a real domain, NEXTAUTH_URL is the portal's public origin.
+    const portalUrl = (env.NEXTAUTH_URL ?? `http://${host}:${options.portalPort}`).replace(/\/$/, "");
     const devIdp = !env.OIDC_ISSUER;
     let idp: DevIdp | undefined;
     let oidcEnv: Record<string, string>;

@@ -33,9 +33,19 @@ function isInitializeRequest(body: unknown): body is { method: "initialize"; par
  * before the MCP transport sees it, then hand it to the SDK's server transport of the session,
  * which speaks the protocol (sessions, SSE streams, Accept and version headers) to the client.
  */
+/** Without Postgres nothing can be checked or recorded, so nothing is let through (fail closed). */
+async function needsDatabase<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    if (error instanceof GatewayError) throw error;
+    throw new GatewayError("DATABASE_UNAVAILABLE", "Tollgate cannot reach its database, so it cannot check your grant or record the call; access is refused until it is back. Try again shortly.");
+  }
+}
+
 export async function handleStreamableHttp(deps: ListenerDeps, req: IncomingMessage, res: ServerResponse, slug: string): Promise<void> {
-  const auth = await authenticate(deps.db, req.headers);
-  const connection = await loadConnection(deps.db, { slug, vaultKey: deps.vaultKey });
+  const auth = await needsDatabase(authenticate(deps.db, req.headers));
+  const connection = await needsDatabase(loadConnection(deps.db, { slug, vaultKey: deps.vaultKey }));
   if (!connection) throw new GatewayError("UNKNOWN_CONNECTION", `No MCP connection "${slug}" is registered in Tollgate. Check the URL: /mcp/<connection-slug>.`);
   authorize(auth.grant, connection);
 
@@ -64,14 +74,14 @@ export async function handleStreamableHttp(deps: ListenerDeps, req: IncomingMess
   }
 
   const params = (Array.isArray(body) ? body[0] : body).params;
-  const id = await startSession(deps.db, {
+  const id = await needsDatabase(startSession(deps.db, {
     grantId: auth.grant.id,
     userId: auth.user.id,
     connectionId: connection.id,
     transport: "streamable-http",
     protocolVersion: typeof params?.protocolVersion === "string" ? params.protocolVersion : null,
     clientInfo: params?.clientInfo ?? null,
-  });
+  }));
   let upstream;
   try {
     upstream = openUpstream(connection, { onStderr: (line) => deps.log.info("upstream stderr", { session: id, connection: slug, line }) });
