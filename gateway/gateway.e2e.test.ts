@@ -174,6 +174,24 @@ describe("gateway → server-everything over stdio", () => {
     await client.close().catch(() => undefined);
   });
 
+  it("closes an open server-to-client SSE stream when the grant is revoked", async () => {
+    const { token, grantId } = await grantAndMint(t.db, { requester: users.alice, approver: users.bob, connection: "everything" });
+    const headers = { authorization: `Bearer ${token}`, "content-type": "application/json", accept: "application/json, text/event-stream" };
+    const init = await fetch(`${gateway.url}/mcp/everything`, { method: "POST", headers, body: INITIALIZE });
+    const sessionId = init.headers.get("mcp-session-id")!;
+    await init.text();
+    const sessionHeaders = { ...headers, "mcp-session-id": sessionId, "mcp-protocol-version": "2025-06-18" };
+    await fetch(`${gateway.url}/mcp/everything`, { method: "POST", headers: sessionHeaders, body: JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }) });
+    const stream = await fetch(`${gateway.url}/mcp/everything`, { method: "GET", headers: { ...sessionHeaders, accept: "text/event-stream" } });
+    expect(stream.status).toBe(200);
+    const reader = stream.body!.getReader();
+    const ended = (async () => {
+      for (;;) if ((await reader.read()).done) return true;
+    })();
+    await revokeGrant(t.db, { actor: users.carol, grantId });
+    await expect(Promise.race([ended, new Promise((resolve) => setTimeout(() => resolve(false), 3000))])).resolves.toBe(true);
+  });
+
   it("does not let a token use another grant's session", async () => {
     const first = await grantAndMint(t.db, { requester: users.alice, approver: users.bob, connection: "everything" });
     const second = await grantAndMint(t.db, { requester: users.bob, approver: users.carol, connection: "everything" });

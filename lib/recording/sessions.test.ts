@@ -1,0 +1,65 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, type TestDatabase } from "../../test/postgres.ts";
+import { grantAndMint, seedDemo } from "../../test/fixtures.ts";
+import type { Actor } from "../authz/permissions.ts";
+import { chainHash, GENESIS_HASH } from "../hash.ts";
+import { SessionRecorder } from "./session-recorder.ts";
+import { endSession, getSession, listSessionEvents, listSessions, startSession } from "./sessions.ts";
+
+let t: TestDatabase;
+let users: { alice: Actor; bob: Actor; carol: Actor };
+let aliceSession: string;
+let bobSession: string;
+
+async function recordedSession(owner: Actor, approver: Actor): Promise<string> {
+  const { grantId } = await grantAndMint(t.db, { requester: owner, approver, connection: "everything" });
+  const grant = await t.db.grant.findUniqueOrThrow({ where: { id: grantId } });
+  const id = await startSession(t.db, { grantId, userId: owner.id, connectionId: grant.connectionId, transport: "streamable-http", clientInfo: { name: "t", version: "1" } });
+  const recorder = new SessionRecorder(t.db, id);
+  // Issued without awaiting each one: the recorder must still keep them in order.
+  await Promise.all([
+    recorder.record("CLIENT_TO_UPSTREAM", { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "echo", arguments: { message: "a" } } }),
+    recorder.record("UPSTREAM_TO_CLIENT", { jsonrpc: "2.0", id: 1, result: { content: [{ type: "text", text: "Echo: a" }] } }),
+    recorder.record("CLIENT_TO_UPSTREAM", { jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: 9 } }),
+  ]);
+  await endSession(t.db, { sessionId: id, reason: "client ended session" });
+  return id;
+}
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  users = await seedDemo(t.db);
+  aliceSession = await recordedSession(users.alice, users.bob);
+  bobSession = await recordedSession(users.bob, users.carol);
+});
+afterAll(async () => t.drop());
+
+describe("session recordings", () => {
+  it("keeps messages in order with a verifiable hash chain", async () => {
+    const events = await listSessionEvents(t.db, { actor: users.alice, sessionId: aliceSession });
+    expect(events.map((e) => [e.seq, e.direction, e.kind, e.method ?? e.rpcId, e.tool])).toEqual([
+      [1, "CLIENT_TO_UPSTREAM", "request", "tools/call", "echo"],
+      [2, "UPSTREAM_TO_CLIENT", "response", "1", null],
+      [3, "CLIENT_TO_UPSTREAM", "notification", "notifications/cancelled", null],
+    ]);
+    const rows = await t.db.sessionEvent.findMany({ where: { sessionId: aliceSession }, orderBy: { seq: "asc" } });
+    let prev = GENESIS_HASH;
+    for (const row of rows) {
+      expect(row.prevHash).toBe(prev);
+      expect(row.hash).toBe(chainHash(prev, { seq: row.seq, at: row.at.toISOString(), direction: row.direction, payload: row.payload }));
+      prev = row.hash;
+    }
+    expect(await listSessionEvents(t.db, { actor: users.alice, sessionId: aliceSession, afterSeq: 2 })).toHaveLength(1);
+  });
+
+  it("shows requesters only their own sessions, approvers and admins everyone's", async () => {
+    expect((await listSessions(t.db, { actor: users.alice })).map((s) => s.id)).toEqual([aliceSession]);
+    expect((await listSessions(t.db, { actor: users.bob })).map((s) => s.id).sort()).toEqual([aliceSession, bobSession].sort());
+    expect((await listSessions(t.db, { actor: users.carol })).map((s) => s.id).sort()).toEqual([aliceSession, bobSession].sort());
+    await expect(getSession(t.db, { actor: users.alice, sessionId: bobSession })).rejects.toMatchObject({ code: "FORBIDDEN" });
+    await expect(listSessionEvents(t.db, { actor: users.alice, sessionId: bobSession })).rejects.toMatchObject({ code: "FORBIDDEN" });
+    await expect(getSession(t.db, { actor: users.alice, sessionId: "nope" })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    const session = await getSession(t.db, { actor: users.bob, sessionId: aliceSession });
+    expect(session).toMatchObject({ user: { email: "alice@example.com" }, endReason: "client ended session", eventCount: 3 });
+  });
+});
