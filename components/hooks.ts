@@ -4,6 +4,8 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { ConnectionView } from "@/lib/connections/present-connection";
 import type { AccessRequestView, GrantView } from "@/lib/access/present";
 import type { SessionEventView, SessionView } from "@/lib/recording/sessions";
+import type { CreatedApiToken } from "@/lib/tokens/create-api-token";
+import type { ApiTokenView } from "@/lib/tokens/present";
 import { apiFetch } from "./api";
 
 export type Role = "REQUESTER" | "APPROVER" | "ADMIN" | "AUDITOR";
@@ -54,6 +56,7 @@ export const queryKeys = {
   sessions: ["sessions"] as const,
   session: (id: string) => ["sessions", id] as const,
   sessionEvents: (id: string) => ["sessions", id, "events"] as const,
+  apiTokens: ["api-tokens"] as const,
 };
 
 export function useMe() {
@@ -185,6 +188,32 @@ export function useCreateConnection() {
     mutationFn: (body: CreateConnectionBody) => apiFetch<ConnectionView>("/api/v1/connections", { method: "POST", json: body }),
     onSuccess: async () => {
       await client.invalidateQueries({ queryKey: queryKeys.connections });
+    },
+  });
+}
+
+export function useApiTokens() {
+  return useQuery({ queryKey: queryKeys.apiTokens, queryFn: () => apiFetch<ApiTokenView[]>("/api/v1/api-tokens") });
+}
+
+export function useCreateApiToken() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (body: { name: string; expiresInDays?: number }) =>
+      apiFetch<CreatedApiToken>("/api/v1/api-tokens", { method: "POST", json: body }),
+    onSuccess: async () => {
+      await client.invalidateQueries({ queryKey: queryKeys.apiTokens });
+    },
+  });
+}
+
+export function useRevokeApiToken() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (tokenId: string) =>
+      apiFetch<ApiTokenView>(`/api/v1/api-tokens/${encodeURIComponent(tokenId)}/revoke`, { method: "POST", json: {} }),
+    onSuccess: async () => {
+      await client.invalidateQueries({ queryKey: queryKeys.apiTokens });
     },
   });
 }

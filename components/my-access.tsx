@@ -4,6 +4,7 @@ import Link from "next/link";
 import { useState } from "react";
 import type { GrantView } from "@/lib/access/present";
 import { errorMessage } from "./api";
+import { ApiTokens } from "./api-tokens";
 import { ClientConfigs } from "./client-configs";
 import { formatDateTime } from "./format";
 import { useAccessRequests, useGrants, useMe, useMintToken, useRevokeGrant, type MintedToken } from "./hooks";
@@ -22,7 +23,7 @@ export function MyAccess() {
 
   return (
     <div className="space-y-6">
-      <PageHeader title="My access" description="Your grants, gateway tokens and access requests." />
+      <PageHeader title="My access" description="Your grants, gateway tokens, access requests and personal API tokens." />
 
       <Card title="Active grants" bodyClassName="p-0">
         {grants.isPending ? (
@@ -143,6 +144,8 @@ export function MyAccess() {
           </div>
         </details>
       ) : null}
+
+      <ApiTokens />
     </div>
   );
 }

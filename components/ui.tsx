@@ -41,7 +41,8 @@ export function Card({
           {actions}
         </div>
       ) : null}
-      <div className={cx("p-4", bodyClassName)}>{children}</div>
+      {/* bodyClassName replaces the default padding: "p-4 p-0" would resolve to p-4 (CSS order, not class order). */}
+      <div className={bodyClassName ?? "p-4"}>{children}</div>
     </Tag>
   );
 }

@@ -6,7 +6,10 @@ import type { ConnectionView } from "../connections/present-connection.ts";
 import { HTTP_STATUS, type AppErrorCode } from "../errors.ts";
 import { revokeGrantSchema } from "../grants/schema.ts";
 import type { SessionEventView, SessionView } from "../recording/sessions.ts";
+import type { CreatedApiToken } from "../tokens/create-api-token.ts";
 import type { mintGatewayToken } from "../tokens/mint-gateway-token.ts";
+import type { ApiTokenView } from "../tokens/present.ts";
+import { createApiTokenSchema } from "../tokens/schema.ts";
 import type { UserView } from "../users/get-user.ts";
 
 // The OpenAPI 3.1 description of /api/v1, served at GET /api/v1/openapi.json.
@@ -79,6 +82,24 @@ const gatewayToken = z.object({
   expiresAt: timestamp().describe("When the grant, and with it the token, expires."),
 });
 
+const apiToken = z.object({
+  id: z.string(),
+  name: z.string(),
+  prefix: z.string().describe("The token's first characters, to recognise it later. The token itself is never returned again."),
+  createdAt: timestamp(),
+  lastUsedAt: timestamp().nullable().describe("Last time the token authenticated a request (updated at most once a minute)."),
+  expiresAt: timestamp().nullable().describe("When the token stops working; null if it does not expire."),
+  revokedAt: timestamp().nullable(),
+});
+
+const createdApiToken = z.object({
+  id: z.string(),
+  token: z.string().describe("Personal API token (tg_…). Shown once: it is stored only as a hash."),
+  prefix: z.string().describe("The token's first characters, to recognise it later."),
+  name: z.string(),
+  expiresAt: timestamp().nullable().describe("When the token stops working; null if it does not expire."),
+});
+
 const session = z.object({
   id: z.string(),
   grantId: z.string(),
@@ -121,6 +142,8 @@ components.add(connection, { id: "Connection" });
 components.add(grant, { id: "Grant" });
 components.add(accessRequest, { id: "AccessRequest" });
 components.add(gatewayToken, { id: "GatewayToken" });
+components.add(apiToken, { id: "ApiToken" });
+components.add(createdApiToken, { id: "CreatedApiToken" });
 components.add(session, { id: "Session" });
 components.add(sessionEvent, { id: "SessionEvent" });
 components.add(error, { id: "Error" });
@@ -128,6 +151,7 @@ components.add(createConnectionSchema, { id: "CreateConnection" });
 components.add(createAccessRequestSchema, { id: "CreateAccessRequest" });
 components.add(decideAccessRequestSchema, { id: "DecideAccessRequest" });
 components.add(revokeGrantSchema, { id: "RevokeGrant" });
+components.add(createApiTokenSchema, { id: "CreateApiToken" });
 
 // ---- document ----------------------------------------------------------------------------------
 
@@ -200,7 +224,7 @@ function buildDocument(): OpenApiDocument {
       version: "1",
       description:
         "Just-in-time access for MCP servers: request time-boxed access to a connection, approve or deny requests, " +
-        "mint gateway tokens for active grants, revoke grants, and read session recordings. " +
+        "mint gateway tokens for active grants, revoke grants, read session recordings, and manage your personal API tokens. " +
         "Authenticate with a personal API token as `Authorization: Bearer tg_…`. Errors are JSON: `{ error: { code, message, field? } }`.",
     },
     servers: [{ url: "/" }],
@@ -211,6 +235,7 @@ function buildDocument(): OpenApiDocument {
       { name: "access", description: "Access requests and their approval" },
       { name: "grants", description: "Time-boxed grants and the gateway tokens bound to them" },
       { name: "sessions", description: "Recorded gateway sessions" },
+      { name: "api-tokens", description: "Your personal API tokens, for scripts and the tollgate CLI" },
       { name: "meta", description: "This document" },
     ],
     paths: {
@@ -372,6 +397,35 @@ function buildDocument(): OpenApiDocument {
           responses: { "200": ok("Events by seq (at most 1000 per call)", list("SessionEvent")), ...errors("BAD_REQUEST", "FORBIDDEN", "NOT_FOUND") },
         },
       },
+      "/api/v1/api-tokens": {
+        get: {
+          operationId: "listApiTokens",
+          summary: "List your personal API tokens",
+          description: "Revoked and expired tokens included. Only the prefix of each token is shown; the token itself is never returned again.",
+          tags: ["api-tokens"],
+          responses: { "200": ok("Your tokens, newest first (at most 200)", list("ApiToken")), ...errors() },
+        },
+        post: {
+          operationId: "createApiToken",
+          summary: "Create a personal API token",
+          description:
+            "The token is returned once (`Cache-Control: no-store`) and stored only as a hash. " +
+            "Use it as `Authorization: Bearer tg_…` towards this API, or `export TOLLGATE_TOKEN=…` for the tollgate CLI.",
+          tags: ["api-tokens"],
+          requestBody: body("CreateApiToken", true),
+          responses: { "201": ok("The new token", ref("CreatedApiToken")), ...errors("BAD_REQUEST") },
+        },
+      },
+      "/api/v1/api-tokens/{id}/revoke": {
+        post: {
+          operationId: "revokeApiToken",
+          summary: "Revoke one of your personal API tokens",
+          description: "The token stops working at once. Other people's tokens are not found.",
+          tags: ["api-tokens"],
+          parameters: [idParam("API token id")],
+          responses: { "200": ok("The revoked token", ref("ApiToken")), ...errors("NOT_FOUND", "CONFLICT") },
+        },
+      },
       "/api/v1/openapi.json": {
         get: {
           operationId: "getOpenApiDocument",
@@ -418,6 +472,8 @@ export type OpenApiShapeChecks = [
   Assert<Documents<AccessRequestView, typeof accessRequest>>,
   Assert<Documents<AccessRequestView["approvals"][number], (typeof accessRequest)["shape"]["approvals"]["element"]>>,
   Assert<Documents<Awaited<ReturnType<typeof mintGatewayToken>>, typeof gatewayToken>>,
+  Assert<Documents<ApiTokenView, typeof apiToken>>,
+  Assert<Documents<CreatedApiToken, typeof createdApiToken>>,
   Assert<Documents<SessionView, typeof session>>,
   Assert<Documents<SessionEventView, typeof sessionEvent>>,
 ];

@@ -1,23 +1,46 @@
 import type { Actor } from "../authz/permissions.ts";
 import type { Db } from "../db/client.ts";
+import { AppError } from "../errors.ts";
 import { writeAuditEvent } from "../audit/write-audit-event.ts";
+import { createApiTokenSchema, type CreateApiTokenInput } from "./schema.ts";
 import { API_TOKEN_PREFIX, newToken } from "./secret-token.ts";
 
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export interface CreatedApiToken {
+  id: string;
+  /** The plaintext token (tg_…): returned this once, stored only as a hash. */
+  token: string;
+  prefix: string;
+  name: string;
+  expiresAt: string | null;
+}
+
 /** Mints a personal API token for the actor. The plaintext is returned once and never stored. */
-export async function createApiToken(db: Db, options: { actor: Actor; name: string; expiresAt?: Date }): Promise<{ id: string; token: string; prefix: string }> {
+export async function createApiToken(db: Db, options: { actor: Actor } & CreateApiTokenInput): Promise<CreatedApiToken> {
+  const { actor } = options;
+  const parsed = createApiTokenSchema.safeParse({ name: options.name, expiresInDays: options.expiresInDays });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const field = issue.path.join(".");
+    throw new AppError("BAD_REQUEST", field ? `${field}: ${issue.message}` : issue.message, { field: field || undefined });
+  }
+  const { name, expiresInDays } = parsed.data;
+  const expiresAt = expiresInDays === undefined ? null : new Date(Date.now() + expiresInDays * DAY_MS);
+
   const minted = newToken(API_TOKEN_PREFIX);
   const row = await db.$transaction(async (tx) => {
     const created = await tx.apiToken.create({
-      data: { userId: options.actor.id, name: options.name, prefix: minted.prefix, hash: minted.hash, expiresAt: options.expiresAt },
+      data: { userId: actor.id, name, prefix: minted.prefix, hash: minted.hash, expiresAt },
     });
     await writeAuditEvent(tx, {
-      actor: options.actor,
+      actor,
       action: "api_token.created",
       targetType: "ApiToken",
       targetId: created.id,
-      data: { name: options.name, prefix: minted.prefix },
+      data: { name, prefix: minted.prefix, expiresAt: expiresAt?.toISOString() ?? null },
     });
     return created;
   });
-  return { id: row.id, token: minted.token, prefix: minted.prefix };
+  return { id: row.id, token: minted.token, prefix: minted.prefix, name: row.name, expiresAt: row.expiresAt?.toISOString() ?? null };
 }

@@ -1,0 +1,6 @@
+import { handle } from "../../../_lib/handler";
+import { revokeApiToken } from "@/lib/tokens/revoke-api-token";
+
+export const dynamic = "force-dynamic";
+
+export const POST = handle<{ id: string }>(async ({ actor, params, db }) => revokeApiToken(db, { actor, tokenId: params.id }));
