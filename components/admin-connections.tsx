@@ -4,7 +4,7 @@ import { useState, type FormEvent, type ReactNode } from "react";
 import { ApiError, errorMessage } from "./api";
 import { formatDateTime, formatMinutes, transportLabel } from "./format";
 import { useConnections, useCreateConnection, type CreateConnectionBody } from "./hooks";
-import { Alert, Badge, Card, Empty, FieldError, Loading, PageHeader, buttonClass, inputClass, labelClass, tableClass, tdClass, thClass } from "./ui";
+import { Alert, Badge, Card, DataTable, FieldError, PageHeader, QueryState, buttonClass, inputClass, labelClass, tdClass, type ControlProps } from "./ui";
 
 export function AdminConnections() {
   const connections = useConnections();
@@ -13,53 +13,33 @@ export function AdminConnections() {
       <PageHeader title="Connections" description="MCP servers people can request access to. Credentials are write-only." />
       <div className="grid items-start gap-6 xl:grid-cols-[minmax(0,3fr)_minmax(24rem,2fr)]">
         <Card title="Registered connections" bodyClassName="p-0">
-          {connections.isPending ? (
-            <Loading />
-          ) : connections.isError ? (
-            <div className="p-4">
-              <Alert>{errorMessage(connections.error)}</Alert>
-            </div>
-          ) : connections.data.length === 0 ? (
-            <Empty>No connections yet. Add the first one.</Empty>
-          ) : (
-            <div className="overflow-x-auto">
-              <table className={tableClass}>
-                <thead className="bg-gray-50">
-                  <tr>
-                    <th className={thClass}>Name</th>
-                    <th className={thClass}>Transport</th>
-                    <th className={thClass}>Upstream</th>
-                    <th className={thClass}>Max</th>
-                    <th className={thClass}>Credential</th>
-                    <th className={thClass}>Created</th>
+          <QueryState query={connections} empty="No connections yet. Add the first one.">
+            {(list) => (
+              <DataTable headers={["Name", "Transport", "Upstream", "Max", "Credential", "Created"]}>
+                {list.map((connection) => (
+                  <tr key={connection.id}>
+                    <td className={tdClass}>
+                      <div className="font-medium">{connection.name}</div>
+                      <div className="font-mono text-xs text-gray-500">{connection.slug}</div>
+                    </td>
+                    <td className={tdClass}>
+                      <Badge tone="indigo">{transportLabel(connection.transport)}</Badge>
+                    </td>
+                    <td className={`${tdClass} max-w-xs min-w-56 font-mono text-xs break-all`}>
+                      {connection.transport === "stdio"
+                        ? [connection.command, ...(connection.args ?? [])].filter(Boolean).join(" ")
+                        : connection.url}
+                    </td>
+                    <td className={`${tdClass} whitespace-nowrap`}>{formatMinutes(connection.maxMinutes)}</td>
+                    <td className={tdClass}>
+                      {connection.hasCredential ? <Badge tone="green">credential set</Badge> : <span className="text-gray-400">none</span>}
+                    </td>
+                    <td className={`${tdClass} whitespace-nowrap`}>{formatDateTime(connection.createdAt)}</td>
                   </tr>
-                </thead>
-                <tbody className="divide-y divide-gray-100">
-                  {connections.data.map((connection) => (
-                    <tr key={connection.id}>
-                      <td className={tdClass}>
-                        <div className="font-medium">{connection.name}</div>
-                        <div className="font-mono text-xs text-gray-500">{connection.slug}</div>
-                      </td>
-                      <td className={tdClass}>
-                        <Badge tone="indigo">{transportLabel(connection.transport)}</Badge>
-                      </td>
-                      <td className={`${tdClass} max-w-xs min-w-56 font-mono text-xs break-all`}>
-                        {connection.transport === "stdio"
-                          ? [connection.command, ...(connection.args ?? [])].filter(Boolean).join(" ")
-                          : connection.url}
-                      </td>
-                      <td className={`${tdClass} whitespace-nowrap`}>{formatMinutes(connection.maxMinutes)}</td>
-                      <td className={tdClass}>
-                        {connection.hasCredential ? <Badge tone="green">credential set</Badge> : <span className="text-gray-400">none</span>}
-                      </td>
-                      <td className={`${tdClass} whitespace-nowrap`}>{formatDateTime(connection.createdAt)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          )}
+                ))}
+              </DataTable>
+            )}
+          </QueryState>
         </Card>
         <AddConnectionForm />
       </div>
@@ -275,14 +255,7 @@ function AddConnectionForm() {
   );
 }
 
-interface ControlProps {
-  id: string;
-  name: string;
-  className: string;
-  "aria-invalid"?: boolean;
-  "aria-describedby"?: string;
-}
-
+/** Like ui's `Field`, with a hint beside the label and a `name` taken from the id. */
 function Field({
   id,
   label,
@@ -294,7 +267,7 @@ function Field({
   label: string;
   error?: string;
   hint?: string;
-  children: (props: ControlProps) => ReactNode;
+  children: (props: ControlProps & { name: string }) => ReactNode;
 }) {
   const errorId = `${id}-error`;
   return (

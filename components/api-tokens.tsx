@@ -3,11 +3,11 @@
 import { useId, useState, type FormEvent } from "react";
 import type { CreatedApiToken } from "@/lib/tokens/create-api-token";
 import type { ApiTokenView } from "@/lib/tokens/present";
-import { ApiError, errorMessage } from "./api";
+import { errorMessage, formErrors } from "./api";
 import { formatDateTime } from "./format";
 import { useApiTokens, useCreateApiToken, useRevokeApiToken } from "./hooks";
-import { CopyButton, useNow } from "./live";
-import { Alert, Card, Empty, FieldError, Loading, StatusBadge, buttonClass, inputClass, labelClass, tableClass, tdClass, thClass } from "./ui";
+import { OneTimeSecret, useNow } from "./live";
+import { Alert, Card, DataTable, Field, QueryState, StatusBadge, buttonClass, tdClass } from "./ui";
 
 type ApiTokenStatus = "ACTIVE" | "EXPIRED" | "REVOKED";
 
@@ -41,67 +41,44 @@ export function ApiTokens() {
           <Alert>{errorMessage(revoke.error)}</Alert>
         </div>
       ) : null}
-      {tokens.isPending ? (
-        <Loading label="Loading API tokens…" />
-      ) : tokens.isError ? (
-        <div className="p-4">
-          <Alert>{errorMessage(tokens.error)}</Alert>
-        </div>
-      ) : tokens.data.length === 0 ? (
-        <Empty>You have no API tokens yet.</Empty>
-      ) : (
-        <div className="overflow-x-auto">
-          <table className={tableClass}>
-            <thead className="bg-gray-50">
-              <tr>
-                <th className={thClass}>Name</th>
-                <th className={thClass}>Token</th>
-                <th className={thClass}>Created</th>
-                <th className={thClass}>Last used</th>
-                <th className={thClass}>Expires</th>
-                <th className={thClass}>Status</th>
-                <th className={thClass}>
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-gray-100">
-              {tokens.data.map((token) => {
-                const status = tokenStatus(token, now);
-                return (
-                  <tr key={token.id} aria-label={token.name}>
-                    <td className={`${tdClass} font-medium break-all`}>{token.name}</td>
-                    <td className={`${tdClass} font-mono text-xs whitespace-nowrap text-gray-600`}>{token.prefix}…</td>
-                    <td className={`${tdClass} whitespace-nowrap`}>{formatDateTime(token.createdAt)}</td>
-                    <td className={`${tdClass} whitespace-nowrap`}>{token.lastUsedAt ? formatDateTime(token.lastUsedAt) : "never"}</td>
-                    <td className={`${tdClass} whitespace-nowrap`}>{token.expiresAt ? formatDateTime(token.expiresAt) : "never"}</td>
-                    <td className={tdClass}>
-                      <StatusBadge status={status} />
-                    </td>
-                    <td className={`${tdClass} text-right`}>
-                      {status === "ACTIVE" ? (
-                        <button
-                          type="button"
-                          className={buttonClass("danger", "sm")}
-                          disabled={revoke.isPending && revoke.variables === token.id}
-                          onClick={() =>
-                            revoke.mutate(token.id, {
-                              // Revoking the token just shown: its plaintext is of no use any more.
-                              onSuccess: () => setCreated((current) => (current?.id === token.id ? null : current)),
-                            })
-                          }
-                        >
-                          Revoke
-                        </button>
-                      ) : null}
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <QueryState query={tokens} loadingLabel="Loading API tokens…" empty="You have no API tokens yet.">
+        {(list) => (
+          <DataTable headers={["Name", "Token", "Created", "Last used", "Expires", "Status", { label: <span className="sr-only">Actions</span> }]}>
+            {list.map((token) => {
+              const status = tokenStatus(token, now);
+              return (
+                <tr key={token.id} aria-label={token.name}>
+                  <td className={`${tdClass} font-medium break-all`}>{token.name}</td>
+                  <td className={`${tdClass} font-mono text-xs whitespace-nowrap text-gray-600`}>{token.prefix}…</td>
+                  <td className={`${tdClass} whitespace-nowrap`}>{formatDateTime(token.createdAt)}</td>
+                  <td className={`${tdClass} whitespace-nowrap`}>{token.lastUsedAt ? formatDateTime(token.lastUsedAt) : "never"}</td>
+                  <td className={`${tdClass} whitespace-nowrap`}>{token.expiresAt ? formatDateTime(token.expiresAt) : "never"}</td>
+                  <td className={tdClass}>
+                    <StatusBadge status={status} />
+                  </td>
+                  <td className={`${tdClass} text-right`}>
+                    {status === "ACTIVE" ? (
+                      <button
+                        type="button"
+                        className={buttonClass("danger", "sm")}
+                        disabled={revoke.isPending && revoke.variables === token.id}
+                        onClick={() =>
+                          revoke.mutate(token.id, {
+                            // Revoking the token just shown: its plaintext is of no use any more.
+                            onSuccess: () => setCreated((current) => (current?.id === token.id ? null : current)),
+                          })
+                        }
+                      >
+                        Revoke
+                      </button>
+                    ) : null}
+                  </td>
+                </tr>
+              );
+            })}
+          </DataTable>
+        )}
+      </QueryState>
     </Card>
   );
 }
@@ -112,9 +89,7 @@ function CreateApiTokenForm({ onCreated }: { onCreated: (created: CreatedApiToke
   const [days, setDays] = useState("");
   const create = useCreateApiToken();
 
-  const apiError = create.error instanceof ApiError ? create.error : null;
-  const fieldError = (field: string) => (apiError?.field === field ? apiError.message : null);
-  const formError = create.error && !(apiError?.field === "name" || apiError?.field === "expiresInDays") ? errorMessage(create.error) : null;
+  const { fieldError, formError } = formErrors(create.error, ["name", "expiresInDays"]);
 
   function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -129,51 +104,39 @@ function CreateApiTokenForm({ onCreated }: { onCreated: (created: CreatedApiToke
     });
   }
 
-  const nameId = `${id}-name`;
-  const daysId = `${id}-days`;
   return (
     <form onSubmit={submit} className="flex flex-wrap items-start gap-3" noValidate>
-      <div className="min-w-48 flex-1">
-        <label htmlFor={nameId} className={labelClass}>
-          Token name
-        </label>
-        <input
-          id={nameId}
-          name="name"
-          type="text"
-          required
-          maxLength={80}
-          autoComplete="off"
-          value={name}
-          onChange={(event) => setName(event.target.value)}
-          placeholder="e.g. ci-script"
-          aria-invalid={fieldError("name") ? true : undefined}
-          aria-describedby={fieldError("name") ? `${nameId}-error` : undefined}
-          className={inputClass}
-        />
-        <FieldError id={`${nameId}-error`} message={fieldError("name")} />
-      </div>
-      <div className="w-40 shrink-0">
-        <label htmlFor={daysId} className={labelClass}>
-          Expires in days
-        </label>
-        <input
-          id={daysId}
-          name="expiresInDays"
-          type="number"
-          inputMode="numeric"
-          min={1}
-          max={365}
-          step={1}
-          value={days}
-          onChange={(event) => setDays(event.target.value)}
-          placeholder="never"
-          aria-invalid={fieldError("expiresInDays") ? true : undefined}
-          aria-describedby={fieldError("expiresInDays") ? `${daysId}-error` : undefined}
-          className={inputClass}
-        />
-        <FieldError id={`${daysId}-error`} message={fieldError("expiresInDays")} />
-      </div>
+      <Field id={`${id}-name`} label="Token name" error={fieldError("name")} className="min-w-48 flex-1">
+        {(control) => (
+          <input
+            {...control}
+            name="name"
+            type="text"
+            required
+            maxLength={80}
+            autoComplete="off"
+            value={name}
+            onChange={(event) => setName(event.target.value)}
+            placeholder="e.g. ci-script"
+          />
+        )}
+      </Field>
+      <Field id={`${id}-days`} label="Expires in days" error={fieldError("expiresInDays")} className="w-40 shrink-0">
+        {(control) => (
+          <input
+            {...control}
+            name="expiresInDays"
+            type="number"
+            inputMode="numeric"
+            min={1}
+            max={365}
+            step={1}
+            value={days}
+            onChange={(event) => setDays(event.target.value)}
+            placeholder="never"
+          />
+        )}
+      </Field>
       <div className="pt-5">
         <button type="submit" className={buttonClass("primary")} disabled={create.isPending}>
           Create API token
@@ -186,24 +149,18 @@ function CreateApiTokenForm({ onCreated }: { onCreated: (created: CreatedApiToke
 
 function CreatedTokenBox({ created, onDismiss }: { created: CreatedApiToken; onDismiss: () => void }) {
   return (
-    <div role="status" className="rounded-md border border-amber-300 bg-amber-50 p-3">
-      <p className="text-sm font-semibold text-amber-900">Your new API token “{created.name}”</p>
-      <div className="mt-2 flex flex-wrap items-center gap-2">
-        <code
-          data-testid="api-token"
-          className="rounded border border-amber-200 bg-white px-2 py-1 font-mono text-sm break-all text-gray-900 select-all"
-        >
-          {created.token}
-        </code>
-        <CopyButton text={created.token} label="Copy token" />
+    <OneTimeSecret
+      title={<>Your new API token “{created.name}”</>}
+      secret={created.token}
+      testId="api-token"
+      actions={
         <button type="button" className={buttonClass("ghost", "sm")} onClick={onDismiss}>
           Done
         </button>
-      </div>
-      <p className="mt-2 text-xs text-amber-900">
-        Copy it now — it won&apos;t be shown again. It is stored only as a hash;{" "}
-        {created.expiresAt ? <>it expires {formatDateTime(created.expiresAt)}.</> : <>it does not expire until you revoke it.</>}
-      </p>
-    </div>
+      }
+    >
+      Copy it now — it won&apos;t be shown again. It is stored only as a hash;{" "}
+      {created.expiresAt ? <>it expires {formatDateTime(created.expiresAt)}.</> : <>it does not expire until you revoke it.</>}
+    </OneTimeSecret>
   );
 }

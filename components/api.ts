@@ -65,3 +65,16 @@ export function errorMessage(error: unknown): string {
   if (error instanceof Error) return error.message;
   return "Something went wrong.";
 }
+
+/** Splits a mutation error: messages for the form's own `fields`, anything else for a form-level alert. */
+export function formErrors<F extends string>(
+  error: unknown,
+  fields: readonly F[],
+): { fieldError: (field: F) => string | null; formError: string | null } {
+  const apiError = error instanceof ApiError ? error : null;
+  const own = apiError?.field !== undefined && (fields as readonly string[]).includes(apiError.field);
+  return {
+    fieldError: (field) => (apiError?.field === field ? apiError.message : null),
+    formError: error && !own ? errorMessage(error) : null,
+  };
+}

@@ -6,7 +6,7 @@ import { ApiError, errorMessage } from "./api";
 import { formatDateTime, formatMinutes } from "./format";
 import { useAccessRequests, useDecide, useGrants, useRevokeGrant } from "./hooks";
 import { Age, Countdown } from "./live";
-import { Alert, Badge, Card, Empty, FieldError, Loading, PageHeader, buttonClass, inputClass, labelClass, tableClass, tdClass, thClass } from "./ui";
+import { Alert, Badge, Card, DataTable, FieldError, PageHeader, QueryState, buttonClass, inputClass, labelClass, tdClass } from "./ui";
 
 export function Approvals({ viewerId }: { viewerId: string }) {
   const pending = useAccessRequests("pending");
@@ -21,56 +21,29 @@ export function Approvals({ viewerId }: { viewerId: string }) {
         actions={pending.data ? <Badge tone={pending.data.length ? "amber" : "gray"}>{pending.data.length} pending</Badge> : null}
         bodyClassName="p-0"
       >
-        {pending.isPending ? (
-          <Loading />
-        ) : pending.isError ? (
-          <div className="p-4">
-            <Alert>{errorMessage(pending.error)}</Alert>
-          </div>
-        ) : pending.data.length === 0 ? (
-          <Empty>Nothing waiting for a decision.</Empty>
-        ) : (
-          <ul className="divide-y divide-gray-200">
-            {pending.data.map((request) => (
-              <li key={request.id}>
-                <PendingRequest request={request} own={request.requester.id === viewerId} />
-              </li>
-            ))}
-          </ul>
-        )}
+        <QueryState query={pending} empty="Nothing waiting for a decision.">
+          {(requests) => (
+            <ul className="divide-y divide-gray-200">
+              {requests.map((request) => (
+                <li key={request.id}>
+                  <PendingRequest request={request} own={request.requester.id === viewerId} />
+                </li>
+              ))}
+            </ul>
+          )}
+        </QueryState>
       </Card>
 
       <Card title="Active grants" bodyClassName="p-0">
-        {grants.isPending ? (
-          <Loading />
-        ) : grants.isError ? (
-          <div className="p-4">
-            <Alert>{errorMessage(grants.error)}</Alert>
-          </div>
-        ) : grants.data.length === 0 ? (
-          <Empty>Nobody holds access right now.</Empty>
-        ) : (
-          <div className="overflow-x-auto">
-            <table className={tableClass}>
-              <thead className="bg-gray-50">
-                <tr>
-                  <th className={thClass}>User</th>
-                  <th className={thClass}>Connection</th>
-                  <th className={thClass}>Started</th>
-                  <th className={thClass}>Remaining</th>
-                  <th className={thClass}>
-                    <span className="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody className="divide-y divide-gray-100">
-                {grants.data.map((grant) => (
-                  <ActiveGrantRow key={grant.id} grant={grant} />
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
+        <QueryState query={grants} empty="Nobody holds access right now.">
+          {(active) => (
+            <DataTable headers={["User", "Connection", "Started", "Remaining", { label: <span className="sr-only">Actions</span> }]}>
+              {active.map((grant) => (
+                <ActiveGrantRow key={grant.id} grant={grant} />
+              ))}
+            </DataTable>
+          )}
+        </QueryState>
       </Card>
     </div>
   );

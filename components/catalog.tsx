@@ -4,10 +4,10 @@ import Link from "next/link";
 import { useId, useState, type FormEvent } from "react";
 import type { ConnectionView } from "@/lib/connections/present-connection";
 import type { AccessRequestView } from "@/lib/access/present";
-import { ApiError, errorMessage } from "./api";
+import { errorMessage, formErrors } from "./api";
 import { formatMinutes, transportLabel } from "./format";
 import { useConnections, useCreateAccessRequest } from "./hooks";
-import { Alert, Badge, Card, Empty, FieldError, Loading, PageHeader, buttonClass, inputClass, labelClass } from "./ui";
+import { Alert, Badge, Card, Empty, Field, Loading, PageHeader, buttonClass } from "./ui";
 
 export function Catalog({ canRequest }: { canRequest: boolean }) {
   const connections = useConnections();
@@ -76,9 +76,7 @@ function RequestAccessForm({ connection }: { connection: ConnectionView }) {
   const [sent, setSent] = useState<AccessRequestView | null>(null);
   const create = useCreateAccessRequest();
 
-  const apiError = create.error instanceof ApiError ? create.error : null;
-  const fieldError = (field: string) => (apiError?.field === field ? apiError.message : null);
-  const formError = create.error && !(apiError?.field === "minutes" || apiError?.field === "reason") ? errorMessage(create.error) : null;
+  const { fieldError, formError } = formErrors(create.error, ["minutes", "reason"]);
 
   function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -121,50 +119,38 @@ function RequestAccessForm({ connection }: { connection: ConnectionView }) {
     );
   }
 
-  const minutesId = `${id}-minutes`;
-  const reasonId = `${id}-reason`;
   return (
     <form onSubmit={submit} className="space-y-2" noValidate>
       <div className="flex gap-3">
-        <div className="w-28 shrink-0">
-          <label htmlFor={minutesId} className={labelClass}>
-            Minutes
-          </label>
-          <input
-            id={minutesId}
-            name="minutes"
-            type="number"
-            inputMode="numeric"
-            min={1}
-            max={connection.maxMinutes}
-            step={1}
-            required
-            value={minutes}
-            onChange={(event) => setMinutes(event.target.value)}
-            aria-invalid={fieldError("minutes") ? true : undefined}
-            aria-describedby={fieldError("minutes") ? `${minutesId}-error` : undefined}
-            className={inputClass}
-          />
-          <FieldError id={`${minutesId}-error`} message={fieldError("minutes")} />
-        </div>
-        <div className="min-w-0 flex-1">
-          <label htmlFor={reasonId} className={labelClass}>
-            Reason
-          </label>
-          <textarea
-            id={reasonId}
-            name="reason"
-            required
-            rows={2}
-            value={reason}
-            onChange={(event) => setReason(event.target.value)}
-            placeholder="e.g. INC-1234: check the failing deploy"
-            aria-invalid={fieldError("reason") ? true : undefined}
-            aria-describedby={fieldError("reason") ? `${reasonId}-error` : undefined}
-            className={inputClass}
-          />
-          <FieldError id={`${reasonId}-error`} message={fieldError("reason")} />
-        </div>
+        <Field id={`${id}-minutes`} label="Minutes" error={fieldError("minutes")} className="w-28 shrink-0">
+          {(control) => (
+            <input
+              {...control}
+              name="minutes"
+              type="number"
+              inputMode="numeric"
+              min={1}
+              max={connection.maxMinutes}
+              step={1}
+              required
+              value={minutes}
+              onChange={(event) => setMinutes(event.target.value)}
+            />
+          )}
+        </Field>
+        <Field id={`${id}-reason`} label="Reason" error={fieldError("reason")} className="min-w-0 flex-1">
+          {(control) => (
+            <textarea
+              {...control}
+              name="reason"
+              required
+              rows={2}
+              value={reason}
+              onChange={(event) => setReason(event.target.value)}
+              placeholder="e.g. INC-1234: check the failing deploy"
+            />
+          )}
+        </Field>
       </div>
       {formError ? <Alert>{formError}</Alert> : null}
       <div className="flex justify-end">

@@ -1,6 +1,6 @@
 "use client";
 
-import { useEffect, useState } from "react";
+import { useEffect, useState, type ReactNode } from "react";
 import { formatAge, formatRemaining } from "./format";
 import { buttonClass, cx } from "./ui";
 
@@ -85,5 +85,37 @@ export function CopyButton({ text, label = "Copy", className }: { text: string; 
     >
       {state === "copied" ? "Copied" : state === "failed" ? "Copy failed — select and copy" : label}
     </button>
+  );
+}
+
+/** A plaintext token shown once: selectable, with a copy button, optional actions and a note. */
+export function OneTimeSecret({
+  title,
+  secret,
+  testId,
+  actions,
+  children,
+}: {
+  title: ReactNode;
+  secret: string;
+  testId: string;
+  actions?: ReactNode;
+  children: ReactNode;
+}) {
+  return (
+    <div role="status" className="rounded-md border border-amber-300 bg-amber-50 p-3">
+      <p className="text-sm font-semibold text-amber-900">{title}</p>
+      <div className="mt-2 flex flex-wrap items-center gap-2">
+        <code
+          data-testid={testId}
+          className="rounded border border-amber-200 bg-white px-2 py-1 font-mono text-sm break-all text-gray-900 select-all"
+        >
+          {secret}
+        </code>
+        <CopyButton text={secret} label="Copy token" />
+        {actions}
+      </div>
+      <p className="mt-2 text-xs text-amber-900">{children}</p>
+    </div>
   );
 }

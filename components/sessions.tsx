@@ -7,7 +7,7 @@ import type { SessionEventView, SessionView } from "@/lib/recording/sessions";
 import { errorMessage } from "./api";
 import { formatClock, formatDateTime, prettyJson } from "./format";
 import { useSession, useSessionEvents, useSessions } from "./hooks";
-import { Alert, Badge, Card, Empty, Loading, PageHeader, buttonClass, cx, tableClass, tdClass, thClass, type Tone } from "./ui";
+import { Alert, Badge, Card, DataTable, Empty, Loading, PageHeader, QueryState, buttonClass, cx, tdClass, type Tone } from "./ui";
 
 function StateBadge({ session }: { session: Pick<SessionView, "endedAt"> }) {
   return session.endedAt ? (
@@ -36,69 +36,56 @@ export function SessionsList() {
     <div>
       <PageHeader title="Sessions" description="Every MCP session through the gateway, recorded message by message." />
       <Card bodyClassName="p-0">
-        {sessions.isPending ? (
-          <Loading />
-        ) : sessions.isError ? (
-          <div className="p-4">
-            <Alert>{errorMessage(sessions.error)}</Alert>
-          </div>
-        ) : sessions.data.length === 0 ? (
-          <Empty>No sessions recorded yet.</Empty>
-        ) : (
-          <div className="overflow-x-auto">
-            <table className={tableClass}>
-              <thead className="bg-gray-50">
-                <tr>
-                  <th className={thClass}>User</th>
-                  <th className={thClass}>Connection</th>
-                  <th className={thClass}>Transport</th>
-                  <th className={thClass}>Protocol</th>
-                  <th className={thClass}>Started</th>
-                  <th className={thClass}>Ended</th>
-                  <th className={thClass}>End reason</th>
-                  <th className={`${thClass} text-right`}>Events</th>
-                  <th className={thClass}>
-                    <span className="sr-only">Replay</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody className="divide-y divide-gray-100">
-                {sessions.data.map((session) => {
-                  const href = `/sessions/${session.id}`;
-                  return (
-                    <tr
-                      key={session.id}
-                      className="cursor-pointer hover:bg-indigo-50/40"
-                      onClick={(event) => {
-                        if ((event.target as HTMLElement).closest("a")) return;
-                        router.push(href);
-                      }}
-                    >
-                      <td className={tdClass}>{session.user.email}</td>
-                      <td className={tdClass}>
-                        <div className="font-medium">{session.connection.name}</div>
-                        <div className="font-mono text-xs text-gray-500">{session.connection.slug}</div>
-                      </td>
-                      <td className={tdClass}>{session.transport}</td>
-                      <td className={`${tdClass} font-mono text-xs`}>{session.protocolVersion ?? "—"}</td>
-                      <td className={`${tdClass} whitespace-nowrap`}>{formatDateTime(session.startedAt)}</td>
-                      <td className={tdClass}>
-                        <StateBadge session={session} />
-                      </td>
-                      <td className={tdClass}>{session.endReason ?? (session.endedAt ? "—" : "")}</td>
-                      <td className={`${tdClass} text-right tabular-nums`}>{session.eventCount}</td>
-                      <td className={`${tdClass} text-right`}>
-                        <Link href={href} className="font-medium text-indigo-700 hover:underline">
-                          Replay
-                        </Link>
-                      </td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          </div>
-        )}
+        <QueryState query={sessions} empty="No sessions recorded yet.">
+          {(list) => (
+            <DataTable
+              headers={[
+                "User",
+                "Connection",
+                "Transport",
+                "Protocol",
+                "Started",
+                "Ended",
+                "End reason",
+                { label: "Events", className: "text-right" },
+                { label: <span className="sr-only">Replay</span> },
+              ]}
+            >
+              {list.map((session) => {
+                const href = `/sessions/${session.id}`;
+                return (
+                  <tr
+                    key={session.id}
+                    className="cursor-pointer hover:bg-indigo-50/40"
+                    onClick={(event) => {
+                      if ((event.target as HTMLElement).closest("a")) return;
+                      router.push(href);
+                    }}
+                  >
+                    <td className={tdClass}>{session.user.email}</td>
+                    <td className={tdClass}>
+                      <div className="font-medium">{session.connection.name}</div>
+                      <div className="font-mono text-xs text-gray-500">{session.connection.slug}</div>
+                    </td>
+                    <td className={tdClass}>{session.transport}</td>
+                    <td className={`${tdClass} font-mono text-xs`}>{session.protocolVersion ?? "—"}</td>
+                    <td className={`${tdClass} whitespace-nowrap`}>{formatDateTime(session.startedAt)}</td>
+                    <td className={tdClass}>
+                      <StateBadge session={session} />
+                    </td>
+                    <td className={tdClass}>{session.endReason ?? (session.endedAt ? "—" : "")}</td>
+                    <td className={`${tdClass} text-right tabular-nums`}>{session.eventCount}</td>
+                    <td className={`${tdClass} text-right`}>
+                      <Link href={href} className="font-medium text-indigo-700 hover:underline">
+                        Replay
+                      </Link>
+                    </td>
+                  </tr>
+                );
+              })}
+            </DataTable>
+          )}
+        </QueryState>
       </Card>
     </div>
   );
@@ -201,54 +188,52 @@ export function SessionReplay({ id }: { id: string }) {
             </div>
           }
         >
-          {events.isPending ? (
-            <Loading label="Loading messages…" />
-          ) : events.isError ? (
-            <div className="p-4">
-              <Alert>{errorMessage(events.error)}</Alert>
-            </div>
-          ) : list.length === 0 ? (
-            <Empty>{view.endedAt ? "This session recorded no messages." : "Waiting for the first message…"}</Empty>
-          ) : (
-            <ol className="max-h-[70vh] divide-y divide-gray-100 overflow-y-auto">
-              {list.map((event, position) => {
-                const active = position === index;
-                return (
-                  <li
-                    key={event.seq}
-                    ref={(element) => {
-                      if (element) rowRefs.current.set(event.seq, element);
-                      else rowRefs.current.delete(event.seq);
-                    }}
-                    data-testid="session-event"
-                    data-seq={event.seq}
-                    aria-current={active ? "step" : undefined}
-                    onClick={() => setSelectedSeq(event.seq)}
-                    className={cx(
-                      "cursor-pointer border-l-2 px-3 py-2",
-                      active ? "border-indigo-500 bg-indigo-50" : "border-transparent hover:bg-gray-50",
-                    )}
-                  >
-                    <div className="flex flex-wrap items-center gap-2">
-                      <span className="w-8 text-right font-mono text-xs text-gray-500 tabular-nums">#{event.seq}</span>
-                      <time dateTime={event.at} className="font-mono text-xs text-gray-600 tabular-nums">
-                        {formatClock(event.at)}
-                      </time>
-                      <DirectionBadge direction={event.direction} />
-                      <span className="text-xs text-gray-500">{event.kind}</span>
-                      <span className="min-w-0 truncate font-mono text-xs font-medium text-gray-900">{eventSummary(event)}</span>
-                    </div>
-                    <details className="mt-1 ml-10" onClick={(click) => click.stopPropagation()}>
-                      <summary className="cursor-pointer text-xs text-gray-500 select-none hover:text-gray-800">payload</summary>
-                      <pre className="mt-1 max-h-72 overflow-auto rounded bg-gray-50 p-2 text-xs text-gray-800">
-                        {prettyJson(event.payload)}
-                      </pre>
-                    </details>
-                  </li>
-                );
-              })}
-            </ol>
-          )}
+          <QueryState
+            query={events}
+            loadingLabel="Loading messages…"
+            empty={view.endedAt ? "This session recorded no messages." : "Waiting for the first message…"}
+          >
+            {(messages) => (
+              <ol className="max-h-[70vh] divide-y divide-gray-100 overflow-y-auto">
+                {messages.map((event, position) => {
+                  const active = position === index;
+                  return (
+                    <li
+                      key={event.seq}
+                      ref={(element) => {
+                        if (element) rowRefs.current.set(event.seq, element);
+                        else rowRefs.current.delete(event.seq);
+                      }}
+                      data-testid="session-event"
+                      data-seq={event.seq}
+                      aria-current={active ? "step" : undefined}
+                      onClick={() => setSelectedSeq(event.seq)}
+                      className={cx(
+                        "cursor-pointer border-l-2 px-3 py-2",
+                        active ? "border-indigo-500 bg-indigo-50" : "border-transparent hover:bg-gray-50",
+                      )}
+                    >
+                      <div className="flex flex-wrap items-center gap-2">
+                        <span className="w-8 text-right font-mono text-xs text-gray-500 tabular-nums">#{event.seq}</span>
+                        <time dateTime={event.at} className="font-mono text-xs text-gray-600 tabular-nums">
+                          {formatClock(event.at)}
+                        </time>
+                        <DirectionBadge direction={event.direction} />
+                        <span className="text-xs text-gray-500">{event.kind}</span>
+                        <span className="min-w-0 truncate font-mono text-xs font-medium text-gray-900">{eventSummary(event)}</span>
+                      </div>
+                      <details className="mt-1 ml-10" onClick={(click) => click.stopPropagation()}>
+                        <summary className="cursor-pointer text-xs text-gray-500 select-none hover:text-gray-800">payload</summary>
+                        <pre className="mt-1 max-h-72 overflow-auto rounded bg-gray-50 p-2 text-xs text-gray-800">
+                          {prettyJson(event.payload)}
+                        </pre>
+                      </details>
+                    </li>
+                  );
+                })}
+              </ol>
+            )}
+          </QueryState>
         </Card>
 
         <Card title={current ? `Message #${current.seq}` : "Message"} className="lg:sticky lg:top-16">

@@ -1,5 +1,7 @@
 // Presentational building blocks (no hooks): usable from server and client components alike.
+import type { UseQueryResult } from "@tanstack/react-query";
 import type { HTMLAttributes, ReactNode } from "react";
+import { errorMessage } from "./api";
 
 export function cx(...classes: Array<string | false | null | undefined>): string {
   return classes.filter(Boolean).join(" ");
@@ -151,9 +153,101 @@ export function Loading({ label = "Loading…" }: { label?: string }) {
   );
 }
 
-export const tableClass = "min-w-full divide-y divide-gray-200 text-sm";
-export const thClass = "px-3 py-2 text-left text-xs font-semibold tracking-wide text-gray-500 uppercase whitespace-nowrap";
+/** The props a `Field` hands its control: id, input styling and the aria link to its error. */
+export interface ControlProps {
+  id: string;
+  className: string;
+  "aria-invalid"?: boolean;
+  "aria-describedby"?: string;
+}
+
+/** Label, control (render prop) and its `FieldError`, wired by `${id}-error`. */
+export function Field({
+  id,
+  label,
+  error,
+  className,
+  children,
+}: {
+  id: string;
+  label: ReactNode;
+  error?: string | null;
+  className?: string;
+  children: (control: ControlProps) => ReactNode;
+}) {
+  const errorId = `${id}-error`;
+  return (
+    <div className={className}>
+      <label htmlFor={id} className={labelClass}>
+        {label}
+      </label>
+      {children({
+        id,
+        className: inputClass,
+        "aria-invalid": error ? true : undefined,
+        "aria-describedby": error ? errorId : undefined,
+      })}
+      <FieldError id={errorId} message={error} />
+    </div>
+  );
+}
+
+/** Loading, error (padded for a `p-0` card body), empty, or `children(data)`. */
+export function QueryState<T>({
+  query,
+  empty,
+  isEmpty = (data) => Array.isArray(data) && data.length === 0,
+  loadingLabel,
+  children,
+}: {
+  query: UseQueryResult<T>;
+  empty: ReactNode;
+  isEmpty?: (data: T) => boolean;
+  loadingLabel?: string;
+  children: (data: T) => ReactNode;
+}) {
+  if (query.isPending) return <Loading label={loadingLabel} />;
+  if (query.isError) {
+    return (
+      <div className="p-4">
+        <Alert>{errorMessage(query.error)}</Alert>
+      </div>
+    );
+  }
+  return isEmpty(query.data) ? <Empty>{empty}</Empty> : children(query.data);
+}
+
+const tableClass = "min-w-full divide-y divide-gray-200 text-sm";
+const thClass = "px-3 py-2 text-left text-xs font-semibold tracking-wide text-gray-500 uppercase whitespace-nowrap";
 export const tdClass = "px-3 py-2 align-top text-gray-800";
+
+export type TableHeader = string | { label: ReactNode; className?: string };
+
+/** A scrollable table with a gray header row; children are the body's `<tr>` rows. */
+export function DataTable({ headers, className, children }: { headers: TableHeader[]; className?: string; children: ReactNode }) {
+  return (
+    <div className={cx("overflow-x-auto", className)}>
+      <table className={tableClass}>
+        <thead className="bg-gray-50">
+          <tr>
+            {headers.map((header, index) =>
+              typeof header === "string" ? (
+                <th key={index} className={thClass}>
+                  {header}
+                </th>
+              ) : (
+                <th key={index} className={cx(thClass, header.className)}>
+                  {header.label}
+                </th>
+              ),
+            )}
+          </tr>
+        </thead>
+        <tbody className="divide-y divide-gray-100">{children}</tbody>
+      </table>
+    </div>
+  );
+}
 
 export function Forbidden({ role, what }: { role: string; what?: string }) {
   return (
