@@ -192,6 +192,24 @@ describe("gateway → server-everything over stdio", () => {
     await expect(Promise.race([ended, new Promise((resolve) => setTimeout(() => resolve(false), 3000))])).resolves.toBe(true);
   });
 
+  it("starts stdio upstreams with only a minimal environment plus the connection's sealed env credential", async () => {
+    await createConnection(t.db, {
+      actor: users.carol,
+      vaultKey,
+      input: { slug: "everything-env", name: "Everything with env", transport: "stdio", command: EVERYTHING_CONNECTION.command, args: EVERYTHING_CONNECTION.args, env: { DEMO_API_KEY: "stdio-secret" }, maxMinutes: 30 },
+    });
+    const { token } = await grantAndMint(t.db, { requester: users.alice, approver: users.bob, connection: "everything-env" });
+    const { client, transport } = mcpClient(token, "everything-env");
+    await client.connect(transport);
+    const result = await client.callTool({ name: "get-env", arguments: {} });
+    const text = JSON.stringify(result);
+    expect(text).toContain("stdio-secret");
+    // Nothing of the gateway's own environment (database URL, keys, test settings) reaches the child.
+    expect(text).not.toMatch(/postgresql:|TOLLGATE_|DATABASE_URL/);
+    await transport.terminateSession();
+    await client.close();
+  });
+
   it("does not let a token use another grant's session", async () => {
     const first = await grantAndMint(t.db, { requester: users.alice, approver: users.bob, connection: "everything" });
     const second = await grantAndMint(t.db, { requester: users.bob, approver: users.carol, connection: "everything" });
