@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createDb, type Db } from "../lib/db/client.ts";
+import { EventWriter } from "../lib/recording/event-writer.ts";
 import { errorBody, GatewayError } from "./errors.ts";
 import { GrantWatcher } from "./grant-watcher.ts";
 import { handleStreamableHttp, type ListenerDeps } from "./listen/streamable-http.ts";
@@ -38,7 +39,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   metrics.gauge("tollgate_gateway_active_sessions", () => registry.size);
   const watcher = new GrantWatcher({ databaseUrl: options.databaseUrl, db, registry, log });
   await watcher.start();
-  const deps: ListenerDeps = { db, registry, vaultKey: options.vaultKey, maxBodyBytes: options.maxBodyBytes ?? 4 * 1024 * 1024, log, metrics };
+  const writer = EventWriter.connect(options.databaseUrl, { onError: (error) => log.warn("recording connection lost", { error: error.message }) });
+  const deps: ListenerDeps = { db, writer, registry, vaultKey: options.vaultKey, maxBodyBytes: options.maxBodyBytes ?? 4 * 1024 * 1024, log, metrics };
   const allowedOrigins = new Set(options.allowedOrigins ?? []);
 
   const sendJson = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
@@ -121,6 +123,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     async close() {
       await registry.closeAll("gateway shutting down");
       await watcher.stop();
+      await writer.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

@@ -91,7 +91,7 @@ export class GatewaySession {
         await this.recorder.record("CLIENT_TO_UPSTREAM", message);
       } catch (error) {
         this.log.error("recording failed; refusing message", { session: this.id, error: (error as Error).message });
-        throw new GatewayError("RECORDING_UNAVAILABLE", "The gateway cannot record this call right now, so it was not forwarded. Try again shortly.");
+        throw new GatewayError("RECORDING_UNAVAILABLE", "The gateway cannot record this call right now, so it was not forwarded. Start a new session and try again.");
       }
       if (requestId !== undefined) {
         this.inflight.add(requestId);
@@ -111,6 +111,8 @@ export class GatewaySession {
       if (gatewayError.kind === "GRANT_EXPIRED" || gatewayError.kind === "GRANT_REVOKED") {
         void this.close(gatewayError.kind === "GRANT_EXPIRED" ? "grant expired" : "grant revoked");
       }
+      // A gap in the recording cannot be repaired: end the session rather than go on unrecorded.
+      if (this.recorder.failed) void this.close("recording failed");
     }
   }
 
@@ -135,6 +137,7 @@ export class GatewaySession {
       if (isResponse(message)) {
         await this.replyError(message.id, new GatewayError("RECORDING_UNAVAILABLE", "The gateway could not record the upstream's answer, so it was withheld."));
       }
+      void this.close("recording failed");
       return;
     }
     try {
@@ -176,7 +179,12 @@ export class GatewaySession {
     clearTimeout(this.idleTimer);
     this.log.info("session closed", { session: this.id, connection: this.connection.slug, reason });
     this.onClosed?.(this);
-    await Promise.allSettled([this.client?.close(), this.upstream.close()]);
+    // HTTP upstreams keep per-session state: end it there too (DELETE), not only our side.
+    const upstream = this.upstream as Transport & { terminateSession?: () => Promise<void> };
+    const terminated = upstream.terminateSession
+      ? Promise.race([upstream.terminateSession().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 2000).unref())])
+      : Promise.resolve();
+    await Promise.allSettled([this.client?.close(), terminated.then(() => this.upstream.close())]);
     await this.recorder.flush().catch(() => undefined);
     await endSession(this.db, { sessionId: this.id, reason }).catch((error: Error) =>
       this.log.error("could not record session end", { session: this.id, error: error.message }),

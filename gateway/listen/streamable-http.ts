@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import type { Db } from "../../lib/db/client.ts";
 import { loadConnection } from "../../lib/connections/load-connection.ts";
+import type { EventWriter } from "../../lib/recording/event-writer.ts";
 import { SessionRecorder } from "../../lib/recording/session-recorder.ts";
 import { endSession, startSession } from "../../lib/recording/sessions.ts";
 import { GatewayError } from "../errors.ts";
@@ -16,6 +17,7 @@ import { parseJsonRpcBody, readBody } from "./body.ts";
 
 export interface ListenerDeps {
   db: Db;
+  writer: EventWriter;
   registry: SessionRegistry;
   vaultKey: Buffer | null;
   maxBodyBytes: number;
@@ -89,7 +91,7 @@ export async function handleStreamableHttp(deps: ListenerDeps, req: IncomingMess
     await endSession(deps.db, { sessionId: id, reason: "upstream failed to start" });
     throw new GatewayError("UPSTREAM_UNAVAILABLE", `Could not open the upstream for "${slug}": ${(error as Error).message}`);
   }
-  const session = new GatewaySession(id, auth.user.id, auth.grant, connection, upstream, new SessionRecorder(deps.db, id), deps.db, deps.log);
+  const session = new GatewaySession(id, auth.user.id, auth.grant, connection, upstream, new SessionRecorder(deps.writer, id), deps.db, deps.log);
   const transport = new StreamableHTTPServerTransport({
     sessionIdGenerator: () => id,
     onsessionclosed: () => void session.close("client ended session"),

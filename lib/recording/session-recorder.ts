@@ -1,56 +1,49 @@
-import type { Db } from "../db/client.ts";
 import type { Direction } from "../db/generated/enums.ts";
 import { chainHash, GENESIS_HASH } from "../hash.ts";
 import { describeMessage } from "./describe-message.ts";
+import type { EventWriter } from "./event-writer.ts";
 
 /**
  * Durable, ordered recording of one gateway session. `record` resolves only once the event is
- * committed, so the gateway forwards a message after its record exists (write-ahead). Writes are
- * chained one after another to keep `seq` and the hash chain in message order.
+ * committed, so the gateway forwards a message after its record exists (write-ahead). Sequence
+ * numbers and the hash chain are assigned when `record` is called, i.e. in message order; the
+ * shared EventWriter commits them in that order. After a failed write the chain has a gap, so
+ * the recorder refuses everything after it: the session must end (fail closed).
  */
 export class SessionRecorder {
   private seq = 0;
   private prevHash = GENESIS_HASH;
-  private tail: Promise<unknown> = Promise.resolve();
+  private pending = new Set<Promise<void>>();
+  private failure: Error | undefined;
 
   constructor(
-    private readonly db: Db,
+    private readonly writer: EventWriter,
     readonly sessionId: string,
   ) {}
 
-  record(direction: Direction, payload: unknown): Promise<void> {
-    const run = this.tail.then(() => this.write(direction, payload));
-    // A failed write must not poison later ones; the caller still sees its own failure.
-    this.tail = run.catch(() => undefined);
-    return run;
+  get failed(): boolean {
+    return this.failure !== undefined;
   }
 
-  private async write(direction: Direction, payload: unknown): Promise<void> {
+  record(direction: Direction, payload: unknown): Promise<void> {
+    if (this.failure) return Promise.reject(new Error(`recording of this session failed earlier: ${this.failure.message}`));
     const summary = describeMessage(payload);
-    const seq = this.seq + 1;
+    const seq = ++this.seq;
     const at = new Date();
     const hash = chainHash(this.prevHash, { seq, at: at.toISOString(), direction, payload });
-    await this.db.sessionEvent.create({
-      data: {
-        sessionId: this.sessionId,
-        seq,
-        at,
-        direction,
-        kind: summary.kind,
-        rpcId: summary.rpcId,
-        method: summary.method,
-        tool: summary.tool,
-        payload: payload as object,
-        prevHash: this.prevHash,
-        hash,
-      },
-    });
-    this.seq = seq;
+    const row = { sessionId: this.sessionId, seq, at, direction, ...summary, payload, prevHash: this.prevHash, hash };
     this.prevHash = hash;
+    const write = this.writer.write(row).catch((error: Error) => {
+      this.failure ??= error;
+      throw error;
+    });
+    this.pending.add(write);
+    void write.finally(() => this.pending.delete(write)).catch(() => undefined);
+    return write;
   }
 
-  /** Waits for every write issued so far. */
+  /** Waits for every write issued so far (failures included). */
   async flush(): Promise<void> {
-    await this.tail;
+    await Promise.allSettled([...this.pending]);
   }
 }

@@ -3,6 +3,7 @@ import { createTestDatabase, type TestDatabase } from "../../test/postgres.ts";
 import { grantAndMint, seedDemo } from "../../test/fixtures.ts";
 import type { Actor } from "../authz/permissions.ts";
 import { chainHash, GENESIS_HASH } from "../hash.ts";
+import { EventWriter } from "./event-writer.ts";
 import { SessionRecorder } from "./session-recorder.ts";
 import { endSession, getSession, listSessionEvents, listSessions, startSession } from "./sessions.ts";
 
@@ -15,13 +16,15 @@ async function recordedSession(owner: Actor, approver: Actor): Promise<string> {
   const { grantId } = await grantAndMint(t.db, { requester: owner, approver, connection: "everything" });
   const grant = await t.db.grant.findUniqueOrThrow({ where: { id: grantId } });
   const id = await startSession(t.db, { grantId, userId: owner.id, connectionId: grant.connectionId, transport: "streamable-http", clientInfo: { name: "t", version: "1" } });
-  const recorder = new SessionRecorder(t.db, id);
+  const writer = EventWriter.connect(t.url);
+  const recorder = new SessionRecorder(writer, id);
   // Issued without awaiting each one: the recorder must still keep them in order.
   await Promise.all([
     recorder.record("CLIENT_TO_UPSTREAM", { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "echo", arguments: { message: "a" } } }),
     recorder.record("UPSTREAM_TO_CLIENT", { jsonrpc: "2.0", id: 1, result: { content: [{ type: "text", text: "Echo: a" }] } }),
     recorder.record("CLIENT_TO_UPSTREAM", { jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: 9 } }),
   ]);
+  await writer.close();
   await endSession(t.db, { sessionId: id, reason: "client ended session" });
   return id;
 }

@@ -7,21 +7,38 @@ export interface GatewayTokenGrant {
   grant: { id: string; connectionId: string; expiresAt: Date; revokedAt: Date | null };
 }
 
-/** Looks a gateway token up by hash; null when it is not one of ours. The caller judges the grant. */
+interface Row {
+  tokenId: string;
+  lastUsedAt: Date | null;
+  userId: string;
+  email: string;
+  grantId: string;
+  connectionId: string;
+  expiresAt: Date;
+  revokedAt: Date | null;
+}
+
+/**
+ * Looks a gateway token up by hash; null when it is not one of ours. The caller judges the grant.
+ * This runs on every gateway request, so it is one joined query rather than one per relation.
+ */
 export async function resolveGatewayToken(db: Db, token: string): Promise<GatewayTokenGrant | null> {
   if (!token.startsWith(GATEWAY_TOKEN_PREFIX)) return null;
-  const row = await db.gatewayToken.findUnique({
-    where: { hash: hashToken(token) },
-    select: {
-      id: true,
-      lastUsedAt: true,
-      user: { select: { id: true, email: true } },
-      grant: { select: { id: true, connectionId: true, expiresAt: true, revokedAt: true } },
-    },
-  });
+  const rows = await db.$queryRaw<Row[]>`
+    SELECT t."id" AS "tokenId", t."lastUsedAt", u."id" AS "userId", u."email",
+           g."id" AS "grantId", g."connectionId", g."expiresAt", g."revokedAt"
+    FROM "GatewayToken" t
+    JOIN "User" u ON u."id" = t."userId"
+    JOIN "Grant" g ON g."id" = t."grantId"
+    WHERE t."hash" = ${hashToken(token)}`;
+  const row = rows[0];
   if (!row) return null;
   if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > 60_000) {
-    void db.gatewayToken.update({ where: { id: row.id }, data: { lastUsedAt: new Date() } }).catch(() => undefined);
+    void db.gatewayToken.update({ where: { id: row.tokenId }, data: { lastUsedAt: new Date() } }).catch(() => undefined);
   }
-  return { tokenId: row.id, user: row.user, grant: row.grant };
+  return {
+    tokenId: row.tokenId,
+    user: { id: row.userId, email: row.email },
+    grant: { id: row.grantId, connectionId: row.connectionId, expiresAt: row.expiresAt, revokedAt: row.revokedAt },
+  };
 }

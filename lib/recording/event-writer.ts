@@ -1,0 +1,101 @@
+import pg from "pg";
+import type { Direction } from "../db/generated/enums.ts";
+
+export interface EventRow {
+  sessionId: string;
+  seq: number;
+  at: Date;
+  direction: Direction;
+  kind: string;
+  rpcId: string | null;
+  method: string | null;
+  tool: string | null;
+  payload: unknown;
+  prevHash: string;
+  hash: string;
+}
+
+/** The part of a pg Pool the writer uses (tests wrap it to count or fail statements). */
+export interface Queryable {
+  query(sql: string, params: unknown[]): Promise<unknown>;
+  end(): Promise<void>;
+}
+
+interface Pending {
+  row: EventRow;
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
+// One multi-row INSERT per batch: every column travels as one array parameter.
+const INSERT_BATCH = `
+INSERT INTO "SessionEvent" ("sessionId", "seq", "at", "direction", "kind", "rpcId", "method", "tool", "payload", "prevHash", "hash")
+SELECT * FROM unnest($1::text[], $2::int[], $3::timestamp(3)[], $4::"Direction"[], $5::text[], $6::text[], $7::text[], $8::text[], $9::jsonb[], $10::text[], $11::text[])`;
+
+/**
+ * Group commit for recordings. Writes queue up while a batch is being committed and go out
+ * together in the next one, so under load many messages share one round trip and one fsync;
+ * a lone message still commits at once. `write` resolves only after its row is committed.
+ */
+export class EventWriter {
+  private queue: Pending[] = [];
+  private flushing = false;
+
+  constructor(
+    private readonly pool: Queryable,
+    private readonly maxBatch = 500,
+  ) {}
+
+  static connect(databaseUrl: string, options: { maxConnections?: number; onError?: (error: Error) => void } = {}): EventWriter {
+    const pool = new pg.Pool({ connectionString: databaseUrl, max: options.maxConnections ?? 2 });
+    // An idle connection dropped by the server must not crash the process; the next write fails instead.
+    pool.on("error", (error) => options.onError?.(error));
+    return new EventWriter(pool);
+  }
+
+  write(row: EventRow): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ row, resolve, reject });
+      if (!this.flushing) void this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    this.flushing = true;
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, this.maxBatch);
+        try {
+          await this.insert(batch.map((pending) => pending.row));
+          for (const pending of batch) pending.resolve();
+        } catch (error) {
+          for (const pending of batch) pending.reject(error as Error);
+        }
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  private async insert(rows: EventRow[]): Promise<void> {
+    const column = <K extends keyof EventRow>(key: K) => rows.map((row) => row[key]);
+    await this.pool.query(INSERT_BATCH, [
+      column("sessionId"),
+      column("seq"),
+      rows.map((row) => row.at.toISOString()),
+      column("direction"),
+      column("kind"),
+      column("rpcId"),
+      column("method"),
+      column("tool"),
+      rows.map((row) => JSON.stringify(row.payload)),
+      column("prevHash"),
+      column("hash"),
+    ]);
+  }
+
+  async close(): Promise<void> {
+    while (this.flushing || this.queue.length > 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    await this.pool.end();
+  }
+}
