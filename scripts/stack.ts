@@ -9,6 +9,7 @@ import { createDb } from "../lib/db/client.ts";
 import { databaseUrl, startEmbeddedPostgres, type EmbeddedDatabase } from "../lib/db/embedded.ts";
 import { migrate } from "../lib/db/migrate.ts";
 import { seed } from "../lib/db/seed.ts";
+import { endOrphanedSessions } from "../lib/recording/sessions.ts";
 import { createApiToken } from "../lib/tokens/create-api-token.ts";
 import { DEMO_USERS, startDevIdp, type DevIdp } from "./dev-idp.ts";
 
@@ -194,6 +195,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const demoTokens: DemoToken[] = [];
     try {
       const seeded = await seed(db, { roleMappings, demoUsers: devIdp ? DEMO_USERS : [] });
+      // npm start runs the only gateway: nothing can still be live from a previous run.
+      const orphaned = await endOrphanedSessions(db, { reason: "gateway restarted" });
+      if (orphaned > 0) log(`Marked ${orphaned} session(s) left open by the previous run as ended.`);
       // Development only: a fresh personal API token per demo user on every start, to script the API at once.
       for (const user of seeded.users) {
         const role = user.roles.includes("ADMIN") ? "admin" : user.roles.includes("APPROVER") ? "approver" : "requester";

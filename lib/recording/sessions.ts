@@ -24,6 +24,15 @@ export async function endSession(db: Db, options: { sessionId: string; reason: s
   await db.session.updateMany({ where: { id: options.sessionId, endedAt: null }, data: { endedAt: new Date(), endReason: options.reason } });
 }
 
+/**
+ * Marks every session still open as ended. Only for a single-gateway deployment at start-up
+ * (npm start): sessions left open by a gateway that did not shut down cleanly are not live.
+ */
+export async function endOrphanedSessions(db: Db, options: { reason: string }): Promise<number> {
+  const result = await db.session.updateMany({ where: { endedAt: null }, data: { endedAt: new Date(), endReason: options.reason } });
+  return result.count;
+}
+
 const sessionInclude = {
   user: { select: { id: true, email: true, name: true } },
   connection: { select: { slug: true, name: true } },
