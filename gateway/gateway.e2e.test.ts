@@ -210,6 +210,29 @@ describe("gateway → server-everything over stdio", () => {
     await client.close();
   });
 
+  it("reports an upstream that cannot start or cannot be reached as a clear error, and keeps serving", async () => {
+    await createConnection(t.db, {
+      actor: users.carol,
+      vaultKey,
+      input: { slug: "broken-stdio", name: "Broken stdio", transport: "stdio", command: "/nonexistent/mcp-server", args: [], maxMinutes: 30 },
+    });
+    await createConnection(t.db, {
+      actor: users.carol,
+      vaultKey,
+      input: { slug: "dead-http", name: "Dead HTTP", transport: "streamable-http", url: "http://127.0.0.1:1/mcp", maxMinutes: 30 },
+    });
+    const broken = await grantAndMint(t.db, { requester: users.alice, approver: users.bob, connection: "broken-stdio" });
+    const refused = await rawPost("broken-stdio", INITIALIZE, { authorization: `Bearer ${broken.token}` });
+    expect([refused.status, refused.json.error.code]).toEqual([502, -32017]);
+    expect(refused.json.error.message).toMatch(/Could not start the upstream MCP server for "broken-stdio"/);
+
+    const dead = await grantAndMint(t.db, { requester: users.alice, approver: users.bob, connection: "dead-http" });
+    const { client, transport } = mcpClient(dead.token, "dead-http");
+    await expect(client.connect(transport)).rejects.toThrow(/upstream MCP server "dead-http"/);
+    await waitFor(async () => (await t.db.session.findFirst({ where: { connection: { slug: "dead-http" } } }))?.endReason === "upstream unavailable");
+    expect((await fetch(`${gateway.url}/healthz`)).status).toBe(200);
+  });
+
   it("does not let a token use another grant's session", async () => {
     const first = await grantAndMint(t.db, { requester: users.alice, approver: users.bob, connection: "everything" });
     const second = await grantAndMint(t.db, { requester: users.bob, approver: users.carol, connection: "everything" });

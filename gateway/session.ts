@@ -113,6 +113,9 @@ export class GatewaySession {
       }
       // A gap in the recording cannot be repaired: end the session rather than go on unrecorded.
       if (this.recorder.failed) void this.close("recording failed");
+      // A session whose upstream never initialized is of no use to anyone.
+      const method = "method" in message ? message.method : undefined;
+      if (gatewayError.kind === "UPSTREAM_UNAVAILABLE" && method === "initialize") void this.close("upstream unavailable");
     }
   }
 
