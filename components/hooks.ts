@@ -167,6 +167,17 @@ export function useMintToken() {
   });
 }
 
+export function useCancelAccessRequest() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (requestId: string) =>
+      apiFetch<AccessRequestView>(`/api/v1/access-requests/${encodeURIComponent(requestId)}/cancel`, { method: "POST", json: {} }),
+    onSuccess: async () => {
+      await client.invalidateQueries({ queryKey: queryKeys.accessRequests() });
+    },
+  });
+}
+
 export function useRevokeGrant() {
   const client = useQueryClient();
   return useMutation({

@@ -7,7 +7,7 @@ import { errorMessage } from "./api";
 import { ApiTokens } from "./api-tokens";
 import { ClientConfigs } from "./client-configs";
 import { formatDateTime } from "./format";
-import { useAccessRequests, useGrants, useMe, useMintToken, useRevokeGrant, type MintedToken } from "./hooks";
+import { useAccessRequests, useCancelAccessRequest, useGrants, useMe, useMintToken, useRevokeGrant, type MintedToken } from "./hooks";
 import { Countdown, OneTimeSecret } from "./live";
 import { Alert, Card, DataTable, PageHeader, QueryState, StatusBadge, buttonClass, tdClass } from "./ui";
 
@@ -56,7 +56,7 @@ export function MyAccess() {
       <Card title="My requests" bodyClassName="p-0">
         <QueryState query={requests} empty="You have not requested access yet.">
           {(mine) => (
-            <DataTable headers={["Connection", "Minutes", "Reason", "Status", "Created", "Decision"]}>
+            <DataTable headers={["Connection", "Minutes", "Reason", "Status", "Created", "Decision", { label: <span className="sr-only">Actions</span> }]}>
               {mine.map((request) => (
                 <tr key={request.id}>
                   <td className={tdClass}>
@@ -86,6 +86,7 @@ export function MyAccess() {
                       </ul>
                     )}
                   </td>
+                  <td className={`${tdClass} text-right`}>{request.status === "PENDING" ? <CancelRequestButton requestId={request.id} /> : null}</td>
                 </tr>
               ))}
             </DataTable>
@@ -168,5 +169,17 @@ function ActiveGrant({
       ) : null}
       <ClientConfigs gatewayUrl={gatewayUrl} slug={slug} token={minted?.token ?? null} />
     </article>
+  );
+}
+
+function CancelRequestButton({ requestId }: { requestId: string }) {
+  const cancel = useCancelAccessRequest();
+  return (
+    <div className="space-y-1">
+      <button type="button" className={buttonClass("secondary", "sm")} disabled={cancel.isPending} onClick={() => cancel.mutate(requestId)}>
+        {cancel.isPending ? "Cancelling…" : "Cancel request"}
+      </button>
+      {cancel.isError ? <Alert>{errorMessage(cancel.error)}</Alert> : null}
+    </div>
   );
 }

@@ -37,4 +37,11 @@ test("an approver cannot approve their own request in the portal", async ({ page
   await expect(own.getByText("You cannot approve your own request")).toBeVisible();
   await expect(own.getByRole("button", { name: "Approve" })).toBeDisabled();
   await shot(page, "09-bob-own-request");
+
+  // He can withdraw it instead.
+  await page.getByRole("link", { name: "My access", exact: true }).click();
+  const row = page.getByRole("row").filter({ hasText: "Bob needs it himself" });
+  await row.getByRole("button", { name: "Cancel request" }).click();
+  await expect(row).toContainText("CANCELLED");
+  await expect(row.getByRole("button", { name: "Cancel request" })).toHaveCount(0);
 });

@@ -22,6 +22,12 @@ test("scripted lifecycle: request, approve, token, revoke, sessions", async ({ r
   expect(created.status()).toBe(201);
   const { id } = (await created.json()) as { id: string };
 
+  const other = await alice.post("/access-requests", { connection: "everything", minutes: 5, reason: "to be withdrawn" });
+  const otherId = ((await other.json()) as { id: string }).id;
+  expect((await bob.post(`/access-requests/${otherId}/cancel`)).status()).toBe(403);
+  expect(((await (await alice.post(`/access-requests/${otherId}/cancel`)).json()) as { status: string }).status).toBe("CANCELLED");
+  expect((await bob.get(`/access-requests/${otherId}`)).status()).toBe(200);
+
   const self = await alice.post(`/access-requests/${id}/approve`);
   expect(self.status()).toBe(403);
 

@@ -49,6 +49,7 @@ describe("parseCommand", () => {
     expect(routes(["requests", "--all"])).toBe("GET /api/v1/access-requests?scope=all");
     expect(routes(["approve", "r1"])).toBe("POST /api/v1/access-requests/r1/approve {}");
     expect(routes(["approve", "r1", "--comment", "ok"])).toBe('POST /api/v1/access-requests/r1/approve {"comment":"ok"}');
+    expect(routes(["cancel", "r1"])).toBe("POST /api/v1/access-requests/r1/cancel {}");
     expect(routes(["deny", "r1", "-c", "no"])).toBe('POST /api/v1/access-requests/r1/deny {"comment":"no"}');
     expect(routes(["grants"])).toBe("GET /api/v1/grants?scope=mine");
     expect(routes(["grants", "--all", "--active"])).toBe("GET /api/v1/grants?scope=all&active=1");

@@ -29,6 +29,7 @@ Commands:
   requests [--pending | --all]                  your requests; --pending: awaiting a decision (approvers)
   approve <requestId> [--comment "…"]           approve a pending request
   deny <requestId> [--comment "…"]              deny a pending request
+  cancel <requestId>                            withdraw your own pending request
   grants [--all] [--active]                     your grants; --all: everyone's; --active: only active ones
   token <grantId>                               mint a gateway token for your grant; prints only the token
   revoke <grantId> [--reason "…"]               revoke a grant
@@ -56,6 +57,7 @@ export type CommandName =
   | "requests"
   | "approve"
   | "deny"
+  | "cancel"
   | "grants"
   | "token"
   | "revoke"
@@ -134,6 +136,11 @@ const COMMANDS: Record<CommandName, CommandSpec> = {
     positionals: ["requestId"],
     options: { comment: { type: "string", short: "c" } },
     build: ({ positionals, values }) => decide(positionals[0]!, "deny", str(values.comment)),
+  },
+  cancel: {
+    positionals: ["requestId"],
+    options: {},
+    build: ({ positionals }) => ({ method: "POST", path: `/api/v1/access-requests/${id(positionals[0]!)}/cancel`, body: {} }),
   },
   grants: {
     positionals: [],
@@ -280,6 +287,7 @@ export function formatResult(command: CommandName, data: unknown, json: boolean)
     case "request":
     case "approve":
     case "deny":
+    case "cancel":
       return describeRequest(data as AccessRequestView);
     case "grants":
       return table(

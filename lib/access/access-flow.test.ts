@@ -6,7 +6,8 @@ import { parseRoleMappings, DEMO_ROLE_MAPPINGS } from "../config.ts";
 import { verifyAuditChain } from "../audit/verify-audit-chain.ts";
 import { createAccessRequest } from "./create-access-request.ts";
 import { decideAccessRequest } from "./decide-access-request.ts";
-import { listAccessRequests } from "./list-access-requests.ts";
+import { getAccessRequest, listAccessRequests } from "./list-access-requests.ts";
+import { cancelAccessRequest } from "./cancel-access-request.ts";
 import { mintGatewayToken } from "../tokens/mint-gateway-token.ts";
 import { revokeGrant } from "../grants/revoke-grant.ts";
 import { hashToken } from "../tokens/secret-token.ts";
@@ -94,5 +95,21 @@ describe("request → approve → grant → token → revoke", () => {
     ]);
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
     expect(await t.db.grant.count({ where: { requestId: request.id } })).toBeLessThanOrEqual(1);
+  });
+
+  it("lets only the requester cancel a pending request, once", async () => {
+    const request = await createAccessRequest(t.db, { actor: alice, connectionSlug: "everything", minutes: 5, reason: "changed my mind" });
+    await expect(cancelAccessRequest(t.db, { actor: bob, requestId: request.id })).rejects.toMatchObject({ code: "FORBIDDEN" });
+    await expect(cancelAccessRequest(t.db, { actor: alice, requestId: request.id })).resolves.toMatchObject({ status: "CANCELLED" });
+    await expect(cancelAccessRequest(t.db, { actor: alice, requestId: request.id })).rejects.toMatchObject({ code: "CONFLICT" });
+    await expect(decideAccessRequest(t.db, { actor: bob, requestId: request.id, decision: "APPROVE" })).rejects.toMatchObject({ code: "CONFLICT" });
+    expect(await t.db.auditEvent.count({ where: { action: "access_request.cancelled", targetId: request.id } })).toBe(1);
+  });
+
+  it("answers 403 for someone else's request and 404 for none", async () => {
+    const request = await createAccessRequest(t.db, { actor: bob, connectionSlug: "everything", minutes: 5, reason: "bob's own" });
+    await expect(getAccessRequest(t.db, { actor: alice, requestId: request.id })).rejects.toMatchObject({ code: "FORBIDDEN" });
+    await expect(getAccessRequest(t.db, { actor: alice, requestId: "missing" })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(getAccessRequest(t.db, { actor: carol, requestId: request.id })).resolves.toMatchObject({ id: request.id });
   });
 });

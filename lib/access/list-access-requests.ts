@@ -20,6 +20,10 @@ export async function getAccessRequest(db: Db, options: { actor: Actor; requestI
   const { actor } = options;
   const where = can(actor, "access:read:all") ? { id: options.requestId } : { id: options.requestId, requesterId: actor.id };
   const row = await db.accessRequest.findFirst({ where, include: accessRequestInclude });
-  if (!row) throw new AppError("NOT_FOUND", `No access request ${options.requestId} that you can see.`);
+  if (!row) {
+    const exists = await db.accessRequest.findUnique({ where: { id: options.requestId }, select: { id: true } });
+    if (exists) throw new AppError("FORBIDDEN", "This access request belongs to someone else.");
+    throw new AppError("NOT_FOUND", `No access request ${options.requestId}.`);
+  }
   return presentAccessRequest(row);
 }

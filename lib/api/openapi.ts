@@ -317,6 +317,15 @@ function buildDocument(): OpenApiDocument {
           responses: { "200": ok("The denied request", ref("AccessRequest")), ...errors("BAD_REQUEST", "FORBIDDEN", "NOT_FOUND", "CONFLICT") },
         },
       },
+      "/api/v1/access-requests/{id}/cancel": {
+        post: {
+          operationId: "cancelAccessRequest",
+          summary: "Withdraw your own pending request",
+          tags: ["access"],
+          parameters: [idParam("Access request id")],
+          responses: { "200": ok("The cancelled request", ref("AccessRequest")), ...errors("FORBIDDEN", "NOT_FOUND", "CONFLICT") },
+        },
+      },
       "/api/v1/grants": {
         get: {
           operationId: "listGrants",

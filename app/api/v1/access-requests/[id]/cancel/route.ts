@@ -1,0 +1,8 @@
+import { handle } from "../../../_lib/handler";
+import { cancelAccessRequest } from "@/lib/access/cancel-access-request";
+
+export const dynamic = "force-dynamic";
+
+export const POST = handle<{ id: string }>(async ({ actor, params, db }) =>
+  cancelAccessRequest(db, { actor, requestId: params.id }),
+);

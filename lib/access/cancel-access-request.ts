@@ -1,0 +1,24 @@
+import type { Actor } from "../authz/permissions.ts";
+import type { Db } from "../db/client.ts";
+import { AppError } from "../errors.ts";
+import { writeAuditEvent } from "../audit/write-audit-event.ts";
+import { accessRequestInclude, presentAccessRequest, type AccessRequestView } from "./present.ts";
+
+/** A requester withdraws their own pending request. */
+export async function cancelAccessRequest(db: Db, options: { actor: Actor; requestId: string }): Promise<AccessRequestView> {
+  const { actor, requestId } = options;
+  const result = await db.$transaction(async (tx) => {
+    const request = await tx.accessRequest.findUnique({ where: { id: requestId }, select: { requesterId: true, status: true } });
+    if (!request) throw new AppError("NOT_FOUND", `No access request ${requestId}.`);
+    if (request.requesterId !== actor.id) throw new AppError("FORBIDDEN", "Only the requester can cancel an access request.");
+    const updated = await tx.accessRequest.updateMany({
+      where: { id: requestId, requesterId: actor.id, status: "PENDING" },
+      data: { status: "CANCELLED", decidedAt: new Date() },
+    });
+    if (updated.count === 0) throw new AppError("CONFLICT", `This request is already ${request.status.toLowerCase()}; only pending requests can be cancelled.`);
+    await writeAuditEvent(tx, { actor, action: "access_request.cancelled", targetType: "AccessRequest", targetId: requestId });
+    await tx.$executeRaw`SELECT pg_notify('tollgate_access_requests', ${requestId})`;
+    return tx.accessRequest.findUniqueOrThrow({ where: { id: requestId }, include: accessRequestInclude });
+  });
+  return presentAccessRequest(result);
+}
