@@ -16,6 +16,7 @@ import { migrate } from "../lib/db/migrate.ts";
 import { EVERYTHING_CONNECTION } from "../lib/db/seed.ts";
 import { grantAndMint, seedDemo } from "../test/fixtures.ts";
 import { freePort } from "../test/global-setup.ts";
+import { stopChild } from "./processes.ts";
 
 // `npm run bench`: the gateway against direct access, side by side in one run.
 //
@@ -142,18 +143,6 @@ function startChild(name: string, args: string[], env: NodeJS.ProcessEnv): Child
   exitChildren.add(child);
   onCleanup(name, () => stopChild(child));
   return { process: child, tail: () => [...lines, partial].filter(Boolean).join("\n") };
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const kill = setTimeout(() => child.kill("SIGKILL"), 8000);
-    child.once("exit", () => {
-      clearTimeout(kill);
-      resolve();
-    });
-    child.kill("SIGTERM");
-  });
 }
 
 async function waitUntil(name: string, child: Child, check: () => Promise<boolean>, ms = 60_000): Promise<void> {

@@ -12,6 +12,7 @@ import { seed } from "../lib/db/seed.ts";
 import { endOrphanedSessions } from "../lib/recording/sessions.ts";
 import { createApiToken } from "../lib/tokens/create-api-token.ts";
 import { DEMO_USERS, startDevIdp, type DevIdp } from "./dev-idp.ts";
+import { stopChild } from "./processes.ts";
 
 // Starts the whole Tollgate stack: Postgres (embedded unless DATABASE_URL is given), migrations,
 // seed, the development IdP (unless OIDC_ISSUER is given), the production-built portal and the
@@ -121,18 +122,6 @@ async function waitForHttp(url: string, child: ChildProcess, name: string, ms = 
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   throw new Error(`${name} did not answer at ${url} within ${ms / 1000}s`);
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const kill = setTimeout(() => child.kill("SIGKILL"), 8000);
-    child.once("exit", () => {
-      clearTimeout(kill);
-      resolve();
-    });
-    child.kill("SIGTERM");
-  });
 }
 
 export async function startStack(options: StackOptions): Promise<Stack> {
