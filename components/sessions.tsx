@@ -95,6 +95,7 @@ const DIRECTIONS: Record<string, { label: string; tone: Tone; title: string }> =
   CLIENT_TO_UPSTREAM: { label: "→ upstream", tone: "indigo", title: "client → upstream" },
   UPSTREAM_TO_CLIENT: { label: "← client", tone: "green", title: "upstream → client" },
   GATEWAY_TO_CLIENT: { label: "gateway", tone: "amber", title: "gateway → client (answered by the gateway)" },
+  GATEWAY_TO_UPSTREAM: { label: "gateway → upstream", tone: "amber", title: "gateway → upstream (sent by the gateway, e.g. a cancellation)" },
 };
 
 function DirectionBadge({ direction }: { direction: string }) {

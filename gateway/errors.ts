@@ -13,6 +13,7 @@ export const GATEWAY_ERRORS = {
   RECORDING_UNAVAILABLE: { status: 503, code: -32016 },
   DATABASE_UNAVAILABLE: { status: 503, code: -32010 },
   UPSTREAM_UNAVAILABLE: { status: 502, code: -32017 },
+  UPSTREAM_TIMEOUT: { status: 504, code: -32009 },
   PAYLOAD_TOO_LARGE: { status: 413, code: -32018 },
   FORBIDDEN_ORIGIN: { status: 403, code: -32019 },
   METHOD_NOT_ALLOWED: { status: 405, code: -32000 },

@@ -22,6 +22,8 @@ const gateway = await startGateway({
   host: config.GATEWAY_HOST,
   vaultKey: key,
   maxBodyBytes: config.GATEWAY_MAX_BODY_BYTES,
+  requestTimeoutMs: config.GATEWAY_REQUEST_TIMEOUT_MS,
+  sessionIdleMs: config.GATEWAY_SESSION_IDLE_MS,
   allowedOrigins: config.GATEWAY_ALLOWED_ORIGINS.split(",").map((o) => o.trim()).filter(Boolean),
   log,
 });

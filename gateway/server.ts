@@ -15,6 +15,10 @@ export interface GatewayOptions {
   host?: string;
   vaultKey: Buffer | null;
   maxBodyBytes?: number;
+  /** A client request unanswered by the upstream after this long gets an error and is cancelled upstream. */
+  requestTimeoutMs?: number;
+  /** A session with no client request for this long is ended (its stdio child stopped). */
+  sessionIdleMs?: number;
   /** Browser origins allowed to call the gateway; requests with any other Origin get 403. */
   allowedOrigins?: string[];
   log?: Logger;
@@ -40,7 +44,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const watcher = new GrantWatcher({ databaseUrl: options.databaseUrl, db, registry, log });
   await watcher.start();
   const writer = EventWriter.connect(options.databaseUrl, { onError: (error) => log.warn("recording connection lost", { error: error.message }) });
-  const deps: ListenerDeps = { db, writer, registry, vaultKey: options.vaultKey, maxBodyBytes: options.maxBodyBytes ?? 4 * 1024 * 1024, log, metrics };
+  const deps: ListenerDeps = { db, writer, registry, vaultKey: options.vaultKey, maxBodyBytes: options.maxBodyBytes ?? 4 * 1024 * 1024, requestTimeoutMs: options.requestTimeoutMs ?? 5 * 60_000, sessionIdleMs: options.sessionIdleMs ?? 15 * 60_000, log, metrics };
   const allowedOrigins = new Set(options.allowedOrigins ?? []);
 
   const sendJson = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {

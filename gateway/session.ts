@@ -29,11 +29,18 @@ function isResponse(message: JSONRPCMessage): message is JSONRPCMessage & { id: 
 export class GatewaySession {
   private closed = false;
   /** Client requests awaiting their upstream response, to route related upstream messages. */
-  private readonly inflight = new Set<RequestId>();
+  private readonly inflight = new Map<RequestId, NodeJS.Timeout>();
+  /** How long a client request may wait for the upstream's answer before the gateway gives up on it. */
+  requestTimeoutMs = 5 * 60_000;
   private readonly progressTokens = new Map<string | number, RequestId>();
   private expiryTimer: NodeJS.Timeout | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
-  /** A client that vanishes without DELETE must not keep an upstream (a stdio child) alive forever. */
+  /** Client HTTP requests of this session still open (an SSE stream counts while it is open). */
+  private openRequests = 0;
+  /**
+   * A client that vanishes without DELETE must not keep an upstream (a stdio child) alive
+   * forever: with no request or stream open for this long, the session ends.
+   */
   idleMs = 15 * 60_000;
   onClosed?: (session: GatewaySession) => void;
   client!: ClientSide;
@@ -58,12 +65,27 @@ export class GatewaySession {
     };
     await this.upstream.start();
     this.scheduleExpiry();
-    this.touch();
+    this.armIdleTimer();
   }
 
-  /** Called on every client HTTP request of this session. */
-  touch(): void {
+  /** Called when a client HTTP request of this session arrives; `done` when its response closes. */
+  beginRequest(): { done: () => void } {
+    this.openRequests += 1;
     clearTimeout(this.idleTimer);
+    let finished = false;
+    return {
+      done: () => {
+        if (finished) return;
+        finished = true;
+        this.openRequests -= 1;
+        if (this.openRequests === 0) this.armIdleTimer();
+      },
+    };
+  }
+
+  private armIdleTimer(): void {
+    clearTimeout(this.idleTimer);
+    if (this.closed) return;
     this.idleTimer = setTimeout(() => void this.close("idle timeout"), this.idleMs);
     this.idleTimer.unref();
   }
@@ -94,14 +116,14 @@ export class GatewaySession {
         throw new GatewayError("RECORDING_UNAVAILABLE", "The gateway cannot record this call right now, so it was not forwarded. Start a new session and try again.");
       }
       if (requestId !== undefined) {
-        this.inflight.add(requestId);
+        this.inflight.set(requestId, setTimeout(() => void this.timeOut(requestId), this.requestTimeoutMs).unref());
         const meta = (message as { params?: { _meta?: { progressToken?: string | number } } }).params?._meta;
         if (meta?.progressToken !== undefined) this.progressTokens.set(meta.progressToken, requestId);
       }
       try {
         await this.upstream.send(message);
       } catch (error) {
-        if (requestId !== undefined) this.inflight.delete(requestId);
+        if (requestId !== undefined) this.finish(requestId);
         this.log.warn("upstream send failed", { session: this.id, error: (error as Error).message });
         throw new GatewayError("UPSTREAM_UNAVAILABLE", `The upstream MCP server "${this.connection.slug}" did not accept the message: ${(error as Error).message}`);
       }
@@ -124,14 +146,18 @@ export class GatewaySession {
     let relatedRequestId: RequestId | undefined;
     if (isResponse(message)) {
       relatedRequestId = message.id;
-      this.inflight.delete(message.id);
-      for (const [token, id] of this.progressTokens) if (id === message.id) this.progressTokens.delete(token);
+      if (!this.inflight.has(message.id)) {
+        // Already answered by the gateway (timed out): record the late answer, do not deliver it twice.
+        await this.recordQuietly("UPSTREAM_TO_CLIENT", message);
+        return;
+      }
+      this.finish(message.id);
       this.noteInitializeResult(message);
     } else {
       const progressToken = (message as { params?: { progressToken?: string | number } }).params?.progressToken;
       relatedRequestId = progressToken !== undefined ? this.progressTokens.get(progressToken) : undefined;
       // With exactly one call in flight, server messages belong to it (e.g. sampling during a tool call).
-      if (relatedRequestId === undefined && this.inflight.size === 1) relatedRequestId = [...this.inflight][0];
+      if (relatedRequestId === undefined && this.inflight.size === 1) relatedRequestId = [...this.inflight.keys()][0];
     }
     try {
       await this.recorder.record("UPSTREAM_TO_CLIENT", message);
@@ -147,6 +173,27 @@ export class GatewaySession {
       await this.client.send(message, relatedRequestId !== undefined ? { relatedRequestId } : undefined);
     } catch (error) {
       this.log.warn("client send failed", { session: this.id, error: (error as Error).message });
+    }
+  }
+
+  private finish(requestId: RequestId): void {
+    clearTimeout(this.inflight.get(requestId));
+    this.inflight.delete(requestId);
+    for (const [token, id] of this.progressTokens) if (id === requestId) this.progressTokens.delete(token);
+  }
+
+  /** The upstream did not answer in time: answer the client, and tell the upstream to stop. */
+  private async timeOut(requestId: RequestId): Promise<void> {
+    if (this.closed || !this.inflight.has(requestId)) return;
+    this.finish(requestId);
+    const seconds = Math.round(this.requestTimeoutMs / 1000);
+    await this.replyError(requestId, new GatewayError("UPSTREAM_TIMEOUT", `The upstream MCP server "${this.connection.slug}" did not answer within ${seconds} s; the call was cancelled.`));
+    const cancel: JSONRPCMessage = { jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId, reason: "gateway request timeout" } };
+    try {
+      await this.recorder.record("GATEWAY_TO_UPSTREAM", cancel);
+      await this.upstream.send(cancel);
+    } catch (error) {
+      this.log.warn("could not cancel timed-out request upstream", { session: this.id, error: (error as Error).message });
     }
   }
 
@@ -180,6 +227,7 @@ export class GatewaySession {
     this.closed = true;
     clearTimeout(this.expiryTimer);
     clearTimeout(this.idleTimer);
+    for (const timer of this.inflight.values()) clearTimeout(timer);
     this.log.info("session closed", { session: this.id, connection: this.connection.slug, reason });
     this.onClosed?.(this);
     // HTTP upstreams keep per-session state: end it there too (DELETE), not only our side.

@@ -21,6 +21,8 @@ export interface ListenerDeps {
   registry: SessionRegistry;
   vaultKey: Buffer | null;
   maxBodyBytes: number;
+  requestTimeoutMs: number;
+  sessionIdleMs: number;
   log: Logger;
   metrics: Metrics;
 }
@@ -63,7 +65,8 @@ export async function handleStreamableHttp(deps: ListenerDeps, req: IncomingMess
       throw new GatewayError("SESSION_NOT_FOUND", "Session not found or ended; initialize a new session.");
     }
     session.updateGrant(auth.grant);
-    session.touch();
+    const request = session.beginRequest();
+    res.once("close", request.done);
     await (session.client as StreamableHTTPServerTransport).handleRequest(req, res, body);
     return;
   }
@@ -92,6 +95,8 @@ export async function handleStreamableHttp(deps: ListenerDeps, req: IncomingMess
     throw new GatewayError("UPSTREAM_UNAVAILABLE", `Could not open the upstream for "${slug}": ${(error as Error).message}`);
   }
   const session = new GatewaySession(id, auth.user.id, auth.grant, connection, upstream, new SessionRecorder(deps.writer, id), deps.db, deps.log);
+  session.requestTimeoutMs = deps.requestTimeoutMs;
+  session.idleMs = deps.sessionIdleMs;
   const transport = new StreamableHTTPServerTransport({
     sessionIdGenerator: () => id,
     onsessionclosed: () => void session.close("client ended session"),
@@ -108,6 +113,8 @@ export async function handleStreamableHttp(deps: ListenerDeps, req: IncomingMess
     throw new GatewayError("UPSTREAM_UNAVAILABLE", `Could not start the upstream MCP server for "${slug}": ${(error as Error).message}`);
   }
   deps.registry.add(session);
+  const request = session.beginRequest();
+  res.once("close", request.done);
   deps.metrics.inc("tollgate_gateway_sessions_total", { connection: slug });
   deps.log.info("session started", { session: id, connection: slug, user: auth.user.email });
   await transport.handleRequest(req, res, body);

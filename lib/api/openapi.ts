@@ -117,7 +117,7 @@ const session = z.object({
 const sessionEvent = z.object({
   seq: z.number().int().describe("Position in the session, from 1; pass the last one seen as ?after= to page."),
   at: timestamp(),
-  direction: z.enum(["CLIENT_TO_UPSTREAM", "UPSTREAM_TO_CLIENT", "GATEWAY_TO_CLIENT"]),
+  direction: z.enum(["CLIENT_TO_UPSTREAM", "UPSTREAM_TO_CLIENT", "GATEWAY_TO_CLIENT", "GATEWAY_TO_UPSTREAM"]),
   kind: z.string(),
   rpcId: z.string().nullable(),
   method: z.string().nullable(),
