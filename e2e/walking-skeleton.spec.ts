@@ -14,7 +14,7 @@ test("request → approve → token → MCP call → recording", async ({ browse
   const bob = await bobContext.newPage();
 
   // Alice signs in through the IdP and requests 15 minutes on `everything`.
-  await signIn(alice, "alice@example.com");
+  await signIn(alice, "alice@example.com", { screenshots: true });
   const card = alice.getByRole("article", { name: "Everything (demo MCP server)" });
   await expect(card).toBeVisible();
   await expect(alice.getByRole("link", { name: "Approvals", exact: true })).toHaveCount(0);
