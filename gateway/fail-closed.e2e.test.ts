@@ -1,36 +1,24 @@
-import { randomBytes } from "node:crypto";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, adminUrl, type TestDatabase } from "../test/postgres.ts";
-import { grantAndMint, seedDemo } from "../test/fixtures.ts";
-import { createLogger } from "./log.ts";
-import { startGateway, type Gateway } from "./server.ts";
+import { adminUrl } from "../test/postgres.ts";
+import { grantAndMint } from "../test/fixtures.ts";
+import { mcpClient, startTestGateway, type TestGateway } from "../test/gateway-harness.ts";
 
 // Fail closed: when Postgres goes away the gateway refuses every call with a clear error — it
 // neither forwards unrecorded messages nor crashes — and reports itself not ready.
 
-let t: TestDatabase;
-let gateway: Gateway;
+let harness: TestGateway;
 
 beforeAll(async () => {
-  t = await createTestDatabase();
-  gateway = await startGateway({ databaseUrl: t.url, port: 0, vaultKey: randomBytes(32), log: createLogger({ quiet: true }) });
+  harness = await startTestGateway();
 });
-afterAll(async () => {
-  await gateway?.close().catch(() => undefined);
-  await t?.drop().catch(() => undefined);
-});
+afterAll(async () => harness?.stop());
 
 describe("gateway without its database", () => {
   it("refuses calls with 503 and a clear message, stays alive, and reports not ready", async () => {
-    const users = await seedDemo(t.db);
+    const { t, gateway, users } = harness;
     const { token } = await grantAndMint(t.db, { requester: users.alice, approver: users.bob, connection: "everything" });
-    const transport = new StreamableHTTPClientTransport(new URL(`${gateway.url}/mcp/everything`), {
-      requestInit: { headers: { Authorization: `Bearer ${token}` } },
-    });
-    const client = new Client({ name: "fail-closed", version: "1.0.0" });
+    const { client, transport } = mcpClient(gateway.url, token);
     await client.connect(transport);
     await client.callTool({ name: "echo", arguments: { message: "before" } });
 

@@ -3,45 +3,34 @@ import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import type { Actor } from "../lib/authz/permissions.ts";
 import { createConnection } from "../lib/connections/create-connection.ts";
 import { EVERYTHING_CONNECTION } from "../lib/db/seed.ts";
 import { revokeGrant } from "../lib/grants/revoke-grant.ts";
-import { createTestDatabase, type TestDatabase } from "../test/postgres.ts";
-import { grantAndMint, seedDemo } from "../test/fixtures.ts";
-import { createLogger } from "./log.ts";
-import { startGateway, type Gateway } from "./server.ts";
+import type { TestDatabase } from "../test/postgres.ts";
+import { grantAndMint } from "../test/fixtures.ts";
+import { mcpClient as connectTo, startTestGateway, type TestGateway } from "../test/gateway-harness.ts";
+import type { Gateway } from "./server.ts";
 
 // MCP end to end: the official SDK client talks to the gateway, which spawns the real
 // server-everything over stdio (or proxies a real SDK server over HTTP), on a real Postgres.
 
+let harness: TestGateway;
 let t: TestDatabase;
 let gateway: Gateway;
-let users: { alice: Actor; bob: Actor; carol: Actor };
-const vaultKey = randomBytes(32);
+let users: TestGateway["users"];
+let vaultKey: Buffer;
 
 beforeAll(async () => {
-  t = await createTestDatabase();
-  users = await seedDemo(t.db);
-  gateway = await startGateway({ databaseUrl: t.url, port: 0, vaultKey, log: createLogger({ quiet: true }) });
+  harness = await startTestGateway();
+  ({ t, gateway, users, vaultKey } = harness);
 });
-afterAll(async () => {
-  await gateway?.close();
-  await t?.drop();
-});
+afterAll(async () => harness?.stop());
 
-function mcpClient(token: string | null, slug = "everything") {
-  const transport = new StreamableHTTPClientTransport(new URL(`${gateway.url}/mcp/${slug}`), {
-    requestInit: token ? { headers: { Authorization: `Bearer ${token}` } } : {},
-  });
-  const client = new Client({ name: "tollgate-e2e", version: "1.0.0" });
-  return { client, transport };
-}
+const mcpClient = (token: string | null, slug = "everything") => connectTo(gateway.url, token, slug);
 
 async function rawPost(slug: string, body: string, headers: Record<string, string> = {}) {
   const response = await fetch(`${gateway.url}/mcp/${slug}`, {

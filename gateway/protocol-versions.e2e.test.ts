@@ -1,27 +1,23 @@
-import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../test/postgres.ts";
-import { grantAndMint, seedDemo } from "../test/fixtures.ts";
-import { createLogger } from "./log.ts";
-import { startGateway, type Gateway } from "./server.ts";
+import type { TestDatabase } from "../test/postgres.ts";
+import { grantAndMint } from "../test/fixtures.ts";
+import { startTestGateway, type TestGateway } from "../test/gateway-harness.ts";
+import type { Gateway } from "./server.ts";
 
 // The gateway is transparent to the protocol revision: a raw Streamable HTTP client speaking
 // each sessionful revision negotiates that revision with the upstream and calls a tool.
 
+let harness: TestGateway;
 let t: TestDatabase;
 let gateway: Gateway;
 let token: string;
 
 beforeAll(async () => {
-  t = await createTestDatabase();
-  const users = await seedDemo(t.db);
-  gateway = await startGateway({ databaseUrl: t.url, port: 0, vaultKey: randomBytes(32), log: createLogger({ quiet: true }) });
-  ({ token } = await grantAndMint(t.db, { requester: users.alice, approver: users.bob, connection: "everything" }));
+  harness = await startTestGateway();
+  ({ t, gateway } = harness);
+  ({ token } = await grantAndMint(t.db, { requester: harness.users.alice, approver: harness.users.bob, connection: "everything" }));
 });
-afterAll(async () => {
-  await gateway?.close();
-  await t?.drop();
-});
+afterAll(async () => harness?.stop());
 
 /** Reads the JSON-RPC messages of a response, whether sent as JSON or as an SSE stream. */
 async function messages(response: Response): Promise<Array<Record<string, unknown>>> {

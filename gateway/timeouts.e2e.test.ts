@@ -1,34 +1,25 @@
-import { randomBytes } from "node:crypto";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../test/postgres.ts";
-import { grantAndMint, seedDemo } from "../test/fixtures.ts";
-import { createLogger } from "./log.ts";
-import { startGateway, type Gateway } from "./server.ts";
+import type { TestDatabase } from "../test/postgres.ts";
+import { grantAndMint } from "../test/fixtures.ts";
+import { mcpClient, startTestGateway, type TestGateway } from "../test/gateway-harness.ts";
+import type { Gateway } from "./server.ts";
 
 // Explicit time limits: a call the upstream does not answer in time gets an error and is
 // cancelled upstream; a session nobody uses is ended and its stdio child stopped.
 
+let harness: TestGateway;
 let t: TestDatabase;
 let gateway: Gateway;
 let token: string;
 
 beforeAll(async () => {
-  t = await createTestDatabase();
-  const users = await seedDemo(t.db);
-  gateway = await startGateway({ databaseUrl: t.url, port: 0, vaultKey: randomBytes(32), requestTimeoutMs: 800, sessionIdleMs: 1500, log: createLogger({ quiet: true }) });
-  ({ token } = await grantAndMint(t.db, { requester: users.alice, approver: users.bob, connection: "everything" }));
+  harness = await startTestGateway({ requestTimeoutMs: 800, sessionIdleMs: 1500 });
+  ({ t, gateway } = harness);
+  ({ token } = await grantAndMint(t.db, { requester: harness.users.alice, approver: harness.users.bob, connection: "everything" }));
 });
-afterAll(async () => {
-  await gateway?.close();
-  await t?.drop();
-});
+afterAll(async () => harness?.stop());
 
-function connect() {
-  const transport = new StreamableHTTPClientTransport(new URL(`${gateway.url}/mcp/everything`), { requestInit: { headers: { Authorization: `Bearer ${token}` } } });
-  return { client: new Client({ name: "timeouts", version: "1.0.0" }), transport };
-}
+const connect = () => mcpClient(gateway.url, token);
 
 describe("gateway time limits", () => {
   it("answers a call the upstream is too slow for, cancels it upstream, and the session goes on", async () => {

@@ -1,0 +1,42 @@
+import { randomBytes } from "node:crypto";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import type { Actor } from "../lib/authz/permissions.ts";
+import { createLogger } from "../gateway/log.ts";
+import { startGateway, type Gateway, type GatewayOptions } from "../gateway/server.ts";
+import { seedDemo } from "./fixtures.ts";
+import { createTestDatabase, type TestDatabase } from "./postgres.ts";
+
+export interface TestGateway {
+  t: TestDatabase;
+  gateway: Gateway;
+  users: { alice: Actor; bob: Actor; carol: Actor };
+  vaultKey: Buffer;
+  stop(): Promise<void>;
+}
+
+/** A real gateway on a free port over its own seeded database (demo users and `everything`). */
+export async function startTestGateway(options: Partial<Omit<GatewayOptions, "databaseUrl">> = {}): Promise<TestGateway> {
+  const t = await createTestDatabase();
+  const users = await seedDemo(t.db);
+  const vaultKey = options.vaultKey ?? randomBytes(32);
+  const gateway = await startGateway({ port: 0, log: createLogger({ quiet: true }), ...options, databaseUrl: t.url, vaultKey });
+  return {
+    t,
+    gateway,
+    users,
+    vaultKey,
+    async stop() {
+      await gateway.close().catch(() => undefined);
+      await t.drop().catch(() => undefined);
+    },
+  };
+}
+
+/** The official SDK client pointed at a gateway endpoint, with the token as a bearer header. */
+export function mcpClient(gatewayUrl: string, token: string | null, slug = "everything") {
+  const transport = new StreamableHTTPClientTransport(new URL(`${gatewayUrl}/mcp/${slug}`), {
+    requestInit: token ? { headers: { Authorization: `Bearer ${token}` } } : {},
+  });
+  return { client: new Client({ name: "tollgate-test", version: "1.0.0" }), transport };
+}
