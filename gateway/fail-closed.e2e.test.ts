@@ -1,4 +1,9 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import pg from "pg";
+import { createConnection } from "../lib/connections/create-connection.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminUrl } from "../test/postgres.ts";
 import { grantAndMint } from "../test/fixtures.ts";
@@ -40,5 +45,41 @@ describe("gateway without its database", () => {
     expect((await fetch(`${gateway.url}/readyz`)).status).toBe(503);
     expect((await fetch(`${gateway.url}/healthz`)).status).toBe(200);
     await client.close().catch(() => undefined);
+  });
+
+  it("does not forward a call it cannot record: the upstream never sees it", async () => {
+    // A real SDK MCP server over HTTP that counts the calls it executes.
+    let executed = 0;
+    const upstream = createServer(async (req, res) => {
+      const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
+      const server = new McpServer({ name: "counter", version: "1.0.0" });
+      server.registerTool("count", { description: "Counts calls", inputSchema: {} }, async () => ({ content: [{ type: "text", text: String(++executed) }] }));
+      await server.connect(transport);
+      await transport.handleRequest(req, res);
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, "127.0.0.1", resolve));
+    try {
+      const recorded = await startTestGateway();
+      const port = (upstream.address() as AddressInfo).port;
+      await createConnection(recorded.t.db, {
+        actor: recorded.users.carol,
+        vaultKey: recorded.vaultKey,
+        input: { slug: "counter", name: "Counter", transport: "streamable-http", url: `http://127.0.0.1:${port}/mcp`, maxMinutes: 30 },
+      });
+      const { token } = await grantAndMint(recorded.t.db, { requester: recorded.users.alice, approver: recorded.users.bob, connection: "counter" });
+      const { client, transport } = mcpClient(recorded.gateway.url, token, "counter");
+      await client.connect(transport);
+      expect(await client.callTool({ name: "count", arguments: {} })).toMatchObject({ content: [{ text: "1" }] });
+
+      // Recording breaks (the table is gone) while authentication still works.
+      await recorded.t.db.$executeRawUnsafe(`ALTER TABLE "SessionEvent" RENAME TO "SessionEventGone"`);
+      await expect(client.callTool({ name: "count", arguments: {} })).rejects.toThrow(/cannot record this call/);
+      expect(executed).toBe(1);
+      await client.close().catch(() => undefined);
+      await recorded.stop();
+    } finally {
+      upstream.closeAllConnections();
+      await new Promise((resolve) => upstream.close(resolve));
+    }
   });
 });

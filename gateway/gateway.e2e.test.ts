@@ -2,6 +2,8 @@ import { randomBytes } from "node:crypto";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { CreateMessageRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
@@ -91,6 +93,46 @@ describe("gateway → server-everything over stdio", () => {
     const answer = events.find((e) => e.direction === "UPSTREAM_TO_CLIENT" && e.rpcId === call!.rpcId);
     expect(JSON.stringify(answer!.payload)).toContain("hello tollgate");
     expect(JSON.stringify(events.map((event) => event.payload))).not.toContain(token);
+  });
+
+  it("passes server-to-client requests (sampling) both ways during a call, and lists resources and prompts like direct", async () => {
+    const withSampling = (client: Client) =>
+      client.setRequestHandler(CreateMessageRequestSchema, async () => ({
+        role: "assistant" as const,
+        content: { type: "text" as const, text: "sampled by the test client" },
+        model: "test-model",
+        stopReason: "endTurn",
+      }));
+    const direct = new Client({ name: "direct", version: "1.0.0" }, { capabilities: { sampling: {} } });
+    withSampling(direct);
+    await direct.connect(new StdioClientTransport({ command: EVERYTHING_CONNECTION.command, args: EVERYTHING_CONNECTION.args, stderr: "ignore" }));
+    const directResources = await direct.listResources();
+    const directPrompts = await direct.listPrompts();
+    const directSampled = await direct.callTool({ name: "trigger-sampling-request", arguments: { prompt: "hi", maxTokens: 5 } });
+    await direct.close();
+
+    const { token } = await grantAndMint(t.db, { requester: users.alice, approver: users.bob, connection: "everything" });
+    const transport = new StreamableHTTPClientTransport(new URL(`${gateway.url}/mcp/everything`), { requestInit: { headers: { Authorization: `Bearer ${token}` } } });
+    const client = new Client({ name: "sampling-client", version: "1.0.0" }, { capabilities: { sampling: {} } });
+    withSampling(client);
+    await client.connect(transport);
+    expect(await client.listResources()).toEqual(directResources);
+    expect(await client.listPrompts()).toEqual(directPrompts);
+    const sampled = await client.callTool({ name: "trigger-sampling-request", arguments: { prompt: "hi", maxTokens: 5 } });
+    expect(sampled).toEqual(directSampled);
+    expect(JSON.stringify(sampled)).toContain("sampled by the test client");
+    const sessionId = transport.sessionId!;
+    await transport.terminateSession();
+    await client.close();
+
+    const events = await t.db.sessionEvent.findMany({ where: { sessionId }, orderBy: { seq: "asc" } });
+    const asked = events.find((e) => e.method === "sampling/createMessage")!;
+    expect(asked.direction).toBe("UPSTREAM_TO_CLIENT");
+    const answered = events.find((e) => e.direction === "CLIENT_TO_UPSTREAM" && e.kind === "response" && e.rpcId === asked.rpcId)!;
+    expect(answered.seq).toBeGreaterThan(asked.seq);
+    const call = events.find((e) => e.tool === "trigger-sampling-request")!;
+    const result = events.find((e) => e.direction === "UPSTREAM_TO_CLIENT" && e.kind === "response" && e.rpcId === call.rpcId)!;
+    expect(call.seq < asked.seq && answered.seq < result.seq).toBe(true);
   });
 
   it("refuses missing, wrong and misdirected credentials with distinct errors", async () => {
