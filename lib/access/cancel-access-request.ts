@@ -7,7 +7,7 @@ import { accessRequestInclude, presentAccessRequest, type AccessRequestView } fr
 /** A requester withdraws their own pending request. */
 export async function cancelAccessRequest(db: Db, options: { actor: Actor; requestId: string }): Promise<AccessRequestView> {
   const { actor, requestId } = options;
-  const result = await db.$transaction(async (tx) => {
+  await db.$transaction(async (tx) => {
     const request = await tx.accessRequest.findUnique({ where: { id: requestId }, select: { requesterId: true, status: true } });
     if (!request) throw new AppError("NOT_FOUND", `No access request ${requestId}.`);
     if (request.requesterId !== actor.id) throw new AppError("FORBIDDEN", "Only the requester can cancel an access request.");
@@ -18,7 +18,6 @@ export async function cancelAccessRequest(db: Db, options: { actor: Actor; reque
     if (updated.count === 0) throw new AppError("CONFLICT", `This request is already ${request.status.toLowerCase()}; only pending requests can be cancelled.`);
     await writeAuditEvent(tx, { actor, action: "access_request.cancelled", targetType: "AccessRequest", targetId: requestId });
     await tx.$executeRaw`SELECT pg_notify('tollgate_access_requests', ${requestId})`;
-    return tx.accessRequest.findUniqueOrThrow({ where: { id: requestId }, include: accessRequestInclude });
   });
-  return presentAccessRequest(result);
+  return presentAccessRequest(await db.accessRequest.findUniqueOrThrow({ where: { id: requestId }, include: accessRequestInclude }));
 }

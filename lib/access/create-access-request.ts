@@ -15,10 +15,9 @@ export async function createAccessRequest(
   if (options.minutes > connection.maxMinutes) {
     throw new AppError("BAD_REQUEST", `minutes must be at most ${connection.maxMinutes} for ${connection.name}.`, { field: "minutes" });
   }
-  const created = await db.$transaction(async (tx) => {
+  const id = await db.$transaction(async (tx) => {
     const row = await tx.accessRequest.create({
       data: { requesterId: actor.id, connectionId: connection.id, minutes: options.minutes, reason: options.reason },
-      include: accessRequestInclude,
     });
     await writeAuditEvent(tx, {
       actor,
@@ -28,7 +27,7 @@ export async function createAccessRequest(
       data: { connection: connection.slug, minutes: options.minutes, reason: options.reason },
     });
     await tx.$executeRaw`SELECT pg_notify('tollgate_access_requests', ${row.id})`;
-    return row;
+    return row.id;
   });
-  return presentAccessRequest(created);
+  return presentAccessRequest(await db.accessRequest.findUniqueOrThrow({ where: { id }, include: accessRequestInclude }));
 }

@@ -15,7 +15,7 @@ export async function decideAccessRequest(
   const { actor, requestId, decision } = options;
   assertCan(actor, "access:decide", "approve or deny access requests");
 
-  const result = await db.$transaction(async (tx) => {
+  await db.$transaction(async (tx) => {
     const request = await tx.accessRequest.findUnique({ where: { id: requestId }, include: { connection: true } });
     if (!request) throw new AppError("NOT_FOUND", `No access request ${requestId}.`);
     if (request.requesterId === actor.id) throw new AppError("FORBIDDEN", "You cannot approve or deny your own access request.");
@@ -58,7 +58,7 @@ export async function decideAccessRequest(
       data: { comment: options.comment ?? null, grantId },
     });
     await tx.$executeRaw`SELECT pg_notify('tollgate_access_requests', ${requestId})`;
-    return tx.accessRequest.findUniqueOrThrow({ where: { id: requestId }, include: accessRequestInclude });
   });
-  return presentAccessRequest(result);
+  // Read back after commit: nested includes run parallel queries, which a transaction's single connection serializes badly.
+  return presentAccessRequest(await db.accessRequest.findUniqueOrThrow({ where: { id: requestId }, include: accessRequestInclude }));
 }

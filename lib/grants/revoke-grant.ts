@@ -17,7 +17,7 @@ export async function revokeGrant(db: Db, options: { actor: Actor; grantId: stri
   if (!grant) throw new AppError("NOT_FOUND", `No grant ${grantId}.`);
   if (!mayRevokeAny && grant.userId !== actor.id) throw new AppError("FORBIDDEN", "You can only revoke your own grants.");
 
-  const updated = await db.$transaction(async (tx) => {
+  await db.$transaction(async (tx) => {
     const now = new Date();
     const changed = await tx.grant.updateMany({
       where: { id: grantId, revokedAt: null, ...(mayRevokeAny ? {} : { userId: actor.id }) },
@@ -32,10 +32,10 @@ export async function revokeGrant(db: Db, options: { actor: Actor; grantId: stri
       data: { reason: options.reason ?? null },
     });
     await tx.$executeRaw`SELECT pg_notify(${GRANT_REVOKED_CHANNEL}, ${grantId})`;
-    return tx.grant.findUniqueOrThrow({
-      where: { id: grantId },
-      include: { connection: { select: { slug: true, name: true } }, user: { select: { id: true, email: true, name: true } } },
-    });
+  });
+  const updated = await db.grant.findUniqueOrThrow({
+    where: { id: grantId },
+    include: { connection: { select: { slug: true, name: true } }, user: { select: { id: true, email: true, name: true } } },
   });
   return presentGrant(updated);
 }
