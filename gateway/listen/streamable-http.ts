@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import type { Db } from "../../lib/db/client.ts";
-import { loadConnection } from "../../lib/connections/load-connection.ts";
+import { loadConnection, type UpstreamConnection } from "../../lib/connections/load-connection.ts";
+import type { GatewayTokenGrant } from "../../lib/tokens/resolve-gateway-token.ts";
 import type { EventWriter } from "../../lib/recording/event-writer.ts";
 import { SessionRecorder } from "../../lib/recording/session-recorder.ts";
 import { endSession, startSession } from "../../lib/recording/sessions.ts";
@@ -47,30 +48,39 @@ async function needsDatabase<T>(work: Promise<T>): Promise<T> {
   }
 }
 
-export async function handleStreamableHttp(deps: ListenerDeps, req: IncomingMessage, res: ServerResponse, slug: string): Promise<void> {
-  const auth = await needsDatabase(authenticate(deps.db, req.headers));
+/** The connection named in the URL, which the token's grant must cover. */
+async function authorizedConnection(deps: ListenerDeps, auth: GatewayTokenGrant, slug: string): Promise<UpstreamConnection> {
   const connection = await needsDatabase(loadConnection(deps.db, { slug, vaultKey: deps.vaultKey }));
   if (!connection) throw new GatewayError("UNKNOWN_CONNECTION", `No MCP connection "${slug}" is registered in Tollgate. Check the URL: /mcp/<connection-slug>.`);
   authorize(auth.grant, connection);
+  return connection;
+}
 
-  let body: unknown;
-  if (req.method === "POST") body = parseJsonRpcBody(await readBody(req, deps.maxBodyBytes));
-
+export async function handleStreamableHttp(deps: ListenerDeps, req: IncomingMessage, res: ServerResponse, slug: string): Promise<void> {
+  const auth = await needsDatabase(authenticate(deps.db, req.headers));
   const sessionHeader = req.headers["mcp-session-id"];
   const sessionId = Array.isArray(sessionHeader) ? sessionHeader[0] : sessionHeader;
+
   if (sessionId) {
-    const session = deps.registry.get(sessionId);
-    // Session ids are not credentials: a session answers only to the grant that opened it.
-    if (!session || session.grant.id !== auth.grant.id || session.isClosed) {
+    const found = deps.registry.get(sessionId);
+    // Session ids are not credentials: a session answers only to the grant that opened it, at its own URL.
+    if (!found || found.grant.id !== auth.grant.id || found.connection.slug !== slug || found.isClosed) {
+      // Say what is wrong with the grant or the URL first, if anything; else the session is gone.
+      await authorizedConnection(deps, auth, slug);
       throw new GatewayError("SESSION_NOT_FOUND", "Session not found or ended; initialize a new session.");
     }
-    session.updateGrant(auth.grant);
-    const request = session.beginRequest();
+    // A live session already knows its connection: no lookup on the hot path.
+    authorize(auth.grant, found.connection);
+    const body = req.method === "POST" ? parseJsonRpcBody(await readBody(req, deps.maxBodyBytes)) : undefined;
+    found.updateGrant(auth.grant);
+    const request = found.beginRequest();
     res.once("close", request.done);
-    await (session.client as StreamableHTTPServerTransport).handleRequest(req, res, body);
+    await (found.client as StreamableHTTPServerTransport).handleRequest(req, res, body);
     return;
   }
 
+  const connection = await authorizedConnection(deps, auth, slug);
+  const body = req.method === "POST" ? parseJsonRpcBody(await readBody(req, deps.maxBodyBytes)) : undefined;
   if (req.method !== "POST" || !isInitializeRequest(body)) {
     throw new GatewayError(
       "INVALID_REQUEST",
