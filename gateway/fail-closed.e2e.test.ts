@@ -75,6 +75,7 @@ describe("gateway without its database", () => {
       await recorded.t.db.$executeRawUnsafe(`ALTER TABLE "SessionEvent" RENAME TO "SessionEventGone"`);
       await expect(client.callTool({ name: "count", arguments: {} })).rejects.toThrow(/cannot record this call/);
       expect(executed).toBe(1);
+      expect(recorded.logs.some((line) => line.includes("recording failed; refusing message"))).toBe(true);
       await client.close().catch(() => undefined);
       await recorded.stop();
     } finally {

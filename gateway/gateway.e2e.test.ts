@@ -333,5 +333,9 @@ describe("gateway → Streamable HTTP upstream", () => {
     // The answer contains the credential only because this test tool echoes it; the request side never does.
     const requests = await t.db.sessionEvent.findMany({ where: { sessionId, direction: "CLIENT_TO_UPSTREAM" } });
     expect(JSON.stringify(requests.map((event) => event.payload))).not.toContain("upstream-secret");
+    // Neither secret ever reaches the gateway's logs.
+    expect(harness.logs.length).toBeGreaterThan(0);
+    expect(harness.logs.join("\n")).not.toContain("upstream-secret");
+    expect(harness.logs.join("\n")).not.toContain(token);
   });
 });

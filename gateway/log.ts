@@ -7,10 +7,11 @@ export interface Logger {
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
-export function createLogger(options: { quiet?: boolean } = {}): Logger {
+export function createLogger(options: { quiet?: boolean; sink?: (line: string) => void } = {}): Logger {
+  const sink = options.sink ?? ((line: string) => process.stderr.write(`${line}\n`));
   const write = (level: string, message: string, fields?: Record<string, unknown>) => {
     if (options.quiet && level === "info") return;
-    process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level, component: "gateway", message, ...fields })}\n`);
+    sink(JSON.stringify({ time: new Date().toISOString(), level, component: "gateway", message, ...fields }));
   };
   return {
     info: (message, fields) => write("info", message, fields),

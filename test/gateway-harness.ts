@@ -12,6 +12,8 @@ export interface TestGateway {
   gateway: Gateway;
   users: { alice: Actor; bob: Actor; carol: Actor };
   vaultKey: Buffer;
+  /** What the gateway logged (JSON lines), kept out of the test output. */
+  logs: string[];
   stop(): Promise<void>;
 }
 
@@ -20,12 +22,14 @@ export async function startTestGateway(options: Partial<Omit<GatewayOptions, "da
   const t = await createTestDatabase();
   const users = await seedDemo(t.db);
   const vaultKey = options.vaultKey ?? randomBytes(32);
-  const gateway = await startGateway({ port: 0, log: createLogger({ quiet: true }), ...options, databaseUrl: t.url, vaultKey });
+  const logs: string[] = [];
+  const gateway = await startGateway({ port: 0, log: createLogger({ sink: (line) => logs.push(line) }), ...options, databaseUrl: t.url, vaultKey });
   return {
     t,
     gateway,
     users,
     vaultKey,
+    logs,
     async stop() {
       await gateway.close().catch(() => undefined);
       await t.drop().catch(() => undefined);
