@@ -4,6 +4,7 @@ import Link from "next/link";
 import { can } from "@/lib/authz/permissions";
 import { getPortalUser } from "./auth";
 import { Providers } from "./providers";
+import { LiveUpdates } from "@/components/live-updates";
 import { SignInCard, SignOutButton, Wordmark } from "@/components/auth-buttons";
 import { Nav, type NavItem } from "@/components/nav";
 import { RoleBadge } from "@/components/ui";
@@ -40,6 +41,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
     ...(can(user, "access:decide") ? [{ href: "/approvals", label: "Approvals" }] : []),
     { href: "/sessions", label: "Sessions" },
     ...(can(user, "connections:write") ? [{ href: "/admin/connections", label: "Connections" }] : []),
+    ...(can(user, "audit:read") ? [{ href: "/audit", label: "Audit" }] : []),
   ];
 
   return (
@@ -66,6 +68,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
             </div>
           </header>
           <main className="mx-auto max-w-7xl px-4 py-6">{children}</main>
+          <LiveUpdates />
         </Providers>
       </body>
     </html>

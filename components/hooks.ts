@@ -43,8 +43,11 @@ export type CreateConnectionBody =
       maxMinutes: number;
     };
 
-/** Live-ish dashboards poll: approvals queue and grants every 3 s, a live session's events every 2 s. */
-export const LIVE_POLL_MS = 3_000;
+/**
+ * Dashboards update at once from the /api/v1/events stream (components/live-updates.tsx); this
+ * polling is the fallback when the stream is down. A live session's events poll every 2 s.
+ */
+export const LIVE_POLL_MS = 15_000;
 export const SESSION_POLL_MS = 2_000;
 
 export const queryKeys = {
@@ -88,7 +91,7 @@ export function useSessions() {
   return useQuery({
     queryKey: queryKeys.sessions,
     queryFn: () => apiFetch<SessionView[]>("/api/v1/sessions"),
-    refetchInterval: 5_000,
+    refetchInterval: LIVE_POLL_MS,
   });
 }
 

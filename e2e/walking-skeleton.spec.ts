@@ -28,7 +28,7 @@ test("request → approve → token → MCP call → recording", async ({ browse
   // Bob sees it in his queue and approves it; he cannot approve his own request.
   await signIn(bob, "bob@example.com");
   await bob.getByRole("link", { name: "Approvals", exact: true }).click();
-  const request = bob.getByRole("article", { name: /Request from alice@example.com/ });
+  const request = bob.getByRole("article", { name: /Request from alice@example.com/ }).filter({ hasText: "Investigating incident INC-4711" });
   await expect(request).toContainText("Investigating incident INC-4711");
   await expect(request).toContainText("15");
   await shot(bob, "03-bob-approvals");

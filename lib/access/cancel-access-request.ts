@@ -1,6 +1,7 @@
 import type { Actor } from "../authz/permissions.ts";
 import type { Db } from "../db/client.ts";
 import { AppError } from "../errors.ts";
+import { LIVE_CHANNELS } from "../events/channels.ts";
 import { writeAuditEvent } from "../audit/write-audit-event.ts";
 import { accessRequestInclude, presentAccessRequest, type AccessRequestView } from "./present.ts";
 
@@ -17,7 +18,7 @@ export async function cancelAccessRequest(db: Db, options: { actor: Actor; reque
     });
     if (updated.count === 0) throw new AppError("CONFLICT", `This request is already ${request.status.toLowerCase()}; only pending requests can be cancelled.`);
     await writeAuditEvent(tx, { actor, action: "access_request.cancelled", targetType: "AccessRequest", targetId: requestId });
-    await tx.$executeRaw`SELECT pg_notify('tollgate_access_requests', ${requestId})`;
+    await tx.$executeRaw`SELECT pg_notify(${LIVE_CHANNELS.accessRequests}, ${requestId})`;
   });
   return presentAccessRequest(await db.accessRequest.findUniqueOrThrow({ where: { id: requestId }, include: accessRequestInclude }));
 }

@@ -1,6 +1,7 @@
 import { assertCan, type Actor } from "../authz/permissions.ts";
 import type { Db } from "../db/client.ts";
 import { AppError } from "../errors.ts";
+import { LIVE_CHANNELS } from "../events/channels.ts";
 import { writeAuditEvent } from "../audit/write-audit-event.ts";
 import { accessRequestInclude, presentAccessRequest, type AccessRequestView } from "./present.ts";
 
@@ -26,7 +27,7 @@ export async function createAccessRequest(
       targetId: row.id,
       data: { connection: connection.slug, minutes: options.minutes, reason: options.reason },
     });
-    await tx.$executeRaw`SELECT pg_notify('tollgate_access_requests', ${row.id})`;
+    await tx.$executeRaw`SELECT pg_notify(${LIVE_CHANNELS.accessRequests}, ${row.id})`;
     return row.id;
   });
   return presentAccessRequest(await db.accessRequest.findUniqueOrThrow({ where: { id }, include: accessRequestInclude }));

@@ -1,6 +1,7 @@
 import { assertCan, type Actor } from "../authz/permissions.ts";
 import type { Db } from "../db/client.ts";
 import { AppError } from "../errors.ts";
+import { LIVE_CHANNELS } from "../events/channels.ts";
 import { writeAuditEvent } from "../audit/write-audit-event.ts";
 import { accessRequestInclude, presentAccessRequest, type AccessRequestView } from "./present.ts";
 
@@ -57,7 +58,7 @@ export async function decideAccessRequest(
       targetId: requestId,
       data: { comment: options.comment ?? null, grantId },
     });
-    await tx.$executeRaw`SELECT pg_notify('tollgate_access_requests', ${requestId})`;
+    await tx.$executeRaw`SELECT pg_notify(${LIVE_CHANNELS.accessRequests}, ${requestId})`;
   });
   // Read back after commit: nested includes run parallel queries, which a transaction's single connection serializes badly.
   return presentAccessRequest(await db.accessRequest.findUniqueOrThrow({ where: { id: requestId }, include: accessRequestInclude }));

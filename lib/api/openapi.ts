@@ -1,6 +1,9 @@
 import { z } from "zod";
 import { createAccessRequestSchema, decideAccessRequestSchema } from "../access/schema.ts";
 import type { AccessRequestView, GrantView } from "../access/present.ts";
+import type { AuditEventPage, AuditEventView } from "../audit/list-audit-events.ts";
+import { AUDIT_PAGE_DEFAULT, AUDIT_PAGE_MAX } from "../audit/schema.ts";
+import type { AuditChainResult } from "../audit/verify-audit-chain.ts";
 import { createConnectionSchema } from "../connections/schema.ts";
 import type { ConnectionView } from "../connections/present-connection.ts";
 import { HTTP_STATUS, type AppErrorCode } from "../errors.ts";
@@ -126,6 +129,35 @@ const sessionEvent = z.object({
   hash: z.string().describe("Hash chaining this event to its predecessor."),
 });
 
+const auditEvent = z.object({
+  id: z.string().describe("Position in the audit chain (a 64-bit integer, as a decimal string)."),
+  at: timestamp(),
+  actorEmail: z.string().nullable().describe("Who acted; null for the system itself (seed, expiry sweeps)."),
+  action: z.string().describe("What happened, e.g. `grant.created`, `grant.revoked`, `connection.created`."),
+  targetType: z.string().describe("The kind of object acted on, e.g. `Grant`, `AccessRequest`, `Connection`."),
+  targetId: z.string(),
+  data: z.unknown().describe("Details of the change (never a secret or token)."),
+  hash: z.string().describe("SHA-256 over the predecessor's hash and this event's content."),
+  prevHash: z.string().describe("The predecessor's hash (a fixed genesis value for the first event)."),
+});
+
+const auditEventPage = z.object({
+  events: z.array(auditEvent).describe("Newest first."),
+  nextCursor: z.string().nullable().describe("Pass as `?before=` for the next, older, page; null on the last page."),
+});
+
+const auditChainIntact = z.object({
+  ok: z.literal(true),
+  events: z.number().int().describe("How many events were verified."),
+});
+const auditChainBroken = z.object({
+  ok: z.literal(false),
+  events: z.number().int().describe("How many events were read, up to and including the first broken one."),
+  brokenAt: z.string().describe("Id of the first event that does not link to its predecessor."),
+  reason: z.string(),
+});
+const auditChainResult = z.union([auditChainIntact, auditChainBroken]);
+
 const error = z.object({
   error: z.object({
     code: z.enum(ERROR_CODES),
@@ -146,6 +178,9 @@ components.add(apiToken, { id: "ApiToken" });
 components.add(createdApiToken, { id: "CreatedApiToken" });
 components.add(session, { id: "Session" });
 components.add(sessionEvent, { id: "SessionEvent" });
+components.add(auditEvent, { id: "AuditEvent" });
+components.add(auditEventPage, { id: "AuditEventPage" });
+components.add(auditChainResult, { id: "AuditChainResult" });
 components.add(error, { id: "Error" });
 components.add(createConnectionSchema, { id: "CreateConnection" });
 components.add(createAccessRequestSchema, { id: "CreateAccessRequest" });
@@ -224,7 +259,8 @@ function buildDocument(): OpenApiDocument {
       version: "1",
       description:
         "Just-in-time access for MCP servers: request time-boxed access to a connection, approve or deny requests, " +
-        "mint gateway tokens for active grants, revoke grants, read session recordings, and manage your personal API tokens. " +
+        "mint gateway tokens for active grants, revoke grants, read session recordings, read and verify the audit log, " +
+        "and manage your personal API tokens. " +
         "Authenticate with a personal API token as `Authorization: Bearer tg_…`. Errors are JSON: `{ error: { code, message, field? } }`.",
     },
     servers: [{ url: "/" }],
@@ -235,6 +271,7 @@ function buildDocument(): OpenApiDocument {
       { name: "access", description: "Access requests and their approval" },
       { name: "grants", description: "Time-boxed grants and the gateway tokens bound to them" },
       { name: "sessions", description: "Recorded gateway sessions" },
+      { name: "audit", description: "The hash-chained audit log of every change (auditors and admins)" },
       { name: "api-tokens", description: "Your personal API tokens, for scripts and the tollgate CLI" },
       { name: "meta", description: "This document" },
     ],
@@ -406,6 +443,50 @@ function buildDocument(): OpenApiDocument {
           responses: { "200": ok("Events by seq (at most 1000 per call)", list("SessionEvent")), ...errors("BAD_REQUEST", "FORBIDDEN", "NOT_FOUND") },
         },
       },
+      "/api/v1/audit-events": {
+        get: {
+          operationId: "listAuditEvents",
+          summary: "Read the audit log, newest first (auditors and admins)",
+          description: "Filters combine with AND. Page with `nextCursor`: pass it as `?before=` until it is null.",
+          tags: ["audit"],
+          parameters: [
+            {
+              name: "action",
+              in: "query",
+              required: false,
+              description: "An action, or a prefix of one: `grant.` matches `grant.created` and `grant.revoked`.",
+              schema: { type: "string", maxLength: 200 },
+            },
+            { name: "targetType", in: "query", required: false, description: "Exactly this target type, e.g. `Grant`.", schema: { type: "string", maxLength: 100 } },
+            { name: "targetId", in: "query", required: false, description: "Exactly this target id.", schema: { type: "string", maxLength: 200 } },
+            { name: "actor", in: "query", required: false, description: "Exactly this actor email.", schema: { type: "string", maxLength: 320 } },
+            {
+              name: "before",
+              in: "query",
+              required: false,
+              description: "Only events older than this id (the previous page's `nextCursor`).",
+              schema: { type: "string", pattern: "^[0-9]+$" },
+            },
+            {
+              name: "limit",
+              in: "query",
+              required: false,
+              description: "Page size.",
+              schema: { type: "integer", minimum: 1, maximum: AUDIT_PAGE_MAX, default: AUDIT_PAGE_DEFAULT },
+            },
+          ],
+          responses: { "200": ok("One page of audit events", ref("AuditEventPage")), ...errors("BAD_REQUEST", "FORBIDDEN") },
+        },
+      },
+      "/api/v1/audit-events/verify": {
+        get: {
+          operationId: "verifyAuditChain",
+          summary: "Recompute the audit hash chain (auditors and admins)",
+          description: "Walks every event from the first; `ok: false` names the first event whose hash or link does not match.",
+          tags: ["audit"],
+          responses: { "200": ok("Whether the chain is intact", ref("AuditChainResult")), ...errors("FORBIDDEN") },
+        },
+      },
       "/api/v1/api-tokens": {
         get: {
           operationId: "listApiTokens",
@@ -485,4 +566,8 @@ export type OpenApiShapeChecks = [
   Assert<Documents<CreatedApiToken, typeof createdApiToken>>,
   Assert<Documents<SessionView, typeof session>>,
   Assert<Documents<SessionEventView, typeof sessionEvent>>,
+  Assert<Documents<AuditEventView, typeof auditEvent>>,
+  Assert<Documents<AuditEventPage, typeof auditEventPage>>,
+  Assert<Documents<Extract<AuditChainResult, { ok: true }>, typeof auditChainIntact>>,
+  Assert<Documents<Extract<AuditChainResult, { ok: false }>, typeof auditChainBroken>>,
 ];

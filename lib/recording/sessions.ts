@@ -2,6 +2,7 @@ import { can, type Actor } from "../authz/permissions.ts";
 import type { Db } from "../db/client.ts";
 import { AppError } from "../errors.ts";
 import { presentUser } from "../access/present.ts";
+import { LIVE_CHANNELS } from "../events/channels.ts";
 
 export async function startSession(
   db: Db,
@@ -17,11 +18,18 @@ export async function startSession(
       clientInfo: (options.clientInfo ?? undefined) as object | undefined,
     },
   });
+  await notifySessions(db, row.id);
   return row.id;
 }
 
 export async function endSession(db: Db, options: { sessionId: string; reason: string }): Promise<void> {
   await db.session.updateMany({ where: { id: options.sessionId, endedAt: null }, data: { endedAt: new Date(), endReason: options.reason } });
+  await notifySessions(db, options.sessionId);
+}
+
+/** Live dashboards learn of session starts and ends; losing such a hint is harmless. */
+async function notifySessions(db: Db, sessionId: string): Promise<void> {
+  await db.$executeRaw`SELECT pg_notify(${LIVE_CHANNELS.sessions}, ${sessionId})`.catch(() => undefined);
 }
 
 /**

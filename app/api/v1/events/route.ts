@@ -1,0 +1,50 @@
+import { authenticate, errorResponse } from "../_lib/handler";
+import { getLiveListener } from "@/lib/events/live-listener";
+
+export const dynamic = "force-dynamic";
+
+const HEARTBEAT_MS = 25_000;
+
+/**
+ * Server-sent events for live dashboards: "something of this kind changed" hints from Postgres
+ * NOTIFY. They carry no data, so every client refetches through the authorized API.
+ */
+export async function GET(request: Request): Promise<Response> {
+  try {
+    await authenticate(request);
+  } catch (error) {
+    return errorResponse(error);
+  }
+  const encoder = new TextEncoder();
+  let cleanup = () => undefined as void;
+  const stream = new ReadableStream<Uint8Array>({
+    start(controller) {
+      const send = (event: string, data: unknown) => {
+        try {
+          controller.enqueue(encoder.encode(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`));
+        } catch {
+          cleanup();
+        }
+      };
+      const unsubscribe = getLiveListener().subscribe((event) => send(event.topic, "id" in event ? { id: event.id } : {}));
+      const heartbeat = setInterval(() => send("ping", {}), HEARTBEAT_MS);
+      cleanup = () => {
+        clearInterval(heartbeat);
+        unsubscribe();
+        try {
+          controller.close();
+        } catch {
+          // already closed
+        }
+      };
+      request.signal.addEventListener("abort", () => cleanup());
+      send("ready", {});
+    },
+    cancel() {
+      cleanup();
+    },
+  });
+  return new Response(stream, {
+    headers: { "content-type": "text/event-stream", "cache-control": "no-store", connection: "keep-alive", "x-accel-buffering": "no" },
+  });
+}

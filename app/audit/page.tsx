@@ -1,0 +1,14 @@
+import type { Metadata } from "next";
+import { can } from "@/lib/authz/permissions";
+import { getPortalUser } from "@/app/auth";
+import { AuditLog } from "@/components/audit-log";
+import { Forbidden } from "@/components/ui";
+
+export const metadata: Metadata = { title: "Audit · Tollgate" };
+
+export default async function AuditPage() {
+  const user = await getPortalUser();
+  if (!user) return null; // the layout shows the sign-in card
+  if (!can(user, "audit:read")) return <Forbidden role="auditor" />;
+  return <AuditLog />;
+}

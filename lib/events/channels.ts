@@ -1,0 +1,10 @@
+// Postgres NOTIFY channels: what changed, never the data itself (listeners refetch through the
+// authorized API). Notifications are sent inside the changing transaction, so they arrive on commit.
+
+export const LIVE_CHANNELS = {
+  accessRequests: "tollgate_access_requests",
+  grantRevoked: "tollgate_grant_revoked",
+  sessions: "tollgate_sessions",
+} as const;
+
+export type LiveTopic = keyof typeof LIVE_CHANNELS;
