@@ -17,6 +17,11 @@ export interface ListAuditEventsOptions {
   limit?: number;
 }
 
+/** Prisma's startsWith is a LIKE: `_` and `%` in a prefix must match literally (`\` is Postgres' default escape). */
+function escapeLike(value: string): string {
+  return value.replace(/[\\%_]/g, (char) => `\\${char}`);
+}
+
 type AuditEventRow = Awaited<ReturnType<Db["auditEvent"]["findFirstOrThrow"]>>;
 
 function presentAuditEvent(row: AuditEventRow) {
@@ -53,7 +58,7 @@ export async function listAuditEvents(db: Db, options: ListAuditEventsOptions): 
 
   const rows = await db.auditEvent.findMany({
     where: {
-      ...(options.action ? { action: { startsWith: options.action } } : {}),
+      ...(options.action ? { action: { startsWith: escapeLike(options.action) } } : {}),
       ...(options.targetType ? { targetType: options.targetType } : {}),
       ...(options.targetId ? { targetId: options.targetId } : {}),
       ...(options.actorEmail ? { actorEmail: options.actorEmail } : {}),
