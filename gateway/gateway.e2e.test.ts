@@ -183,8 +183,8 @@ describe("gateway → server-everything over stdio", () => {
     await t.db.grant.update({ where: { id: grantId }, data: { expiresAt: new Date(Date.now() + 1000) } });
     await client.callTool({ name: "echo", arguments: { message: "still in time" } });
     await waitFor(() => gateway.registry.get(sessionId) === undefined, 5000);
-    const row = await t.db.session.findUniqueOrThrow({ where: { id: sessionId } });
-    expect(row.endReason).toBe("grant expired");
+    // The end is recorded after the streams and the child are closed.
+    await waitFor(async () => (await t.db.session.findUniqueOrThrow({ where: { id: sessionId } })).endReason === "grant expired", 5000);
 
     await expect(client.callTool({ name: "echo", arguments: { message: "too late" } })).rejects.toThrow(/expired/);
     const raw = await rawPost("everything", INITIALIZE, { authorization: `Bearer ${token}` });

@@ -44,8 +44,7 @@ describe("gateway time limits", () => {
     expect(await client.callTool({ name: "echo", arguments: { message: "quiet" } })).toMatchObject({ content: [{ text: "Echo: quiet" }] });
     // Vanish without DELETE: the stream closes, and after the idle limit the session ends.
     await client.close();
-    await new Promise((resolve) => setTimeout(resolve, 2500));
-    expect(gateway.registry.get(sessionId)).toBeUndefined();
-    expect((await t.db.session.findUniqueOrThrow({ where: { id: sessionId } })).endReason).toBe("idle timeout");
+    await expect.poll(() => gateway.registry.get(sessionId), { timeout: 6000 }).toBeUndefined();
+    await expect.poll(async () => (await t.db.session.findUniqueOrThrow({ where: { id: sessionId } })).endReason, { timeout: 6000 }).toBe("idle timeout");
   });
 });

