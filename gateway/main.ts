@@ -24,6 +24,7 @@ const gateway = await startGateway({
   maxBodyBytes: config.GATEWAY_MAX_BODY_BYTES,
   requestTimeoutMs: config.GATEWAY_REQUEST_TIMEOUT_MS,
   sessionIdleMs: config.GATEWAY_SESSION_IDLE_MS,
+  accessRequestTtlMinutes: config.ACCESS_REQUEST_TTL_MINUTES,
   allowedOrigins: config.GATEWAY_ALLOWED_ORIGINS.split(",").map((o) => o.trim()).filter(Boolean),
   log,
 });

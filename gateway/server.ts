@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { createDb, type Db } from "../lib/db/client.ts";
 import { EventWriter } from "../lib/recording/event-writer.ts";
+import { expireStaleRequests } from "../lib/access/expire-stale-requests.ts";
 import { errorBody, GatewayError } from "./errors.ts";
 import { GrantWatcher } from "./grant-watcher.ts";
 import { handleStreamableHttp, type ListenerDeps } from "./listen/streamable-http.ts";
@@ -19,6 +20,8 @@ export interface GatewayOptions {
   requestTimeoutMs?: number;
   /** A session with no client request for this long is ended (its stdio child stopped). */
   sessionIdleMs?: number;
+  /** Pending access requests nobody decided within this long expire (checked every 30 s). */
+  accessRequestTtlMinutes?: number;
   /** Browser origins allowed to call the gateway; requests with any other Origin get 403. */
   allowedOrigins?: string[];
   log?: Logger;
@@ -43,6 +46,15 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   metrics.gauge("tollgate_gateway_active_sessions", () => registry.size);
   const watcher = new GrantWatcher({ databaseUrl: options.databaseUrl, db, registry, log });
   await watcher.start();
+  // Housekeeping that needs a long-running process; safe on several replicas (SKIP LOCKED).
+  const ttlMinutes = options.accessRequestTtlMinutes ?? 24 * 60;
+  const housekeeping = setInterval(() => {
+    expireStaleRequests(db, { ttlMinutes }).then(
+      (expired) => expired.length && log.info("access requests expired", { count: expired.length }),
+      (error: Error) => log.warn("could not expire stale access requests", { error: error.message }),
+    );
+  }, 30_000);
+  housekeeping.unref();
   const writer = EventWriter.connect(options.databaseUrl, { onError: (error) => log.warn("recording connection lost", { error: error.message }) });
   const deps: ListenerDeps = { db, writer, registry, vaultKey: options.vaultKey, maxBodyBytes: options.maxBodyBytes ?? 4 * 1024 * 1024, requestTimeoutMs: options.requestTimeoutMs ?? 5 * 60_000, sessionIdleMs: options.sessionIdleMs ?? 15 * 60_000, log, metrics };
   const allowedOrigins = new Set(options.allowedOrigins ?? []);
@@ -125,6 +137,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     registry,
     db,
     async close() {
+      clearInterval(housekeeping);
       await registry.closeAll("gateway shutting down");
       await watcher.stop();
       await writer.close();

@@ -74,6 +74,7 @@ const gatewaySchema = z.object({
   GATEWAY_MAX_BODY_BYTES: z.coerce.number().int().positive().default(4 * 1024 * 1024),
   GATEWAY_REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(5 * 60_000),
   GATEWAY_SESSION_IDLE_MS: z.coerce.number().int().positive().default(15 * 60_000),
+  ACCESS_REQUEST_TTL_MINUTES: z.coerce.number().int().positive().default(24 * 60),
   GATEWAY_ALLOWED_ORIGINS: z.string().default(""),
 });
 export type GatewayConfig = z.infer<typeof gatewaySchema>;

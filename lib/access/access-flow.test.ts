@@ -8,6 +8,7 @@ import { createAccessRequest } from "./create-access-request.ts";
 import { decideAccessRequest } from "./decide-access-request.ts";
 import { getAccessRequest, listAccessRequests } from "./list-access-requests.ts";
 import { cancelAccessRequest } from "./cancel-access-request.ts";
+import { expireStaleRequests } from "./expire-stale-requests.ts";
 import { mintGatewayToken } from "../tokens/mint-gateway-token.ts";
 import { revokeGrant } from "../grants/revoke-grant.ts";
 import { hashToken } from "../tokens/secret-token.ts";
@@ -111,5 +112,18 @@ describe("request → approve → grant → token → revoke", () => {
     await expect(getAccessRequest(t.db, { actor: alice, requestId: request.id })).rejects.toMatchObject({ code: "FORBIDDEN" });
     await expect(getAccessRequest(t.db, { actor: alice, requestId: "missing" })).rejects.toMatchObject({ code: "NOT_FOUND" });
     await expect(getAccessRequest(t.db, { actor: carol, requestId: request.id })).resolves.toMatchObject({ id: request.id });
+  });
+
+  it("expires requests nobody decided in time, once, with an audit event", async () => {
+    const old = await createAccessRequest(t.db, { actor: alice, connectionSlug: "everything", minutes: 5, reason: "nobody looked" });
+    const fresh = await createAccessRequest(t.db, { actor: alice, connectionSlug: "everything", minutes: 5, reason: "just asked" });
+    await t.db.accessRequest.update({ where: { id: old.id }, data: { createdAt: new Date(Date.now() - 25 * 60 * 60_000) } });
+
+    const [first, second] = await Promise.all([expireStaleRequests(t.db, { ttlMinutes: 24 * 60 }), expireStaleRequests(t.db, { ttlMinutes: 24 * 60 })]);
+    expect([...first, ...second]).toEqual([old.id]);
+    expect((await getAccessRequest(t.db, { actor: alice, requestId: old.id })).status).toBe("EXPIRED");
+    expect((await getAccessRequest(t.db, { actor: alice, requestId: fresh.id })).status).toBe("PENDING");
+    await expect(decideAccessRequest(t.db, { actor: bob, requestId: old.id, decision: "APPROVE" })).rejects.toMatchObject({ code: "CONFLICT" });
+    expect(await t.db.auditEvent.count({ where: { action: "access_request.expired", targetId: old.id } })).toBe(1);
   });
 });
