@@ -4,6 +4,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { ConnectionView } from "@/lib/connections/present-connection";
 import type { AccessRequestView, GrantView } from "@/lib/access/present";
 import type { SessionEventView, SessionView } from "@/lib/recording/sessions";
+import type { GatewayTokenView } from "@/lib/tokens/gateway-tokens";
 import type { CreatedApiToken } from "@/lib/tokens/create-api-token";
 import type { ApiTokenView } from "@/lib/tokens/present";
 import { apiFetch } from "./api";
@@ -60,6 +61,7 @@ export const queryKeys = {
   session: (id: string) => ["sessions", id] as const,
   sessionEvents: (id: string) => ["sessions", id, "events"] as const,
   apiTokens: ["api-tokens"] as const,
+  gatewayTokens: (grantId?: string) => (grantId ? (["gateway-tokens", grantId] as const) : (["gateway-tokens"] as const)),
 };
 
 export function useMe() {
@@ -164,9 +166,31 @@ export function useDecide() {
 }
 
 export function useMintToken() {
+  const client = useQueryClient();
   return useMutation({
     mutationFn: (grantId: string) =>
       apiFetch<MintedToken>(`/api/v1/grants/${encodeURIComponent(grantId)}/tokens`, { method: "POST", json: {} }),
+    onSuccess: async (_token, grantId) => {
+      await client.invalidateQueries({ queryKey: queryKeys.gatewayTokens(grantId) });
+    },
+  });
+}
+
+export function useGatewayTokens(grantId: string) {
+  return useQuery({
+    queryKey: queryKeys.gatewayTokens(grantId),
+    queryFn: () => apiFetch<GatewayTokenView[]>(`/api/v1/grants/${encodeURIComponent(grantId)}/tokens`),
+  });
+}
+
+export function useRevokeGatewayToken() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (token: { id: string; grantId: string }) =>
+      apiFetch<GatewayTokenView>(`/api/v1/gateway-tokens/${encodeURIComponent(token.id)}/revoke`, { method: "POST", json: {} }),
+    onSuccess: async (_view, token) => {
+      await client.invalidateQueries({ queryKey: queryKeys.gatewayTokens(token.grantId) });
+    },
   });
 }
 

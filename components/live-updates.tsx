@@ -22,6 +22,7 @@ export function LiveUpdates() {
     source.addEventListener("accessRequests", onAccess);
     source.addEventListener("grantRevoked", onGrants);
     source.addEventListener("sessions", onSessions);
+    source.addEventListener("gatewayTokenRevoked", refresh(queryKeys.gatewayTokens(), queryKeys.sessions));
     source.addEventListener("reconnected", onReconnect);
     return () => source.close();
   }, [client]);

@@ -7,7 +7,17 @@ import { errorMessage } from "./api";
 import { ApiTokens } from "./api-tokens";
 import { ClientConfigs } from "./client-configs";
 import { formatDateTime } from "./format";
-import { useAccessRequests, useCancelAccessRequest, useGrants, useMe, useMintToken, useRevokeGrant, type MintedToken } from "./hooks";
+import {
+  useAccessRequests,
+  useCancelAccessRequest,
+  useGatewayTokens,
+  useGrants,
+  useMe,
+  useMintToken,
+  useRevokeGatewayToken,
+  useRevokeGrant,
+  type MintedToken,
+} from "./hooks";
 import { Countdown, OneTimeSecret } from "./live";
 import { Alert, Card, DataTable, PageHeader, QueryState, StatusBadge, buttonClass, tdClass } from "./ui";
 
@@ -168,7 +178,44 @@ function ActiveGrant({
         </OneTimeSecret>
       ) : null}
       <ClientConfigs gatewayUrl={gatewayUrl} slug={slug} token={minted?.token ?? null} />
+      <GatewayTokenList grantId={grant.id} />
     </article>
+  );
+}
+
+/** The grant's gateway tokens by prefix, so a leaked one can be revoked without giving up access. */
+function GatewayTokenList({ grantId }: { grantId: string }) {
+  const tokens = useGatewayTokens(grantId);
+  const revoke = useRevokeGatewayToken();
+  if (!tokens.data || tokens.data.length === 0) return null;
+  return (
+    <div className="space-y-1" aria-label="Gateway tokens">
+      <h4 className="text-xs font-semibold tracking-wide text-gray-500 uppercase">Gateway tokens for this grant</h4>
+      <ul className="divide-y divide-gray-100 rounded-md border border-gray-200 text-sm">
+        {tokens.data.map((token) => (
+          <li key={token.id} className="flex items-center gap-3 px-3 py-1.5" data-testid="gateway-token-row">
+            <code className="font-mono text-xs">{token.prefix}…</code>
+            <span className="text-xs text-gray-500">created {formatDateTime(token.createdAt)}</span>
+            <span className="text-xs text-gray-500">{token.lastUsedAt ? `last used ${formatDateTime(token.lastUsedAt)}` : "never used"}</span>
+            <span className="ml-auto">
+              {token.revokedAt ? (
+                <StatusBadge status="REVOKED" />
+              ) : (
+                <button
+                  type="button"
+                  className={buttonClass("secondary", "sm")}
+                  disabled={revoke.isPending}
+                  onClick={() => revoke.mutate({ id: token.id, grantId })}
+                >
+                  Revoke token
+                </button>
+              )}
+            </span>
+          </li>
+        ))}
+      </ul>
+      {revoke.isError ? <Alert>{errorMessage(revoke.error)}</Alert> : null}
+    </div>
   );
 }
 

@@ -47,6 +47,7 @@ test("request → approve → token → MCP call → recording", async ({ browse
   const token = (await tokenBox.textContent())!.trim();
   await expect(alice.getByText(`${gatewayUrl()}/mcp/everything`).first()).toBeVisible();
   await expect(alice.locator("pre").filter({ hasText: "mcp-remote" })).toContainText(token);
+  await expect(grant.getByTestId("gateway-token-row")).toHaveCount(1);
   await shot(alice, "04-alice-token-and-config");
 
   // An MCP client uses the token through the gateway exactly as it would use the server directly.
@@ -83,6 +84,19 @@ test("request → approve → token → MCP call → recording", async ({ browse
   await bob.getByRole("link", { name: "Sessions", exact: true }).click();
   await expect(bob.getByText("alice@example.com").first()).toBeVisible();
   await shot(bob, "07-bob-sessions");
+
+  // A token that leaked can be revoked on its own: the gateway refuses it from then on.
+  await alice.getByRole("link", { name: "My access", exact: true }).click();
+  const row = alice.getByRole("article", { name: "Everything (demo MCP server)" }).getByTestId("gateway-token-row");
+  await row.getByRole("button", { name: "Revoke token" }).click();
+  await expect(row).toContainText("REVOKED");
+  const refused = await fetch(`${gatewayUrl()}/mcp/everything`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json", accept: "application/json, text/event-stream" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "x", version: "1" } } }),
+  });
+  expect(refused.status).toBe(401);
+  expect(JSON.stringify(await refused.json())).toContain("revoked");
 
   await aliceContext.close();
   await bobContext.close();

@@ -12,6 +12,8 @@ import { z } from "zod";
 import { createConnection } from "../lib/connections/create-connection.ts";
 import { EVERYTHING_CONNECTION } from "../lib/db/seed.ts";
 import { revokeGrant } from "../lib/grants/revoke-grant.ts";
+import { listGatewayTokens, revokeGatewayToken } from "../lib/tokens/gateway-tokens.ts";
+import { mintGatewayToken } from "../lib/tokens/mint-gateway-token.ts";
 import type { TestDatabase } from "../test/postgres.ts";
 import { grantAndMint } from "../test/fixtures.ts";
 import { mcpClient as connectTo, startTestGateway, type TestGateway } from "../test/gateway-harness.ts";
@@ -262,6 +264,33 @@ describe("gateway → server-everything over stdio", () => {
     await expect(client.connect(transport)).rejects.toThrow(/upstream MCP server "dead-http"/);
     await waitFor(async () => (await t.db.session.findFirst({ where: { connection: { slug: "dead-http" } } }))?.endReason === "upstream unavailable");
     expect((await fetch(`${gateway.url}/healthz`)).status).toBe(200);
+  });
+
+  it("revoking one gateway token ends its sessions and refuses it, while the grant's other tokens work", async () => {
+    const { token, grantId } = await grantAndMint(t.db, { requester: users.alice, approver: users.bob, connection: "everything" });
+    const spare = await mintGatewayToken(t.db, { actor: users.alice, grantId });
+    const { client, transport } = mcpClient(token);
+    await client.connect(transport);
+    const sessionId = transport.sessionId!;
+
+    const tokens = await listGatewayTokens(t.db, { actor: users.alice, grantId });
+    expect(tokens).toHaveLength(2);
+    expect(JSON.stringify(tokens)).not.toContain(token);
+    await expect(listGatewayTokens(t.db, { actor: users.carol, grantId })).resolves.toHaveLength(2);
+    const leaked = tokens.find((row) => token.startsWith(row.prefix))!;
+    await expect(revokeGatewayToken(t.db, { actor: users.bob, tokenId: leaked.id })).resolves.toMatchObject({ revokedAt: expect.any(String) });
+
+    await waitFor(async () => (await t.db.session.findUniqueOrThrow({ where: { id: sessionId } })).endReason === "gateway token revoked", 3000);
+    const refused = await rawPost("everything", INITIALIZE, { authorization: `Bearer ${token}` });
+    expect([refused.status, refused.json.error.code]).toEqual([401, -32011]);
+    expect(refused.json.error.message).toMatch(/revoked at/);
+
+    const other = mcpClient(spare.token);
+    await other.client.connect(other.transport);
+    expect(await other.client.callTool({ name: "echo", arguments: { message: "spare" } })).toMatchObject({ content: [{ text: "Echo: spare" }] });
+    await other.transport.terminateSession();
+    await other.client.close();
+    await client.close().catch(() => undefined);
   });
 
   it("does not let a token use another grant's session", async () => {

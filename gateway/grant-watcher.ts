@@ -1,6 +1,6 @@
 import pg from "pg";
 import type { Db } from "../lib/db/client.ts";
-import { GRANT_REVOKED_CHANNEL } from "../lib/grants/revoke-grant.ts";
+import { LIVE_CHANNELS } from "../lib/events/channels.ts";
 import type { Logger } from "./log.ts";
 import type { SessionRegistry } from "./registry.ts";
 
@@ -29,9 +29,9 @@ export class GrantWatcher {
   private async connect(): Promise<void> {
     const client = new pg.Client({ connectionString: this.options.databaseUrl });
     client.on("notification", (message) => {
-      if (message.channel === GRANT_REVOKED_CHANNEL && message.payload) {
-        void this.options.registry.closeGrant(message.payload, "grant revoked");
-      }
+      if (!message.payload) return;
+      if (message.channel === LIVE_CHANNELS.grantRevoked) void this.options.registry.closeGrant(message.payload, "grant revoked");
+      if (message.channel === LIVE_CHANNELS.gatewayTokenRevoked) void this.options.registry.closeToken(message.payload, "gateway token revoked");
     });
     client.on("error", (error) => {
       this.options.log.warn("grant watcher connection lost", { error: error.message });
@@ -44,7 +44,8 @@ export class GrantWatcher {
     });
     try {
       await client.connect();
-      await client.query(`LISTEN ${GRANT_REVOKED_CHANNEL}`);
+      await client.query(`LISTEN ${LIVE_CHANNELS.grantRevoked}`);
+      await client.query(`LISTEN ${LIVE_CHANNELS.gatewayTokenRevoked}`);
       this.client = client;
       this.listening = true;
       // Anything revoked while we were not listening is caught by a sweep right away.

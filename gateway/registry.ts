@@ -40,6 +40,10 @@ export class SessionRegistry {
     await Promise.all(this.forGrant(grantId).map((session) => session.close(reason)));
   }
 
+  async closeToken(tokenId: string, reason: string): Promise<void> {
+    await Promise.all([...this.byId.values()].filter((session) => session.tokenId === tokenId).map((session) => session.close(reason)));
+  }
+
   async closeAll(reason: string): Promise<void> {
     await Promise.all([...this.byId.values()].map((session) => session.close(reason)));
   }

@@ -48,6 +48,8 @@ export class GatewaySession {
   constructor(
     readonly id: string,
     readonly userId: string,
+    /** The gateway token that opened the session; revoking it ends the session. */
+    readonly tokenId: string,
     public grant: GrantState,
     readonly connection: { id: string; slug: string },
     private readonly upstream: Transport,

@@ -91,6 +91,7 @@ export async function handleStreamableHttp(deps: ListenerDeps, req: IncomingMess
   const params = (Array.isArray(body) ? body[0] : body).params;
   const id = await needsDatabase(startSession(deps.db, {
     grantId: auth.grant.id,
+    gatewayTokenId: auth.tokenId,
     userId: auth.user.id,
     connectionId: connection.id,
     transport: "streamable-http",
@@ -104,7 +105,7 @@ export async function handleStreamableHttp(deps: ListenerDeps, req: IncomingMess
     await endSession(deps.db, { sessionId: id, reason: "upstream failed to start" });
     throw new GatewayError("UPSTREAM_UNAVAILABLE", `Could not open the upstream for "${slug}": ${(error as Error).message}`);
   }
-  const session = new GatewaySession(id, auth.user.id, auth.grant, connection, upstream, new SessionRecorder(deps.writer, id), deps.db, deps.log);
+  const session = new GatewaySession(id, auth.user.id, auth.tokenId, auth.grant, connection, upstream, new SessionRecorder(deps.writer, id), deps.db, deps.log);
   session.requestTimeoutMs = deps.requestTimeoutMs;
   session.idleMs = deps.sessionIdleMs;
   const transport = new StreamableHTTPServerTransport({

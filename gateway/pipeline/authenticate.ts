@@ -15,5 +15,8 @@ export async function authenticate(db: Db, headers: IncomingHttpHeaders): Promis
   if (!resolved) {
     throw new GatewayError("UNAUTHENTICATED", "Gateway token is not valid. Mint a new one for your grant in the Tollgate portal.");
   }
+  if (resolved.tokenRevokedAt) {
+    throw new GatewayError("UNAUTHENTICATED", `Gateway token was revoked at ${resolved.tokenRevokedAt.toISOString()}. Mint a new one for your grant in the Tollgate portal.`);
+  }
   return resolved;
 }

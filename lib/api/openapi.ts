@@ -11,6 +11,7 @@ import { revokeGrantSchema } from "../grants/schema.ts";
 import type { SessionEventView, SessionView } from "../recording/sessions.ts";
 import type { CreatedApiToken } from "../tokens/create-api-token.ts";
 import type { mintGatewayToken } from "../tokens/mint-gateway-token.ts";
+import type { GatewayTokenView } from "../tokens/gateway-tokens.ts";
 import type { ApiTokenView } from "../tokens/present.ts";
 import { createApiTokenSchema } from "../tokens/schema.ts";
 import type { UserView } from "../users/get-user.ts";
@@ -95,6 +96,15 @@ const apiToken = z.object({
   revokedAt: timestamp().nullable(),
 });
 
+const gatewayTokenInfo = z.object({
+  id: z.string(),
+  grantId: z.string(),
+  prefix: z.string().describe("The token's first characters. The token itself is never returned again."),
+  createdAt: timestamp(),
+  lastUsedAt: timestamp().nullable().describe("Last time the token authenticated a gateway request (updated at most once a minute)."),
+  revokedAt: timestamp().nullable(),
+});
+
 const createdApiToken = z.object({
   id: z.string(),
   token: z.string().describe("Personal API token (tg_…). Shown once: it is stored only as a hash."),
@@ -174,6 +184,7 @@ components.add(connection, { id: "Connection" });
 components.add(grant, { id: "Grant" });
 components.add(accessRequest, { id: "AccessRequest" });
 components.add(gatewayToken, { id: "GatewayToken" });
+components.add(gatewayTokenInfo, { id: "GatewayTokenInfo" });
 components.add(apiToken, { id: "ApiToken" });
 components.add(createdApiToken, { id: "CreatedApiToken" });
 components.add(session, { id: "Session" });
@@ -396,6 +407,23 @@ function buildDocument(): OpenApiDocument {
           parameters: [idParam("Grant id")],
           responses: { "201": ok("The new token", ref("GatewayToken")), ...errors("FORBIDDEN", "NOT_FOUND", "GONE") },
         },
+        get: {
+          operationId: "listGatewayTokens",
+          summary: "List the gateway tokens minted for a grant (its holder; approvers, auditors and admins)",
+          tags: ["grants"],
+          parameters: [idParam("Grant id")],
+          responses: { "200": ok("The grant's tokens, newest first", list("GatewayTokenInfo")), ...errors("FORBIDDEN", "NOT_FOUND") },
+        },
+      },
+      "/api/v1/gateway-tokens/{id}/revoke": {
+        post: {
+          operationId: "revokeGatewayToken",
+          summary: "Revoke one gateway token without ending the grant (its holder; approvers and admins)",
+          description: "Gateways refuse the token from the next request and end the sessions it opened.",
+          tags: ["grants"],
+          parameters: [idParam("Gateway token id")],
+          responses: { "200": ok("The revoked token", ref("GatewayTokenInfo")), ...errors("FORBIDDEN", "NOT_FOUND", "CONFLICT") },
+        },
       },
       "/api/v1/grants/{id}/revoke": {
         post: {
@@ -563,6 +591,7 @@ export type OpenApiShapeChecks = [
   Assert<Documents<AccessRequestView["approvals"][number], (typeof accessRequest)["shape"]["approvals"]["element"]>>,
   Assert<Documents<Awaited<ReturnType<typeof mintGatewayToken>>, typeof gatewayToken>>,
   Assert<Documents<ApiTokenView, typeof apiToken>>,
+  Assert<Documents<GatewayTokenView, typeof gatewayTokenInfo>>,
   Assert<Documents<CreatedApiToken, typeof createdApiToken>>,
   Assert<Documents<SessionView, typeof session>>,
   Assert<Documents<SessionEventView, typeof sessionEvent>>,

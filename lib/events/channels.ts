@@ -4,6 +4,7 @@
 export const LIVE_CHANNELS = {
   accessRequests: "tollgate_access_requests",
   grantRevoked: "tollgate_grant_revoked",
+  gatewayTokenRevoked: "tollgate_gateway_token_revoked",
   sessions: "tollgate_sessions",
 } as const;
 

@@ -5,7 +5,6 @@ import { LIVE_CHANNELS } from "../events/channels.ts";
 import { writeAuditEvent } from "../audit/write-audit-event.ts";
 import { presentGrant, type GrantView } from "../access/present.ts";
 
-export const GRANT_REVOKED_CHANNEL = LIVE_CHANNELS.grantRevoked;
 
 /**
  * Revokes a grant: approvers/admins may revoke any, a holder may give up their own. Gateways learn
@@ -32,7 +31,7 @@ export async function revokeGrant(db: Db, options: { actor: Actor; grantId: stri
       targetId: grantId,
       data: { reason: options.reason ?? null },
     });
-    await tx.$executeRaw`SELECT pg_notify(${GRANT_REVOKED_CHANNEL}, ${grantId})`;
+    await tx.$executeRaw`SELECT pg_notify(${LIVE_CHANNELS.grantRevoked}, ${grantId})`;
   });
   const updated = await db.grant.findUniqueOrThrow({
     where: { id: grantId },

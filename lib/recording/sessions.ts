@@ -6,11 +6,20 @@ import { LIVE_CHANNELS } from "../events/channels.ts";
 
 export async function startSession(
   db: Db,
-  options: { grantId: string; userId: string; connectionId: string; transport: string; protocolVersion?: string | null; clientInfo?: unknown },
+  options: {
+    grantId: string;
+    gatewayTokenId?: string | null;
+    userId: string;
+    connectionId: string;
+    transport: string;
+    protocolVersion?: string | null;
+    clientInfo?: unknown;
+  },
 ): Promise<string> {
   const row = await db.session.create({
     data: {
       grantId: options.grantId,
+      gatewayTokenId: options.gatewayTokenId ?? null,
       userId: options.userId,
       connectionId: options.connectionId,
       transport: options.transport,

@@ -3,12 +3,14 @@ import { GATEWAY_TOKEN_PREFIX, hashToken } from "./secret-token.ts";
 
 export interface GatewayTokenGrant {
   tokenId: string;
+  tokenRevokedAt: Date | null;
   user: { id: string; email: string };
   grant: { id: string; connectionId: string; expiresAt: Date; revokedAt: Date | null };
 }
 
 interface Row {
   tokenId: string;
+  tokenRevokedAt: Date | null;
   lastUsedAt: Date | null;
   userId: string;
   email: string;
@@ -25,7 +27,7 @@ interface Row {
 export async function resolveGatewayToken(db: Db, token: string): Promise<GatewayTokenGrant | null> {
   if (!token.startsWith(GATEWAY_TOKEN_PREFIX)) return null;
   const rows = await db.$queryRaw<Row[]>`
-    SELECT t."id" AS "tokenId", t."lastUsedAt", u."id" AS "userId", u."email",
+    SELECT t."id" AS "tokenId", t."revokedAt" AS "tokenRevokedAt", t."lastUsedAt", u."id" AS "userId", u."email",
            g."id" AS "grantId", g."connectionId", g."expiresAt", g."revokedAt"
     FROM "GatewayToken" t
     JOIN "User" u ON u."id" = t."userId"
@@ -38,6 +40,7 @@ export async function resolveGatewayToken(db: Db, token: string): Promise<Gatewa
   }
   return {
     tokenId: row.tokenId,
+    tokenRevokedAt: row.tokenRevokedAt,
     user: { id: row.userId, email: row.email },
     grant: { id: row.grantId, connectionId: row.connectionId, expiresAt: row.expiresAt, revokedAt: row.revokedAt },
   };

@@ -1,4 +1,5 @@
 import { handle } from "../../../_lib/handler";
+import { listGatewayTokens } from "@/lib/tokens/gateway-tokens";
 import { mintGatewayToken } from "@/lib/tokens/mint-gateway-token";
 
 export const dynamic = "force-dynamic";
@@ -8,3 +9,5 @@ export const POST = handle<{ id: string }>(async ({ actor, params, db }) => mint
   status: 201,
   headers: { "Cache-Control": "no-store" },
 });
+
+export const GET = handle<{ id: string }>(async ({ actor, params, db }) => listGatewayTokens(db, { actor, grantId: params.id }));

@@ -1,0 +1,6 @@
+import { handle } from "../../../_lib/handler";
+import { revokeGatewayToken } from "@/lib/tokens/gateway-tokens";
+
+export const dynamic = "force-dynamic";
+
+export const POST = handle<{ id: string }>(async ({ actor, params, db }) => revokeGatewayToken(db, { actor, tokenId: params.id }));

@@ -1,0 +1,66 @@
+import { can, type Actor } from "../authz/permissions.ts";
+import type { Db } from "../db/client.ts";
+import { AppError } from "../errors.ts";
+import { LIVE_CHANNELS } from "../events/channels.ts";
+import { writeAuditEvent } from "../audit/write-audit-event.ts";
+
+export interface GatewayTokenView {
+  id: string;
+  grantId: string;
+  prefix: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+function present(row: { id: string; grantId: string; prefix: string; createdAt: Date; lastUsedAt: Date | null; revokedAt: Date | null }): GatewayTokenView {
+  return {
+    id: row.id,
+    grantId: row.grantId,
+    prefix: row.prefix,
+    createdAt: row.createdAt.toISOString(),
+    lastUsedAt: row.lastUsedAt?.toISOString() ?? null,
+    revokedAt: row.revokedAt?.toISOString() ?? null,
+  };
+}
+
+/** The gateway tokens minted for a grant: its holder's own, or anyone's with grants:read:all. Never the hash. */
+export async function listGatewayTokens(db: Db, options: { actor: Actor; grantId: string }): Promise<GatewayTokenView[]> {
+  const { actor, grantId } = options;
+  const grant = await db.grant.findUnique({ where: { id: grantId }, select: { userId: true } });
+  if (!grant) throw new AppError("NOT_FOUND", `No grant ${grantId}.`);
+  if (grant.userId !== actor.id && !can(actor, "grants:read:all")) throw new AppError("FORBIDDEN", "This grant belongs to someone else.");
+  const rows = await db.gatewayToken.findMany({
+    where: { grantId },
+    select: { id: true, grantId: true, prefix: true, createdAt: true, lastUsedAt: true, revokedAt: true },
+    orderBy: { createdAt: "desc" },
+  });
+  return rows.map(present);
+}
+
+/**
+ * Revokes one gateway token (a leaked one, say) without ending the grant: its holder, or an
+ * approver/admin. Gateways refuse it from the next request and end the sessions it opened.
+ */
+export async function revokeGatewayToken(db: Db, options: { actor: Actor; tokenId: string }): Promise<GatewayTokenView> {
+  const { actor, tokenId } = options;
+  const mayRevokeAny = can(actor, "grants:revoke");
+  const token = await db.gatewayToken.findUnique({ where: { id: tokenId }, select: { userId: true } });
+  if (!token) throw new AppError("NOT_FOUND", `No gateway token ${tokenId}.`);
+  if (!mayRevokeAny && token.userId !== actor.id) throw new AppError("FORBIDDEN", "You can only revoke your own gateway tokens.");
+  await db.$transaction(async (tx) => {
+    const changed = await tx.gatewayToken.updateMany({
+      where: { id: tokenId, revokedAt: null, ...(mayRevokeAny ? {} : { userId: actor.id }) },
+      data: { revokedAt: new Date() },
+    });
+    if (changed.count === 0) throw new AppError("CONFLICT", "This gateway token is already revoked.");
+    await writeAuditEvent(tx, { actor, action: "gateway_token.revoked", targetType: "GatewayToken", targetId: tokenId });
+    await tx.$executeRaw`SELECT pg_notify(${LIVE_CHANNELS.gatewayTokenRevoked}, ${tokenId})`;
+  });
+  return present(
+    await db.gatewayToken.findUniqueOrThrow({
+      where: { id: tokenId },
+      select: { id: true, grantId: true, prefix: true, createdAt: true, lastUsedAt: true, revokedAt: true },
+    }),
+  );
+}
