@@ -50,6 +50,10 @@ describe("parseCommand", () => {
     expect(routes(["approve", "r1"])).toBe("POST /api/v1/access-requests/r1/approve {}");
     expect(routes(["approve", "r1", "--comment", "ok"])).toBe('POST /api/v1/access-requests/r1/approve {"comment":"ok"}');
     expect(routes(["cancel", "r1"])).toBe("POST /api/v1/access-requests/r1/cancel {}");
+    expect(routes(["tokens", "g1"])).toBe("GET /api/v1/grants/g1/tokens");
+    expect(routes(["revoke-token", "t1"])).toBe("POST /api/v1/gateway-tokens/t1/revoke {}");
+    expect(routes(["audit", "--action", "grant."])).toBe("GET /api/v1/audit-events?action=grant.");
+    expect(routes(["verify-audit"])).toBe("GET /api/v1/audit-events/verify");
     expect(routes(["deny", "r1", "-c", "no"])).toBe('POST /api/v1/access-requests/r1/deny {"comment":"no"}');
     expect(routes(["grants"])).toBe("GET /api/v1/grants?scope=mine");
     expect(routes(["grants", "--all", "--active"])).toBe("GET /api/v1/grants?scope=all&active=1");

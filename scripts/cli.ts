@@ -15,6 +15,9 @@ import type { AccessRequestView, GrantView } from "../lib/access/present.ts";
 import type { ConnectionView } from "../lib/connections/present-connection.ts";
 import type { SessionEventView, SessionView } from "../lib/recording/sessions.ts";
 import type { UserView } from "../lib/users/get-user.ts";
+import type { AuditEventPage } from "../lib/audit/list-audit-events.ts";
+import type { AuditChainResult } from "../lib/audit/verify-audit-chain.ts";
+import type { GatewayTokenView } from "../lib/tokens/gateway-tokens.ts";
 
 export const DEFAULT_URL = "http://localhost:3000";
 
@@ -35,6 +38,10 @@ Commands:
   revoke <grantId> [--reason "…"]               revoke a grant
   sessions                                      list recorded sessions
   events <sessionId> [--after SEQ]              a session's recorded messages
+  tokens <grantId>                              the gateway tokens minted for a grant
+  revoke-token <tokenId>                        revoke one gateway token (the grant stays)
+  audit [--action PREFIX] [--target ID]         the audit log (auditors, admins)
+  verify-audit                                  recompute the audit hash chain
   help                                          this text
 
 Options:
@@ -60,6 +67,10 @@ export type CommandName =
   | "cancel"
   | "grants"
   | "token"
+  | "tokens"
+  | "revoke-token"
+  | "audit"
+  | "verify-audit"
   | "revoke"
   | "sessions"
   | "events";
@@ -155,6 +166,30 @@ const COMMANDS: Record<CommandName, CommandSpec> = {
     options: {},
     build: ({ positionals }) => ({ method: "POST", path: `/api/v1/grants/${id(positionals[0]!)}/tokens` }),
   },
+  tokens: {
+    positionals: ["grantId"],
+    options: {},
+    build: ({ positionals }) => ({ method: "GET", path: `/api/v1/grants/${id(positionals[0]!)}/tokens` }),
+  },
+  "revoke-token": {
+    positionals: ["tokenId"],
+    options: {},
+    build: ({ positionals }) => ({ method: "POST", path: `/api/v1/gateway-tokens/${id(positionals[0]!)}/revoke`, body: {} }),
+  },
+  audit: {
+    positionals: [],
+    options: { action: { type: "string" }, target: { type: "string" } },
+    build: ({ values }) => {
+      const query = new URLSearchParams();
+      const action = str(values.action);
+      const target = str(values.target);
+      if (action) query.set("action", action);
+      if (target) query.set("targetId", target);
+      const qs = query.toString();
+      return { method: "GET", path: `/api/v1/audit-events${qs ? `?${qs}` : ""}` };
+    },
+  },
+  "verify-audit": { positionals: [], options: {}, build: () => ({ method: "GET", path: "/api/v1/audit-events/verify" }) },
   revoke: {
     positionals: ["grantId"],
     options: { reason: { type: "string", short: "r" } },
@@ -300,6 +335,24 @@ export function formatResult(command: CommandName, data: unknown, json: boolean)
     case "revoke": {
       const grant = data as GrantView;
       return `Grant ${grant.id}${grant.connection ? ` (${grant.connection.slug})` : ""}: ${grant.status} at ${time(grant.revokedAt)}`;
+    }
+    case "tokens":
+      return table(
+        ["ID", "PREFIX", "CREATED", "LAST USED", "REVOKED"],
+        (data as GatewayTokenView[]).map((t) => [t.id, `${t.prefix}…`, time(t.createdAt), t.lastUsedAt ? time(t.lastUsedAt) : "never", t.revokedAt ? time(t.revokedAt) : ""]),
+      );
+    case "revoke-token": {
+      const token = data as GatewayTokenView;
+      return `Gateway token ${token.prefix}… revoked at ${time(token.revokedAt)}`;
+    }
+    case "audit":
+      return table(
+        ["ID", "AT", "ACTOR", "ACTION", "TARGET"],
+        (data as AuditEventPage).events.map((e) => [e.id, time(e.at), e.actorEmail ?? "system", e.action, `${e.targetType} ${e.targetId}`]),
+      );
+    case "verify-audit": {
+      const result = data as AuditChainResult;
+      return result.ok ? `Audit chain intact: ${result.events} events verified` : `Audit chain BROKEN at event ${result.brokenAt}: ${result.reason}`;
     }
     case "sessions":
       return table(
