@@ -2,6 +2,7 @@
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { ConnectionView } from "@/lib/connections/present-connection";
+import type { UpdateConnectionInput } from "@/lib/connections/schema";
 import type { AccessRequestView, GrantView } from "@/lib/access/present";
 import type { SessionEventView, SessionView } from "@/lib/recording/sessions";
 import type { GatewayTokenView } from "@/lib/tokens/gateway-tokens";
@@ -43,6 +44,9 @@ export type CreateConnectionBody =
       env?: Record<string, string>;
       maxMinutes: number;
     };
+
+/** PATCH /api/v1/connections/{slug}: only the fields to change (slug and transport are fixed). */
+export type UpdateConnectionBody = Omit<UpdateConnectionInput, "slug" | "transport">;
 
 /**
  * Dashboards update at once from the /api/v1/events stream (components/live-updates.tsx); this
@@ -224,6 +228,17 @@ export function useCreateConnection() {
   const client = useQueryClient();
   return useMutation({
     mutationFn: (body: CreateConnectionBody) => apiFetch<ConnectionView>("/api/v1/connections", { method: "POST", json: body }),
+    onSuccess: async () => {
+      await client.invalidateQueries({ queryKey: queryKeys.connections });
+    },
+  });
+}
+
+export function useUpdateConnection() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: ({ slug, body }: { slug: string; body: UpdateConnectionBody }) =>
+      apiFetch<ConnectionView>(`/api/v1/connections/${encodeURIComponent(slug)}`, { method: "PATCH", json: body }),
     onSuccess: async () => {
       await client.invalidateQueries({ queryKey: queryKeys.connections });
     },

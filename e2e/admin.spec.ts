@@ -25,6 +25,43 @@ test("carol adds a Streamable HTTP connection with a write-only credential", asy
   await expect(page.getByRole("article", { name: "GitHub (production)" })).toBeVisible();
 });
 
+test("carol edits github-prod: a new maximum and a rotated credential that is never shown", async ({ page }) => {
+  await signIn(page, "carol@example.com");
+  await page.getByRole("link", { name: "Connections", exact: true }).click();
+  const row = page.getByRole("row").filter({ hasText: "github-prod" });
+  await row.getByRole("button", { name: "Edit" }).click();
+  const form = page.getByRole("form", { name: "Edit GitHub (production)" });
+  await expect(form.getByLabel("URL")).toHaveValue("https://mcp.github.example/mcp");
+  await expect(form.getByLabel("Max minutes")).toHaveValue("30");
+  await expect(form.getByLabel("Credential value")).toHaveValue("");
+
+  // The API's field errors show at the field.
+  await form.getByLabel("Max minutes").fill("0");
+  await form.getByRole("button", { name: "Save changes" }).click();
+  await expect(form.getByText("maxMinutes: must be at least 1")).toBeVisible();
+
+  await form.getByLabel("Max minutes").fill("45");
+  await form.getByLabel("Credential header").fill("Authorization");
+  await form.getByLabel("Credential value").fill("Bearer ghp_rotated_secret_value");
+  await expect(form.getByLabel("Remove credential")).not.toBeChecked();
+  await form.getByRole("button", { name: "Save changes" }).click();
+
+  await expect(page.getByText("Connection github-prod updated.")).toBeVisible();
+  await expect(form).toHaveCount(0);
+  await expect(row).toContainText("45 min");
+  await expect(row).toContainText("credential set");
+  await expect(page.locator("body")).not.toContainText("ghp_rotated_secret_value");
+  expect(await page.content()).not.toContain("ghp_rotated_secret_value");
+
+  // Editing again starts from what is stored, with an empty, write-only credential.
+  await row.getByRole("button", { name: "Edit" }).click();
+  await expect(form.getByLabel("Max minutes")).toHaveValue("45");
+  await expect(form.getByLabel("Credential value")).toHaveValue("");
+  await shot(page, "12-carol-edit-connection");
+  await form.getByRole("button", { name: "Cancel" }).click();
+  await expect(form).toHaveCount(0);
+});
+
 test("an approver cannot approve their own request in the portal", async ({ page }) => {
   await signIn(page, "bob@example.com");
   const card = page.getByRole("article", { name: "Everything (demo MCP server)" });

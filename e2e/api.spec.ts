@@ -11,6 +11,7 @@ const api = (request: APIRequestContext, name: string | null) => {
   return {
     get: (path: string) => request.get(`${portalUrl()}/api/v1${path}`, { headers }),
     post: (path: string, data?: unknown) => request.post(`${portalUrl()}/api/v1${path}`, { headers, data: data ?? {} }),
+    patch: (path: string, data: unknown) => request.patch(`${portalUrl()}/api/v1${path}`, { headers, data }),
   };
 };
 
@@ -90,4 +91,39 @@ test("errors: 400 names the field, 401 without a token, 403 for the wrong role",
   expect(JSON.parse(text)).toMatchObject({ slug: "api-made", hasCredential: true });
   const listed = await (await alice.get("/connections")).text();
   expect(listed).not.toContain("never-shown");
+});
+
+test("PATCH a connection: admins only, fixed slug, fields that fit the transport, write-only credential", async ({ request }) => {
+  const carol = api(request, "carol");
+  const alice = api(request, "alice");
+  const created = await carol.post("/connections", { slug: "api-patched", name: "Patched", transport: "streamable-http", url: "https://mcp.example.com/a" });
+  expect(created.status()).toBe(201);
+
+  expect((await alice.patch("/connections/api-patched", { name: "Mine" })).status()).toBe(403);
+  expect((await carol.patch("/connections/no-such-thing", { name: "x" })).status()).toBe(404);
+  for (const [body, field] of [
+    [{ slug: "renamed" }, "slug"],
+    [{ transport: "stdio" }, "transport"],
+    [{ command: "node" }, "command"],
+    [{ maxMinutes: 0 }, "maxMinutes"],
+  ] as const) {
+    const bad = await carol.patch("/connections/api-patched", body);
+    expect(bad.status(), JSON.stringify(body)).toBe(400);
+    expect(await bad.json()).toMatchObject({ error: { code: "BAD_REQUEST", field } });
+  }
+  const empty = await carol.patch("/connections/api-patched", {});
+  expect(empty.status()).toBe(400);
+  expect(((await empty.json()) as { error: { message: string } }).error.message).toMatch(/^Nothing to change/);
+
+  const changed = await carol.patch("/connections/api-patched", { maxMinutes: 20, headers: { Authorization: "Bearer patched-secret" } });
+  expect(changed.status()).toBe(200);
+  const text = await changed.text();
+  expect(text).not.toContain("patched-secret");
+  expect(JSON.parse(text)).toMatchObject({ slug: "api-patched", maxMinutes: 20, hasCredential: true });
+  const one = await alice.get("/connections/api-patched");
+  expect(one.status()).toBe(200);
+  expect(await one.json()).toMatchObject({ slug: "api-patched", maxMinutes: 20, hasCredential: true });
+
+  const openapi = (await (await request.get(`${portalUrl()}/api/v1/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
+  expect(Object.keys(openapi.paths["/api/v1/connections/{slug}"]!)).toEqual(["get", "patch"]);
 });

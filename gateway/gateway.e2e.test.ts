@@ -10,6 +10,7 @@ import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { createConnection } from "../lib/connections/create-connection.ts";
+import { updateConnection } from "../lib/connections/update-connection.ts";
 import { EVERYTHING_CONNECTION } from "../lib/db/seed.ts";
 import { revokeGrant } from "../lib/grants/revoke-grant.ts";
 import { listGatewayTokens, revokeGatewayToken } from "../lib/tokens/gateway-tokens.ts";
@@ -366,5 +367,24 @@ describe("gateway → Streamable HTTP upstream", () => {
     expect(harness.logs.length).toBeGreaterThan(0);
     expect(harness.logs.join("\n")).not.toContain("upstream-secret");
     expect(harness.logs.join("\n")).not.toContain(token);
+  });
+
+  it("uses a rotated credential for new sessions, while an open session keeps the one it opened with", async () => {
+    // header-echo was registered by the previous test, with "Bearer upstream-secret".
+    const { token } = await grantAndMint(t.db, { requester: users.alice, approver: users.bob, connection: "header-echo" });
+    const before = mcpClient(token, "header-echo");
+    await before.client.connect(before.transport);
+
+    await updateConnection(t.db, { actor: users.carol, slug: "header-echo", input: { headers: { Authorization: "Bearer rotated-secret" } }, vaultKey: harness.vaultKey });
+
+    const after = mcpClient(token, "header-echo");
+    await after.client.connect(after.transport);
+    expect((await after.client.callTool({ name: "whoami", arguments: {} })).content).toEqual([{ type: "text", text: "Bearer rotated-secret" }]);
+    // The gateway reads the credential when it opens a session's upstream, so this one is unchanged until it ends.
+    expect((await before.client.callTool({ name: "whoami", arguments: {} })).content).toEqual([{ type: "text", text: "Bearer upstream-secret" }]);
+    await after.transport.terminateSession();
+    await before.transport.terminateSession();
+    await Promise.all([after.client.close(), before.client.close()]);
+    expect(harness.logs.join("\n")).not.toContain("rotated-secret");
   });
 });

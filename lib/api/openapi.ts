@@ -4,7 +4,7 @@ import type { AccessRequestView, GrantView } from "../access/present.ts";
 import type { AuditEventPage, AuditEventView } from "../audit/list-audit-events.ts";
 import { AUDIT_PAGE_DEFAULT, AUDIT_PAGE_MAX } from "../audit/schema.ts";
 import type { AuditChainResult } from "../audit/verify-audit-chain.ts";
-import { createConnectionSchema } from "../connections/schema.ts";
+import { createConnectionSchema, updateConnectionSchema } from "../connections/schema.ts";
 import type { ConnectionView } from "../connections/present-connection.ts";
 import { HTTP_STATUS, type AppErrorCode } from "../errors.ts";
 import { revokeGrantSchema } from "../grants/schema.ts";
@@ -194,6 +194,7 @@ components.add(auditEventPage, { id: "AuditEventPage" });
 components.add(auditChainResult, { id: "AuditChainResult" });
 components.add(error, { id: "Error" });
 components.add(createConnectionSchema, { id: "CreateConnection" });
+components.add(updateConnectionSchema, { id: "UpdateConnection" });
 components.add(createAccessRequestSchema, { id: "CreateAccessRequest" });
 components.add(decideAccessRequestSchema, { id: "DecideAccessRequest" });
 components.add(revokeGrantSchema, { id: "RevokeGrant" });
@@ -220,7 +221,7 @@ export interface OpenApiDocument {
   servers: Array<{ url: string }>;
   security: Array<Record<string, string[]>>;
   tags: Array<{ name: string; description: string }>;
-  paths: Record<string, Partial<Record<"get" | "post", Operation>>>;
+  paths: Record<string, Partial<Record<"get" | "post" | "patch", Operation>>>;
   components: {
     securitySchemes: Record<string, JsonSchema>;
     schemas: Record<string, JsonSchema>;
@@ -239,6 +240,7 @@ const errors = (...codes: Array<Exclude<AppErrorCode, "UNAUTHENTICATED" | "INTER
     ["401", { $ref: "#/components/responses/UNAUTHENTICATED" }],
   ]);
 const idParam = (description: string) => ({ name: "id", in: "path", required: true, description, schema: { type: "string" } });
+const slugParam = { name: "slug", in: "path", required: true, description: "Connection slug, e.g. `github-prod`", schema: { type: "string" } };
 
 const ERROR_DESCRIPTIONS: Record<AppErrorCode, string> = {
   BAD_REQUEST: "The input is invalid; `error.field` names the field at fault.",
@@ -309,6 +311,29 @@ function buildDocument(): OpenApiDocument {
           tags: ["connections"],
           requestBody: body("CreateConnection", true),
           responses: { "201": ok("The new connection", ref("Connection")), ...errors("BAD_REQUEST", "FORBIDDEN", "CONFLICT") },
+        },
+      },
+      "/api/v1/connections/{slug}": {
+        get: {
+          operationId: "getConnection",
+          summary: "One connection",
+          tags: ["connections"],
+          parameters: [slugParam],
+          responses: { "200": ok("The connection", ref("Connection")), ...errors("FORBIDDEN", "NOT_FOUND") },
+        },
+        patch: {
+          operationId: "updateConnection",
+          summary: "Change a connection (admin)",
+          description:
+            "Send only the fields to change. The slug and transport cannot change; `url` fits Streamable HTTP connections, " +
+            "`command`, `args` and `env` fit stdio ones — any other field is a 400 naming it, as is an empty body. " +
+            "`headers` / `env` replace that part of the sealed credential (write-only, never returned); `clearCredential: true` removes it. " +
+            "A new `maxMinutes` applies to new requests; existing grants keep their expiry. " +
+            "Gateways use the new settings and credential for sessions opened from now on; open sessions keep theirs until they end.",
+          tags: ["connections"],
+          parameters: [slugParam],
+          requestBody: body("UpdateConnection", true),
+          responses: { "200": ok("The changed connection", ref("Connection")), ...errors("BAD_REQUEST", "FORBIDDEN", "NOT_FOUND", "CONFLICT") },
         },
       },
       "/api/v1/access-requests": {

@@ -14,11 +14,24 @@ const headersSchema = z
     message: `must not set ${[...FORBIDDEN_HEADERS].join(", ")}`,
   });
 
-const base = {
+/** One schema per connection field, shared by create and update (which add defaults or optionality). */
+const field = {
   slug: z.string().regex(SLUG_PATTERN, "must be lowercase letters, digits and dashes (e.g. github-prod)"),
   name: z.string().trim().min(1, "is required").max(120),
-  description: z.string().max(2000).optional(),
-  maxMinutes: z.number().int().min(1, "must be at least 1").max(24 * 60, "must be at most 1440 (24 h)").default(60),
+  description: z.string().max(2000),
+  maxMinutes: z.number().int().min(1, "must be at least 1").max(24 * 60, "must be at most 1440 (24 h)"),
+  url: z.url({ protocol: /^https?$/, error: "must be an http(s) URL of the upstream MCP endpoint" }),
+  command: z.string().trim().min(1, "is required for stdio connections"),
+  args: z.array(z.string()).max(64),
+  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "is not a valid environment variable name"), z.string()),
+  headers: headersSchema,
+};
+
+const base = {
+  slug: field.slug,
+  name: field.name,
+  description: field.description.optional(),
+  maxMinutes: field.maxMinutes.default(60),
 };
 
 export const createConnectionSchema = z.discriminatedUnion(
@@ -27,22 +40,51 @@ export const createConnectionSchema = z.discriminatedUnion(
     z.object({
       ...base,
       transport: z.literal("streamable-http"),
-      url: z.url({ protocol: /^https?$/, error: "must be an http(s) URL of the upstream MCP endpoint" }),
-      headers: headersSchema.optional(),
+      url: field.url,
+      headers: field.headers.optional(),
     }),
     z.object({
       ...base,
       transport: z.literal("stdio"),
-      command: z.string().trim().min(1, "is required for stdio connections"),
-      args: z.array(z.string()).max(64).default([]),
-      env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "is not a valid environment variable name"), z.string()).optional(),
-      headers: headersSchema.optional(),
+      command: field.command,
+      args: field.args.default([]),
+      env: field.env.optional(),
+      headers: field.headers.optional(),
     }),
   ],
   { error: 'must be "streamable-http" or "stdio"' },
 );
 export type CreateConnectionInput = z.input<typeof createConnectionSchema>;
 export type CreateConnectionData = z.output<typeof createConnectionSchema>;
+
+const immutable = (what: string) =>
+  z
+    .never({ error: `cannot be changed; ${what}` })
+    .optional()
+    .describe("Cannot be changed: a body that sends it is refused (400, `error.field` names it).");
+
+/**
+ * PATCH body: every field optional, unknown fields refused. Which fields fit which transport
+ * (url for streamable-http; command, args and env for stdio) is checked against the stored
+ * connection by updateConnection.
+ */
+export const updateConnectionSchema = z.strictObject({
+  name: field.name.optional(),
+  description: field.description.nullable().optional().describe("null clears the description."),
+  maxMinutes: field.maxMinutes.optional().describe("Applies to new access requests; existing grants keep their expiry."),
+  url: field.url.optional().describe("Streamable HTTP connections only."),
+  command: field.command.optional().describe("stdio connections only."),
+  args: field.args.optional().describe("stdio connections only; replaces the arguments."),
+  headers: field.headers
+    .optional()
+    .describe("Replaces the credential's headers (write-only, sealed). An empty object removes them."),
+  env: field.env.optional().describe("stdio connections only. Replaces the credential's environment variables (write-only, sealed)."),
+  clearCredential: z.boolean().optional().describe("true removes the stored credential; not together with headers or env."),
+  slug: immutable("register a new connection under the new slug instead"),
+  transport: immutable("register a new connection with the other transport instead"),
+});
+export type UpdateConnectionInput = z.input<typeof updateConnectionSchema>;
+export type UpdateConnectionData = z.output<typeof updateConnectionSchema>;
 
 /** What the vault holds for a connection: injected by the gateway, never shown again. */
 export interface ConnectionCredential {

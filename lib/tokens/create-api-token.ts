@@ -1,7 +1,7 @@
 import type { Actor } from "../authz/permissions.ts";
 import type { Db } from "../db/client.ts";
-import { AppError } from "../errors.ts";
 import { writeAuditEvent } from "../audit/write-audit-event.ts";
+import { parseInput } from "../validate.ts";
 import { createApiTokenSchema, type CreateApiTokenInput } from "./schema.ts";
 import { API_TOKEN_PREFIX, newToken } from "./secret-token.ts";
 
@@ -19,13 +19,7 @@ export interface CreatedApiToken {
 /** Mints a personal API token for the actor. The plaintext is returned once and never stored. */
 export async function createApiToken(db: Db, options: { actor: Actor } & CreateApiTokenInput): Promise<CreatedApiToken> {
   const { actor } = options;
-  const parsed = createApiTokenSchema.safeParse({ name: options.name, expiresInDays: options.expiresInDays });
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const field = issue.path.join(".");
-    throw new AppError("BAD_REQUEST", field ? `${field}: ${issue.message}` : issue.message, { field: field || undefined });
-  }
-  const { name, expiresInDays } = parsed.data;
+  const { name, expiresInDays } = parseInput(createApiTokenSchema, { name: options.name, expiresInDays: options.expiresInDays });
   const expiresAt = expiresInDays === undefined ? null : new Date(Date.now() + expiresInDays * DAY_MS);
 
   const minted = newToken(API_TOKEN_PREFIX);

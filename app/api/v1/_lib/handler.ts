@@ -3,6 +3,7 @@ import { getPortalUser } from "@/app/auth";
 import type { Actor } from "@/lib/authz/permissions";
 import { getDb, type Db } from "@/lib/db/client";
 import { AppError, isAppError } from "@/lib/errors";
+import { parseInput } from "@/lib/validate";
 import { authenticateApiToken } from "@/lib/tokens/authenticate-api-token";
 
 // The one shape of every /api/v1 handler: authenticate (bearer API token or portal session),
@@ -50,13 +51,7 @@ export async function readJson<T extends z.ZodType>(request: Request, schema: T)
       throw new AppError("BAD_REQUEST", "Body must be JSON.");
     }
   }
-  const result = schema.safeParse(body);
-  if (!result.success) {
-    const issue = result.error.issues[0]!;
-    const field = issue.path.join(".");
-    throw new AppError("BAD_REQUEST", field ? `${field}: ${issue.message}` : issue.message, { field: field || undefined });
-  }
-  return result.data;
+  return parseInput(schema, body);
 }
 
 export interface HandlerContext<P> {

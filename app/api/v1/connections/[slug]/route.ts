@@ -1,0 +1,14 @@
+import { handle, readJson } from "../../_lib/handler";
+import { vaultKey } from "@/lib/config";
+import { getConnection } from "@/lib/connections/get-connection";
+import { updateConnectionSchema } from "@/lib/connections/schema";
+import { updateConnection } from "@/lib/connections/update-connection";
+
+export const dynamic = "force-dynamic";
+
+export const GET = handle<{ slug: string }>(async ({ actor, params, db }) => getConnection(db, { actor, slug: params.slug }));
+
+export const PATCH = handle<{ slug: string }>(async ({ request, actor, params, db }) => {
+  const input = await readJson(request, updateConnectionSchema);
+  return updateConnection(db, { actor, slug: params.slug, input, vaultKey: vaultKey() });
+});
