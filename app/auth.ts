@@ -1,9 +1,9 @@
 import { getServerSession, type NextAuthOptions } from "next-auth";
 import type { OAuthConfig } from "next-auth/providers/oauth";
+import type { Actor } from "@/lib/authz/permissions";
 import { oidcConfig } from "@/lib/config";
 import { getDb } from "@/lib/db/client";
 import { upsertUserFromIdp } from "@/lib/users/upsert-user-from-idp";
-import type { Actor } from "@/lib/authz/permissions";
 
 // next-auth with one generic OIDC provider: Okta, Entra ID, Google, Keycloak or the dev IdP are
 // all configured by OIDC_ISSUER / OIDC_CLIENT_ID / OIDC_CLIENT_SECRET / OIDC_GROUPS_CLAIM alone.

@@ -1,13 +1,13 @@
 import type { Metadata } from "next";
-import type { ReactNode } from "react";
 import Link from "next/link";
+import type { ReactNode } from "react";
+import { SignInCard, SignOutButton, Wordmark } from "@/components/auth-buttons";
+import { LiveUpdates } from "@/components/live-updates";
+import { Nav, type NavItem } from "@/components/nav";
+import { RoleBadge } from "@/components/ui";
 import { can } from "@/lib/authz/permissions";
 import { getPortalUser } from "./auth";
 import { Providers } from "./providers";
-import { LiveUpdates } from "@/components/live-updates";
-import { SignInCard, SignOutButton, Wordmark } from "@/components/auth-buttons";
-import { Nav, type NavItem } from "@/components/nav";
-import { RoleBadge } from "@/components/ui";
 import "./globals.css";
 
 // Everything the portal shows depends on who is signed in.

@@ -1,6 +1,6 @@
-import { can } from "@/lib/authz/permissions";
 import { getPortalUser } from "@/app/auth";
 import { Catalog } from "@/components/catalog";
+import { can } from "@/lib/authz/permissions";
 
 export default async function CatalogPage() {
   const user = await getPortalUser();

@@ -1,11 +1,24 @@
 "use client";
 
-import { useState, type FormEvent, type ReactNode } from "react";
+import { type FormEvent, type ReactNode, useState } from "react";
 import type { ConnectionView } from "@/lib/connections/present-connection";
 import { ApiError, errorMessage } from "./api";
 import { formatDateTime, formatMinutes, transportLabel } from "./format";
-import { useConnections, useCreateConnection, useUpdateConnection, type CreateConnectionBody, type UpdateConnectionBody } from "./hooks";
-import { Alert, Badge, Card, DataTable, FieldError, PageHeader, QueryState, buttonClass, inputClass, labelClass, tdClass, type ControlProps } from "./ui";
+import { type CreateConnectionBody, type UpdateConnectionBody, useConnections, useCreateConnection, useUpdateConnection } from "./hooks";
+import {
+  Alert,
+  Badge,
+  buttonClass,
+  Card,
+  type ControlProps,
+  DataTable,
+  FieldError,
+  inputClass,
+  labelClass,
+  PageHeader,
+  QueryState,
+  tdClass,
+} from "./ui";
 
 const HEADERS = ["Name", "Transport", "Upstream", "Max", "Credential", { label: <span className="sr-only">Actions</span> }];
 
@@ -28,39 +41,39 @@ export function AdminConnections() {
             {(list) => (
               <DataTable headers={HEADERS}>
                 {list.map((connection) => (
-                    <tr key={connection.id}>
-                      <td className={tdClass}>
-                        <div className="font-medium">{connection.name}</div>
-                        <div className="font-mono text-xs text-gray-500">{connection.slug}</div>
-                        <div className="text-xs text-gray-400">added {formatDateTime(connection.createdAt)}</div>
-                      </td>
-                      <td className={tdClass}>
-                        <Badge tone="indigo">{transportLabel(connection.transport)}</Badge>
-                      </td>
-                      <td className={`${tdClass} max-w-xs min-w-56 font-mono text-xs break-all`}>
-                        {connection.transport === "stdio"
-                          ? [connection.command, ...(connection.args ?? [])].filter(Boolean).join(" ")
-                          : connection.url}
-                      </td>
-                      <td className={`${tdClass} whitespace-nowrap`}>{formatMinutes(connection.maxMinutes)}</td>
-                      <td className={tdClass}>
-                        {connection.hasCredential ? <Badge tone="green">credential set</Badge> : <span className="text-gray-400">none</span>}
-                      </td>
-                      <td className={`${tdClass} text-right`}>
-                        <button
-                          type="button"
-                          className={buttonClass("secondary", "sm")}
-                          aria-label={`Edit ${connection.name}`}
-                          aria-expanded={editing === connection.id}
-                          onClick={() => {
-                            setSaved(null);
-                            setEditing(editing === connection.id ? null : connection.id);
-                          }}
-                        >
-                          Edit
-                        </button>
-                      </td>
-                    </tr>
+                  <tr key={connection.id}>
+                    <td className={tdClass}>
+                      <div className="font-medium">{connection.name}</div>
+                      <div className="font-mono text-xs text-gray-500">{connection.slug}</div>
+                      <div className="text-xs text-gray-400">added {formatDateTime(connection.createdAt)}</div>
+                    </td>
+                    <td className={tdClass}>
+                      <Badge tone="indigo">{transportLabel(connection.transport)}</Badge>
+                    </td>
+                    <td className={`${tdClass} max-w-xs min-w-56 font-mono text-xs break-all`}>
+                      {connection.transport === "stdio"
+                        ? [connection.command, ...(connection.args ?? [])].filter(Boolean).join(" ")
+                        : connection.url}
+                    </td>
+                    <td className={`${tdClass} whitespace-nowrap`}>{formatMinutes(connection.maxMinutes)}</td>
+                    <td className={tdClass}>
+                      {connection.hasCredential ? <Badge tone="green">credential set</Badge> : <span className="text-gray-400">none</span>}
+                    </td>
+                    <td className={`${tdClass} text-right`}>
+                      <button
+                        type="button"
+                        className={buttonClass("secondary", "sm")}
+                        aria-label={`Edit ${connection.name}`}
+                        aria-expanded={editing === connection.id}
+                        onClick={() => {
+                          setSaved(null);
+                          setEditing(editing === connection.id ? null : connection.id);
+                        }}
+                      >
+                        Edit
+                      </button>
+                    </td>
+                  </tr>
                 ))}
               </DataTable>
             )}
@@ -176,7 +189,10 @@ function useConnectionForm(options: { prefix: string; initial: FormValues; error
     const value = form.credentialValue;
     const errors: Partial<Record<FieldName, string>> = {};
     if (header && !value) errors.credentialValue = "Enter the credential value, or clear the credential header.";
-    if (!header && value) errors.credentialHeader = stdio ? "Name the environment variable for this credential." : "Name the header this credential is sent in.";
+    if (!header && value)
+      errors.credentialHeader = stdio
+        ? "Name the environment variable for this credential."
+        : "Name the header this credential is sent in.";
     setLocalErrors(errors);
     if (Object.keys(errors).length) return null;
     if (!header) return {};
@@ -207,8 +223,29 @@ function useConnectionForm(options: { prefix: string; initial: FormValues; error
 }
 type ConnectionForm = ReturnType<typeof useConnectionForm>;
 
-const ADD_FIELDS: readonly FieldName[] = ["slug", "name", "description", "transport", "url", "command", "args", "credentialHeader", "credentialValue", "maxMinutes"];
-const EDIT_FIELDS: readonly FieldName[] = ["name", "description", "url", "command", "args", "credentialHeader", "credentialValue", "clearCredential", "maxMinutes"];
+const ADD_FIELDS: readonly FieldName[] = [
+  "slug",
+  "name",
+  "description",
+  "transport",
+  "url",
+  "command",
+  "args",
+  "credentialHeader",
+  "credentialValue",
+  "maxMinutes",
+];
+const EDIT_FIELDS: readonly FieldName[] = [
+  "name",
+  "description",
+  "url",
+  "command",
+  "args",
+  "credentialHeader",
+  "credentialValue",
+  "clearCredential",
+  "maxMinutes",
+];
 
 function AddConnectionForm() {
   const create = useCreateConnection();
@@ -247,7 +284,13 @@ function AddConnectionForm() {
         <div className="grid grid-cols-2 gap-3">
           <Field f={f} field="slug" label="Slug" hint="lowercase, digits, dashes">
             {(props) => (
-              <input {...props} value={form.slug} onChange={(e) => set("slug", e.target.value)} placeholder="github-prod" autoComplete="off" />
+              <input
+                {...props}
+                value={form.slug}
+                onChange={(e) => set("slug", e.target.value)}
+                placeholder="github-prod"
+                autoComplete="off"
+              />
             )}
           </Field>
           <NameField f={f} />
@@ -297,7 +340,12 @@ function EditConnectionForm({
   onSaved: (connection: ConnectionView) => void;
 }) {
   const update = useUpdateConnection();
-  const f = useConnectionForm({ prefix: `edit-${connection.slug}`, initial: valuesOf(connection), error: update.error, fields: EDIT_FIELDS });
+  const f = useConnectionForm({
+    prefix: `edit-${connection.slug}`,
+    initial: valuesOf(connection),
+    error: update.error,
+    fields: EDIT_FIELDS,
+  });
   const { form, set } = f;
   const clearId = `${f.prefix}-clear-credential`;
   const clearError = f.errorFor("clearCredential");
@@ -336,7 +384,8 @@ function EditConnectionForm({
         hint={
           (connection.hasCredential
             ? `A credential is stored (write-only). Leave these empty to keep it; a new ${f.stdio ? "environment variable replaces the stored ones" : "header replaces the stored headers"}.`
-            : "No credential is stored; enter one to add it.") + " New sessions use the change at once; sessions already open keep theirs until they end."
+            : "No credential is stored; enter one to add it.") +
+          " New sessions use the change at once; sessions already open keep theirs until they end."
         }
       >
         <div className="mt-3">
@@ -392,7 +441,15 @@ function MaxMinutesField({ f }: { f: ConnectionForm }) {
   return (
     <Field f={f} field="maxMinutes" label="Max minutes">
       {(props) => (
-        <input {...props} type="number" min={1} max={1440} step={1} value={f.form.maxMinutes} onChange={(e) => f.set("maxMinutes", e.target.value)} />
+        <input
+          {...props}
+          type="number"
+          min={1}
+          max={1440}
+          step={1}
+          value={f.form.maxMinutes}
+          onChange={(e) => f.set("maxMinutes", e.target.value)}
+        />
       )}
     </Field>
   );
@@ -405,7 +462,14 @@ function UpstreamFields({ f }: { f: ConnectionForm }) {
     return (
       <Field f={f} field="url" label="URL">
         {(props) => (
-          <input {...props} type="url" value={form.url} onChange={(e) => set("url", e.target.value)} placeholder="https://mcp.example.com/mcp" className={`${inputClass} font-mono`} />
+          <input
+            {...props}
+            type="url"
+            value={form.url}
+            onChange={(e) => set("url", e.target.value)}
+            placeholder="https://mcp.example.com/mcp"
+            className={`${inputClass} font-mono`}
+          />
         )}
       </Field>
     );
@@ -413,7 +477,15 @@ function UpstreamFields({ f }: { f: ConnectionForm }) {
   return (
     <>
       <Field f={f} field="command" label="Command">
-        {(props) => <input {...props} value={form.command} onChange={(e) => set("command", e.target.value)} placeholder="npx" className={`${inputClass} font-mono`} />}
+        {(props) => (
+          <input
+            {...props}
+            value={form.command}
+            onChange={(e) => set("command", e.target.value)}
+            placeholder="npx"
+            className={`${inputClass} font-mono`}
+          />
+        )}
       </Field>
       <Field f={f} field="args" label="Arguments" hint="one per line">
         {(props) => (

@@ -1,13 +1,13 @@
 "use client";
 
-import { useId, useState, type FormEvent } from "react";
+import { type FormEvent, useId, useState } from "react";
 import type { CreatedApiToken } from "@/lib/tokens/create-api-token";
 import type { ApiTokenView } from "@/lib/tokens/present";
 import { errorMessage, formErrors } from "./api";
 import { formatDateTime } from "./format";
 import { useApiTokens, useCreateApiToken, useRevokeApiToken } from "./hooks";
 import { OneTimeSecret, useNow } from "./live";
-import { Alert, Card, DataTable, Field, QueryState, StatusBadge, buttonClass, tdClass } from "./ui";
+import { Alert, buttonClass, Card, DataTable, Field, QueryState, StatusBadge, tdClass } from "./ui";
 
 type ApiTokenStatus = "ACTIVE" | "EXPIRED" | "REVOKED";
 
@@ -43,7 +43,9 @@ export function ApiTokens() {
       ) : null}
       <QueryState query={tokens} loadingLabel="Loading API tokens…" empty="You have no API tokens yet.">
         {(list) => (
-          <DataTable headers={["Name", "Token", "Created", "Last used", "Expires", "Status", { label: <span className="sr-only">Actions</span> }]}>
+          <DataTable
+            headers={["Name", "Token", "Created", "Last used", "Expires", "Status", { label: <span className="sr-only">Actions</span> }]}
+          >
             {list.map((token) => {
               const status = tokenStatus(token, now);
               return (

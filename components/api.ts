@@ -36,7 +36,7 @@ export async function apiFetch<T>(path: string, init: RequestInit & { json?: unk
   }
 
   const text = await response.text();
-  let parsed: unknown = undefined;
+  let parsed: unknown;
   if (text) {
     try {
       parsed = JSON.parse(text);

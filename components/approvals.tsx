@@ -6,7 +6,7 @@ import { ApiError, errorMessage } from "./api";
 import { formatDateTime, formatMinutes } from "./format";
 import { useAccessRequests, useDecide, useGrants, useRevokeGrant } from "./hooks";
 import { Age, Countdown } from "./live";
-import { Alert, Badge, Card, DataTable, FieldError, PageHeader, QueryState, buttonClass, inputClass, labelClass, tdClass } from "./ui";
+import { Alert, Badge, buttonClass, Card, DataTable, FieldError, inputClass, labelClass, PageHeader, QueryState, tdClass } from "./ui";
 
 export function Approvals({ viewerId }: { viewerId: string }) {
   const pending = useAccessRequests("pending");

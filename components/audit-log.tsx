@@ -1,12 +1,12 @@
 "use client";
 
 import type { InfiniteData } from "@tanstack/react-query";
-import { useState, type FormEvent } from "react";
+import { type FormEvent, useState } from "react";
 import type { AuditEventPage, AuditEventView } from "@/lib/audit/list-audit-events";
 import { errorMessage } from "./api";
-import { EMPTY_AUDIT_FILTERS, useAuditEvents, useVerifyAuditChain, type AuditFilters } from "./audit-hooks";
+import { type AuditFilters, EMPTY_AUDIT_FILTERS, useAuditEvents, useVerifyAuditChain } from "./audit-hooks";
 import { formatClock, formatDateTime, prettyJson } from "./format";
-import { Alert, Card, DataTable, Field, PageHeader, QueryState, buttonClass, tdClass } from "./ui";
+import { Alert, buttonClass, Card, DataTable, Field, PageHeader, QueryState, tdClass } from "./ui";
 
 const FILTER_FIELDS: Array<{ key: keyof AuditFilters; label: string; placeholder: string }> = [
   { key: "action", label: "Action", placeholder: "grant. or grant.created" },
@@ -173,7 +173,12 @@ export function AuditLog() {
         ) : null}
         {events.hasNextPage ? (
           <div className="flex justify-center border-t border-gray-100 p-3">
-            <button type="button" className={buttonClass("secondary", "sm")} disabled={events.isFetchingNextPage} onClick={() => void events.fetchNextPage()}>
+            <button
+              type="button"
+              className={buttonClass("secondary", "sm")}
+              disabled={events.isFetchingNextPage}
+              onClick={() => void events.fetchNextPage()}
+            >
               {events.isFetchingNextPage ? "Loading…" : "Load more"}
             </button>
           </div>
@@ -189,7 +194,10 @@ export function AuditLog() {
 
   return (
     <div className="space-y-4">
-      <PageHeader title="Audit log" description="Every change in Tollgate, newest first. Each event is chained to the one before it by its SHA-256 hash.">
+      <PageHeader
+        title="Audit log"
+        description="Every change in Tollgate, newest first. Each event is chained to the one before it by its SHA-256 hash."
+      >
         <VerifyChain />
       </PageHeader>
 
@@ -212,7 +220,11 @@ export function AuditLog() {
         {events.data && events.isError ? (
           table(events.data)
         ) : (
-          <QueryState query={events} empty="No audit events match these filters." isEmpty={(data) => data.pages.every((page) => page.events.length === 0)}>
+          <QueryState
+            query={events}
+            empty="No audit events match these filters."
+            isEmpty={(data) => data.pages.every((page) => page.events.length === 0)}
+          >
             {table}
           </QueryState>
         )}

@@ -29,8 +29,7 @@ export function SignInCard() {
         </div>
         <h1 className="text-lg font-semibold text-gray-900">Sign in to Tollgate</h1>
         <p className="mt-1 text-gray-600">
-          Just-in-time access to MCP servers. Sign in with your company identity provider to request, approve or review
-          access.
+          Just-in-time access to MCP servers. Sign in with your company identity provider to request, approve or review access.
         </p>
         {error ? (
           <p role="alert" className="mt-4 rounded-md border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-800">

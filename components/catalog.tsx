@@ -1,22 +1,19 @@
 "use client";
 
 import Link from "next/link";
-import { useId, useState, type FormEvent } from "react";
-import type { ConnectionView } from "@/lib/connections/present-connection";
+import { type FormEvent, useId, useState } from "react";
 import type { AccessRequestView } from "@/lib/access/present";
+import type { ConnectionView } from "@/lib/connections/present-connection";
 import { errorMessage, formErrors } from "./api";
 import { formatMinutes, transportLabel } from "./format";
 import { useConnections, useCreateAccessRequest } from "./hooks";
-import { Alert, Badge, Card, Empty, Field, Loading, PageHeader, buttonClass } from "./ui";
+import { Alert, Badge, buttonClass, Card, Empty, Field, Loading, PageHeader } from "./ui";
 
 export function Catalog({ canRequest }: { canRequest: boolean }) {
   const connections = useConnections();
   return (
     <div>
-      <PageHeader
-        title="Catalog"
-        description="MCP servers you can ask for. Access is time-boxed: pick how long you need it and say why."
-      />
+      <PageHeader title="Catalog" description="MCP servers you can ask for. Access is time-boxed: pick how long you need it and say why." />
       {connections.isPending ? (
         <Loading label="Loading connections…" />
       ) : connections.isError ? (
@@ -97,7 +94,9 @@ function RequestAccessForm({ connection }: { connection: ConnectionView }) {
       <div className="space-y-2">
         <Alert tone="green">
           {sent.status === "APPROVED" ? (
-            <>Access granted — {formatMinutes(sent.minutes)} on {connection.name}.</>
+            <>
+              Access granted — {formatMinutes(sent.minutes)} on {connection.name}.
+            </>
           ) : (
             <>Request sent — waiting for approval</>
           )}{" "}

@@ -41,9 +41,7 @@ export function ClientConfigs({ gatewayUrl, slug, token }: { gatewayUrl: string 
   return (
     <div className="space-y-2">
       <p className="text-xs text-gray-500">
-        {token
-          ? "Ready to paste — these contain your token."
-          : `Create a gateway token, then paste it where it says ${TOKEN_PLACEHOLDER}.`}
+        {token ? "Ready to paste — these contain your token." : `Create a gateway token, then paste it where it says ${TOKEN_PLACEHOLDER}.`}
       </p>
       <div className="grid gap-2 lg:grid-cols-3">
         {configs.map((config) => (

@@ -1,12 +1,12 @@
 "use client";
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import type { AccessRequestView, GrantView } from "@/lib/access/present";
 import type { ConnectionView } from "@/lib/connections/present-connection";
 import type { UpdateConnectionInput } from "@/lib/connections/schema";
-import type { AccessRequestView, GrantView } from "@/lib/access/present";
 import type { SessionEventView, SessionView } from "@/lib/recording/sessions";
-import type { GatewayTokenView } from "@/lib/tokens/gateway-tokens";
 import type { CreatedApiToken } from "@/lib/tokens/create-api-token";
+import type { GatewayTokenView } from "@/lib/tokens/gateway-tokens";
 import type { ApiTokenView } from "@/lib/tokens/present";
 import { apiFetch } from "./api";
 

@@ -12,9 +12,11 @@ export function LiveUpdates() {
   const client = useQueryClient();
   useEffect(() => {
     const source = new EventSource("/api/v1/events");
-    const refresh = (...keys: ReadonlyArray<readonly unknown[]>) => () => {
-      for (const queryKey of keys) void client.invalidateQueries({ queryKey });
-    };
+    const refresh =
+      (...keys: ReadonlyArray<readonly unknown[]>) =>
+      () => {
+        for (const queryKey of keys) void client.invalidateQueries({ queryKey });
+      };
     const onAccess = refresh(queryKeys.accessRequests(), queryKeys.grants());
     const onGrants = refresh(queryKeys.grants(), queryKeys.sessions);
     const onSessions = refresh(queryKeys.sessions);

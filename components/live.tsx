@@ -1,6 +1,6 @@
 "use client";
 
-import { useEffect, useState, type ReactNode } from "react";
+import { type ReactNode, useEffect, useState } from "react";
 import { formatAge, formatRemaining } from "./format";
 import { buttonClass, cx } from "./ui";
 

@@ -8,6 +8,7 @@ import { ApiTokens } from "./api-tokens";
 import { ClientConfigs } from "./client-configs";
 import { formatDateTime } from "./format";
 import {
+  type MintedToken,
   useAccessRequests,
   useCancelAccessRequest,
   useGatewayTokens,
@@ -16,10 +17,9 @@ import {
   useMintToken,
   useRevokeGatewayToken,
   useRevokeGrant,
-  type MintedToken,
 } from "./hooks";
 import { Countdown, OneTimeSecret } from "./live";
-import { Alert, Card, DataTable, PageHeader, QueryState, StatusBadge, buttonClass, tdClass } from "./ui";
+import { Alert, buttonClass, Card, DataTable, PageHeader, QueryState, StatusBadge, tdClass } from "./ui";
 
 export function MyAccess() {
   const me = useMe();
@@ -41,8 +41,11 @@ export function MyAccess() {
           isEmpty={() => active.length === 0}
           empty={
             <>
-              No active grants. <Link href="/" className="text-indigo-700 underline underline-offset-2">Request access</Link> from the
-              catalog.
+              No active grants.{" "}
+              <Link href="/" className="text-indigo-700 underline underline-offset-2">
+                Request access
+              </Link>{" "}
+              from the catalog.
             </>
           }
         >
@@ -66,7 +69,17 @@ export function MyAccess() {
       <Card title="My requests" bodyClassName="p-0">
         <QueryState query={requests} empty="You have not requested access yet.">
           {(mine) => (
-            <DataTable headers={["Connection", "Minutes", "Reason", "Status", "Created", "Decision", { label: <span className="sr-only">Actions</span> }]}>
+            <DataTable
+              headers={[
+                "Connection",
+                "Minutes",
+                "Reason",
+                "Status",
+                "Created",
+                "Decision",
+                { label: <span className="sr-only">Actions</span> },
+              ]}
+            >
               {mine.map((request) => (
                 <tr key={request.id}>
                   <td className={tdClass}>
@@ -96,7 +109,9 @@ export function MyAccess() {
                       </ul>
                     )}
                   </td>
-                  <td className={`${tdClass} text-right`}>{request.status === "PENDING" ? <CancelRequestButton requestId={request.id} /> : null}</td>
+                  <td className={`${tdClass} text-right`}>
+                    {request.status === "PENDING" ? <CancelRequestButton requestId={request.id} /> : null}
+                  </td>
                 </tr>
               ))}
             </DataTable>
@@ -196,7 +211,9 @@ function GatewayTokenList({ grantId }: { grantId: string }) {
           <li key={token.id} className="flex items-center gap-3 px-3 py-1.5" data-testid="gateway-token-row">
             <code className="font-mono text-xs">{token.prefix}…</code>
             <span className="text-xs text-gray-500">created {formatDateTime(token.createdAt)}</span>
-            <span className="text-xs text-gray-500">{token.lastUsedAt ? `last used ${formatDateTime(token.lastUsedAt)}` : "never used"}</span>
+            <span className="text-xs text-gray-500">
+              {token.lastUsedAt ? `last used ${formatDateTime(token.lastUsedAt)}` : "never used"}
+            </span>
             <span className="ml-auto">
               {token.revokedAt ? (
                 <StatusBadge status="REVOKED" />

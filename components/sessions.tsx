@@ -2,12 +2,12 @@
 
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { useEffect, useRef, useState, type ReactNode } from "react";
+import { type ReactNode, useEffect, useRef, useState } from "react";
 import type { SessionEventView, SessionView } from "@/lib/recording/sessions";
 import { errorMessage } from "./api";
 import { formatClock, formatDateTime, prettyJson } from "./format";
 import { useSession, useSessionEvents, useSessions } from "./hooks";
-import { Alert, Badge, Card, DataTable, Empty, Loading, PageHeader, QueryState, buttonClass, cx, tdClass, type Tone } from "./ui";
+import { Alert, Badge, buttonClass, Card, cx, DataTable, Empty, Loading, PageHeader, QueryState, type Tone, tdClass } from "./ui";
 
 function StateBadge({ session }: { session: Pick<SessionView, "endedAt"> }) {
   return session.endedAt ? (
@@ -95,7 +95,11 @@ const DIRECTIONS: Record<string, { label: string; tone: Tone; title: string }> =
   CLIENT_TO_UPSTREAM: { label: "→ upstream", tone: "indigo", title: "client → upstream" },
   UPSTREAM_TO_CLIENT: { label: "← client", tone: "green", title: "upstream → client" },
   GATEWAY_TO_CLIENT: { label: "gateway", tone: "amber", title: "gateway → client (answered by the gateway)" },
-  GATEWAY_TO_UPSTREAM: { label: "gateway → upstream", tone: "amber", title: "gateway → upstream (sent by the gateway, e.g. a cancellation)" },
+  GATEWAY_TO_UPSTREAM: {
+    label: "gateway → upstream",
+    tone: "amber",
+    title: "gateway → upstream (sent by the gateway, e.g. a cancellation)",
+  },
 };
 
 function DirectionBadge({ direction }: { direction: string }) {
@@ -138,10 +142,7 @@ export function SessionReplay({ id }: { id: string }) {
 
   return (
     <div className="space-y-4">
-      <PageHeader
-        title={`Session on ${view.connection.name}`}
-        description={<span className="font-mono text-xs">{view.id}</span>}
-      >
+      <PageHeader title={`Session on ${view.connection.name}`} description={<span className="font-mono text-xs">{view.id}</span>}>
         <Link href="/sessions" className={buttonClass("secondary", "sm")}>
           All sessions
         </Link>

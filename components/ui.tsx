@@ -61,7 +61,17 @@ const TONES: Record<Tone, string> = {
   violet: "bg-violet-50 text-violet-800 ring-violet-300",
 };
 
-export function Badge({ tone = "gray", children, className, title }: { tone?: Tone; children: ReactNode; className?: string; title?: string }) {
+export function Badge({
+  tone = "gray",
+  children,
+  className,
+  title,
+}: {
+  tone?: Tone;
+  children: ReactNode;
+  className?: string;
+  title?: string;
+}) {
   return (
     <span
       title={title}
@@ -127,7 +137,15 @@ export function FieldError({ id, message }: { id: string; message?: string | nul
   );
 }
 
-export function Alert({ tone = "red", children, className }: { tone?: "red" | "green" | "amber" | "indigo"; children: ReactNode; className?: string }) {
+export function Alert({
+  tone = "red",
+  children,
+  className,
+}: {
+  tone?: "red" | "green" | "amber" | "indigo";
+  children: ReactNode;
+  className?: string;
+}) {
   const tones = {
     red: "border-red-200 bg-red-50 text-red-800",
     green: "border-emerald-200 bg-emerald-50 text-emerald-800",
@@ -253,9 +271,7 @@ export function Forbidden({ role, what }: { role: string; what?: string }) {
   return (
     <div className="mx-auto mt-10 max-w-lg rounded-lg border border-gray-200 bg-white p-6 text-center shadow-xs">
       <h1 className="text-base font-semibold text-gray-900">{`You need the ${role} role to see this page`}</h1>
-      <p className="mt-2 text-gray-600">
-        {what ?? "Ask an administrator to map one of your identity-provider groups to that role."}
-      </p>
+      <p className="mt-2 text-gray-600">{what ?? "Ask an administrator to map one of your identity-provider groups to that role."}</p>
     </div>
   );
 }

@@ -1,4 +1,4 @@
-import { expect, test, type APIRequestContext } from "@playwright/test";
+import { type APIRequestContext, expect, test } from "@playwright/test";
 import { portalUrl } from "./helpers.ts";
 
 // The REST API for scripts: bearer personal API tokens, the same role checks as the UI,
@@ -96,7 +96,12 @@ test("errors: 400 names the field, 401 without a token, 403 for the wrong role",
 test("PATCH a connection: admins only, fixed slug, fields that fit the transport, write-only credential", async ({ request }) => {
   const carol = api(request, "carol");
   const alice = api(request, "alice");
-  const created = await carol.post("/connections", { slug: "api-patched", name: "Patched", transport: "streamable-http", url: "https://mcp.example.com/a" });
+  const created = await carol.post("/connections", {
+    slug: "api-patched",
+    name: "Patched",
+    transport: "streamable-http",
+    url: "https://mcp.example.com/a",
+  });
   expect(created.status()).toBe(201);
 
   expect((await alice.patch("/connections/api-patched", { name: "Mine" })).status()).toBe(403);
@@ -124,6 +129,8 @@ test("PATCH a connection: admins only, fixed slug, fields that fit the transport
   expect(one.status()).toBe(200);
   expect(await one.json()).toMatchObject({ slug: "api-patched", maxMinutes: 20, hasCredential: true });
 
-  const openapi = (await (await request.get(`${portalUrl()}/api/v1/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
+  const openapi = (await (await request.get(`${portalUrl()}/api/v1/openapi.json`)).json()) as {
+    paths: Record<string, Record<string, unknown>>;
+  };
   expect(Object.keys(openapi.paths["/api/v1/connections/{slug}"]!)).toEqual(["get", "patch"]);
 });

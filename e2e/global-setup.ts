@@ -1,10 +1,10 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { freePort } from "../test/global-setup.ts";
-import { createTestDatabase, prepareTemplate } from "../test/postgres.ts";
 import { startEmbeddedPostgres } from "../lib/db/embedded.ts";
 import { startStack } from "../scripts/stack.ts";
+import { freePort } from "../test/global-setup.ts";
+import { createTestDatabase, prepareTemplate } from "../test/postgres.ts";
 
 // Starts the real stack once for all specs: a fresh database on the shared test Postgres (or a
 // throwaway embedded one), the dev IdP, the built portal (`next build` ran before) and the gateway.

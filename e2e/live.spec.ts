@@ -11,7 +11,9 @@ test("a new request appears in an open approvals queue at once", async ({ page, 
   // Give the page time to load its queue and open the event stream.
   await page.waitForTimeout(1500);
 
-  const alice = (JSON.parse(process.env.TOLLGATE_DEMO_TOKENS!) as Array<{ email: string; token: string }>).find((t) => t.email.startsWith("alice@"))!;
+  const alice = (JSON.parse(process.env.TOLLGATE_DEMO_TOKENS!) as Array<{ email: string; token: string }>).find((t) =>
+    t.email.startsWith("alice@"),
+  )!;
   const created = await request.post(`${portalUrl()}/api/v1/access-requests`, {
     headers: { authorization: `Bearer ${alice.token}` },
     data: { connection: "everything", minutes: 5, reason: "Live update check" },

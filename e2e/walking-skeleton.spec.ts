@@ -28,7 +28,9 @@ test("request → approve → token → MCP call → recording", async ({ browse
   // Bob sees it in his queue and approves it; he cannot approve his own request.
   await signIn(bob, "bob@example.com");
   await bob.getByRole("link", { name: "Approvals", exact: true }).click();
-  const request = bob.getByRole("article", { name: /Request from alice@example.com/ }).filter({ hasText: "Investigating incident INC-4711" });
+  const request = bob
+    .getByRole("article", { name: /Request from alice@example.com/ })
+    .filter({ hasText: "Investigating incident INC-4711" });
   await expect(request).toContainText("Investigating incident INC-4711");
   await expect(request).toContainText("15");
   await shot(bob, "03-bob-approvals");
@@ -93,7 +95,12 @@ test("request → approve → token → MCP call → recording", async ({ browse
   const refused = await fetch(`${gatewayUrl()}/mcp/everything`, {
     method: "POST",
     headers: { authorization: `Bearer ${token}`, "content-type": "application/json", accept: "application/json, text/event-stream" },
-    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "x", version: "1" } } }),
+    body: JSON.stringify({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "initialize",
+      params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "x", version: "1" } },
+    }),
   });
   expect(refused.status).toBe(401);
   expect(JSON.stringify(await refused.json())).toContain("revoked");

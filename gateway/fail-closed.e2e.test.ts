@@ -3,11 +3,11 @@ import type { AddressInfo } from "node:net";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import pg from "pg";
-import { createConnection } from "../lib/connections/create-connection.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { adminUrl } from "../test/postgres.ts";
+import { createConnection } from "../lib/connections/create-connection.ts";
 import { grantAndMint } from "../test/fixtures.ts";
 import { mcpClient, startTestGateway, type TestGateway } from "../test/gateway-harness.ts";
+import { adminUrl } from "../test/postgres.ts";
 
 // Fail closed: when Postgres goes away the gateway refuses every call with a clear error — it
 // neither forwards unrecorded messages nor crashes — and reports itself not ready.
@@ -38,10 +38,18 @@ describe("gateway without its database", () => {
     const fresh = await fetch(`${gateway.url}/mcp/everything`, {
       method: "POST",
       headers: { authorization: `Bearer ${token}`, "content-type": "application/json", accept: "application/json, text/event-stream" },
-      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "x", version: "1" } } }),
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        id: 1,
+        method: "initialize",
+        params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "x", version: "1" } },
+      }),
     });
     expect(fresh.status).toBe(503);
-    expect(((await fresh.json()) as { error: { code: number; message: string } }).error).toMatchObject({ code: -32010, message: expect.stringMatching(/refused until it is back/) });
+    expect(((await fresh.json()) as { error: { code: number; message: string } }).error).toMatchObject({
+      code: -32010,
+      message: expect.stringMatching(/refused until it is back/),
+    });
     expect((await fetch(`${gateway.url}/readyz`)).status).toBe(503);
     expect((await fetch(`${gateway.url}/healthz`)).status).toBe(200);
     await client.close().catch(() => undefined);
@@ -53,7 +61,9 @@ describe("gateway without its database", () => {
     const upstream = createServer(async (req, res) => {
       const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
       const server = new McpServer({ name: "counter", version: "1.0.0" });
-      server.registerTool("count", { description: "Counts calls", inputSchema: {} }, async () => ({ content: [{ type: "text", text: String(++executed) }] }));
+      server.registerTool("count", { description: "Counts calls", inputSchema: {} }, async () => ({
+        content: [{ type: "text", text: String(++executed) }],
+      }));
       await server.connect(transport);
       await transport.handleRequest(req, res);
     });
@@ -66,7 +76,11 @@ describe("gateway without its database", () => {
         vaultKey: recorded.vaultKey,
         input: { slug: "counter", name: "Counter", transport: "streamable-http", url: `http://127.0.0.1:${port}/mcp`, maxMinutes: 30 },
       });
-      const { token } = await grantAndMint(recorded.t.db, { requester: recorded.users.alice, approver: recorded.users.bob, connection: "counter" });
+      const { token } = await grantAndMint(recorded.t.db, {
+        requester: recorded.users.alice,
+        approver: recorded.users.bob,
+        connection: "counter",
+      });
       const { client, transport } = mcpClient(recorded.gateway.url, token, "counter");
       await client.connect(transport);
       expect(await client.callTool({ name: "count", arguments: {} })).toMatchObject({ content: [{ text: "1" }] });

@@ -2,11 +2,11 @@ import { randomBytes } from "node:crypto";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { CreateMessageRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
+import { CreateMessageRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { createConnection } from "../lib/connections/create-connection.ts";
@@ -15,9 +15,9 @@ import { EVERYTHING_CONNECTION } from "../lib/db/seed.ts";
 import { revokeGrant } from "../lib/grants/revoke-grant.ts";
 import { listGatewayTokens, revokeGatewayToken } from "../lib/tokens/gateway-tokens.ts";
 import { mintGatewayToken } from "../lib/tokens/mint-gateway-token.ts";
-import type { TestDatabase } from "../test/postgres.ts";
 import { grantAndMint } from "../test/fixtures.ts";
 import { mcpClient as connectTo, startTestGateway, type TestGateway } from "../test/gateway-harness.ts";
+import type { TestDatabase } from "../test/postgres.ts";
 import type { Gateway } from "./server.ts";
 
 // MCP end to end: the official SDK client talks to the gateway, which spawns the real
@@ -43,7 +43,11 @@ async function rawPost(slug: string, body: string, headers: Record<string, strin
     headers: { "content-type": "application/json", accept: "application/json, text/event-stream", ...headers },
     body,
   });
-  return { status: response.status, headers: response.headers, json: (await response.json()) as { error: { code: number; message: string } } };
+  return {
+    status: response.status,
+    headers: response.headers,
+    json: (await response.json()) as { error: { code: number; message: string } },
+  };
 }
 
 const INITIALIZE = JSON.stringify({
@@ -65,7 +69,9 @@ async function waitFor(check: () => Promise<boolean> | boolean, ms = 10_000): Pr
 describe("gateway → server-everything over stdio", () => {
   it("lists and calls tools exactly like a direct connection, and records every message in order", async () => {
     const direct = new Client({ name: "direct", version: "1.0.0" });
-    await direct.connect(new StdioClientTransport({ command: EVERYTHING_CONNECTION.command, args: EVERYTHING_CONNECTION.args, stderr: "ignore" }));
+    await direct.connect(
+      new StdioClientTransport({ command: EVERYTHING_CONNECTION.command, args: EVERYTHING_CONNECTION.args, stderr: "ignore" }),
+    );
     const directTools = await direct.listTools();
     const directEcho = await direct.callTool({ name: "echo", arguments: { message: "hello tollgate" } });
     await direct.close();
@@ -89,7 +95,11 @@ describe("gateway → server-everything over stdio", () => {
     const events = await t.db.sessionEvent.findMany({ where: { sessionId }, orderBy: { seq: "asc" } });
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
     const summary = events.map((e) => `${e.direction}:${e.method ?? e.kind}`);
-    expect(summary.slice(0, 3)).toEqual(["CLIENT_TO_UPSTREAM:initialize", "UPSTREAM_TO_CLIENT:response", "CLIENT_TO_UPSTREAM:notifications/initialized"]);
+    expect(summary.slice(0, 3)).toEqual([
+      "CLIENT_TO_UPSTREAM:initialize",
+      "UPSTREAM_TO_CLIENT:response",
+      "CLIENT_TO_UPSTREAM:notifications/initialized",
+    ]);
     expect(summary).toContain("CLIENT_TO_UPSTREAM:tools/list");
     const call = events.find((e) => e.method === "tools/call");
     expect(call).toMatchObject({ tool: "echo", direction: "CLIENT_TO_UPSTREAM" });
@@ -108,14 +118,18 @@ describe("gateway → server-everything over stdio", () => {
       }));
     const direct = new Client({ name: "direct", version: "1.0.0" }, { capabilities: { sampling: {} } });
     withSampling(direct);
-    await direct.connect(new StdioClientTransport({ command: EVERYTHING_CONNECTION.command, args: EVERYTHING_CONNECTION.args, stderr: "ignore" }));
+    await direct.connect(
+      new StdioClientTransport({ command: EVERYTHING_CONNECTION.command, args: EVERYTHING_CONNECTION.args, stderr: "ignore" }),
+    );
     const directResources = await direct.listResources();
     const directPrompts = await direct.listPrompts();
     const directSampled = await direct.callTool({ name: "trigger-sampling-request", arguments: { prompt: "hi", maxTokens: 5 } });
     await direct.close();
 
     const { token } = await grantAndMint(t.db, { requester: users.alice, approver: users.bob, connection: "everything" });
-    const transport = new StreamableHTTPClientTransport(new URL(`${gateway.url}/mcp/everything`), { requestInit: { headers: { Authorization: `Bearer ${token}` } } });
+    const transport = new StreamableHTTPClientTransport(new URL(`${gateway.url}/mcp/everything`), {
+      requestInit: { headers: { Authorization: `Bearer ${token}` } },
+    });
     const client = new Client({ name: "sampling-client", version: "1.0.0" }, { capabilities: { sampling: {} } });
     withSampling(client);
     await client.connect(transport);
@@ -170,7 +184,11 @@ describe("gateway → server-everything over stdio", () => {
     const noSession = await rawPost("everything", JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/list" }), auth);
     expect(noSession.status).toBe(400);
     expect(noSession.json.error.message).toMatch(/Mcp-Session-Id/);
-    const huge = await rawPost("everything", JSON.stringify({ jsonrpc: "2.0", id: 3, method: "x", params: { blob: "x".repeat(5 * 1024 * 1024) } }), auth);
+    const huge = await rawPost(
+      "everything",
+      JSON.stringify({ jsonrpc: "2.0", id: 3, method: "x", params: { blob: "x".repeat(5 * 1024 * 1024) } }),
+      auth,
+    );
     expect([huge.status, huge.json.error.code]).toEqual([413, -32018]);
     const health = await fetch(`${gateway.url}/healthz`);
     expect(health.status).toBe(200);
@@ -215,8 +233,15 @@ describe("gateway → server-everything over stdio", () => {
     const sessionId = init.headers.get("mcp-session-id")!;
     await init.text();
     const sessionHeaders = { ...headers, "mcp-session-id": sessionId, "mcp-protocol-version": "2025-06-18" };
-    await fetch(`${gateway.url}/mcp/everything`, { method: "POST", headers: sessionHeaders, body: JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }) });
-    const stream = await fetch(`${gateway.url}/mcp/everything`, { method: "GET", headers: { ...sessionHeaders, accept: "text/event-stream" } });
+    await fetch(`${gateway.url}/mcp/everything`, {
+      method: "POST",
+      headers: sessionHeaders,
+      body: JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }),
+    });
+    const stream = await fetch(`${gateway.url}/mcp/everything`, {
+      method: "GET",
+      headers: { ...sessionHeaders, accept: "text/event-stream" },
+    });
     expect(stream.status).toBe(200);
     const reader = stream.body!.getReader();
     const ended = (async () => {
@@ -230,7 +255,15 @@ describe("gateway → server-everything over stdio", () => {
     await createConnection(t.db, {
       actor: users.carol,
       vaultKey,
-      input: { slug: "everything-env", name: "Everything with env", transport: "stdio", command: EVERYTHING_CONNECTION.command, args: EVERYTHING_CONNECTION.args, env: { DEMO_API_KEY: "stdio-secret" }, maxMinutes: 30 },
+      input: {
+        slug: "everything-env",
+        name: "Everything with env",
+        transport: "stdio",
+        command: EVERYTHING_CONNECTION.command,
+        args: EVERYTHING_CONNECTION.args,
+        env: { DEMO_API_KEY: "stdio-secret" },
+        maxMinutes: 30,
+      },
     });
     const { token } = await grantAndMint(t.db, { requester: users.alice, approver: users.bob, connection: "everything-env" });
     const { client, transport } = mcpClient(token, "everything-env");
@@ -248,7 +281,14 @@ describe("gateway → server-everything over stdio", () => {
     await createConnection(t.db, {
       actor: users.carol,
       vaultKey,
-      input: { slug: "broken-stdio", name: "Broken stdio", transport: "stdio", command: "/nonexistent/mcp-server", args: [], maxMinutes: 30 },
+      input: {
+        slug: "broken-stdio",
+        name: "Broken stdio",
+        transport: "stdio",
+        command: "/nonexistent/mcp-server",
+        args: [],
+        maxMinutes: 30,
+      },
     });
     await createConnection(t.db, {
       actor: users.carol,
@@ -263,7 +303,9 @@ describe("gateway → server-everything over stdio", () => {
     const dead = await grantAndMint(t.db, { requester: users.alice, approver: users.bob, connection: "dead-http" });
     const { client, transport } = mcpClient(dead.token, "dead-http");
     await expect(client.connect(transport)).rejects.toThrow(/upstream MCP server "dead-http"/);
-    await waitFor(async () => (await t.db.session.findFirst({ where: { connection: { slug: "dead-http" } } }))?.endReason === "upstream unavailable");
+    await waitFor(
+      async () => (await t.db.session.findFirst({ where: { connection: { slug: "dead-http" } } }))?.endReason === "upstream unavailable",
+    );
     expect((await fetch(`${gateway.url}/healthz`)).status).toBe(200);
   });
 
@@ -279,16 +321,23 @@ describe("gateway → server-everything over stdio", () => {
     expect(JSON.stringify(tokens)).not.toContain(token);
     await expect(listGatewayTokens(t.db, { actor: users.carol, grantId })).resolves.toHaveLength(2);
     const leaked = tokens.find((row) => token.startsWith(row.prefix))!;
-    await expect(revokeGatewayToken(t.db, { actor: users.bob, tokenId: leaked.id })).resolves.toMatchObject({ revokedAt: expect.any(String) });
+    await expect(revokeGatewayToken(t.db, { actor: users.bob, tokenId: leaked.id })).resolves.toMatchObject({
+      revokedAt: expect.any(String),
+    });
 
-    await waitFor(async () => (await t.db.session.findUniqueOrThrow({ where: { id: sessionId } })).endReason === "gateway token revoked", 3000);
+    await waitFor(
+      async () => (await t.db.session.findUniqueOrThrow({ where: { id: sessionId } })).endReason === "gateway token revoked",
+      3000,
+    );
     const refused = await rawPost("everything", INITIALIZE, { authorization: `Bearer ${token}` });
     expect([refused.status, refused.json.error.code]).toEqual([401, -32011]);
     expect(refused.json.error.message).toMatch(/revoked at/);
 
     const other = mcpClient(spare.token);
     await other.client.connect(other.transport);
-    expect(await other.client.callTool({ name: "echo", arguments: { message: "spare" } })).toMatchObject({ content: [{ text: "Echo: spare" }] });
+    expect(await other.client.callTool({ name: "echo", arguments: { message: "spare" } })).toMatchObject({
+      content: [{ text: "Echo: spare" }],
+    });
     await other.transport.terminateSession();
     await other.client.close();
     await client.close().catch(() => undefined);
@@ -321,11 +370,18 @@ describe("gateway → Streamable HTTP upstream", () => {
       const sid = req.headers["mcp-session-id"] as string | undefined;
       let transport = sid ? transports.get(sid) : undefined;
       if (!transport) {
-        transport = new StreamableHTTPServerTransport({ sessionIdGenerator: () => randomBytes(8).toString("hex"), onsessioninitialized: (id) => void transports.set(id, transport!) });
+        transport = new StreamableHTTPServerTransport({
+          sessionIdGenerator: () => randomBytes(8).toString("hex"),
+          onsessioninitialized: (id) => void transports.set(id, transport!),
+        });
         const server = new McpServer({ name: "header-echo", version: "1.0.0" });
-        server.registerTool("whoami", { description: "Reports the Authorization header the upstream saw", inputSchema: { note: z.string().optional() } }, async (_args, extra) => ({
-          content: [{ type: "text", text: String(extra.requestInfo?.headers.authorization ?? "none") }],
-        }));
+        server.registerTool(
+          "whoami",
+          { description: "Reports the Authorization header the upstream saw", inputSchema: { note: z.string().optional() } },
+          async (_args, extra) => ({
+            content: [{ type: "text", text: String(extra.requestInfo?.headers.authorization ?? "none") }],
+          }),
+        );
         await server.connect(transport);
       }
       await transport.handleRequest(req, res);
@@ -342,7 +398,14 @@ describe("gateway → Streamable HTTP upstream", () => {
     await createConnection(t.db, {
       actor: users.carol,
       vaultKey,
-      input: { slug: "header-echo", name: "Header echo", transport: "streamable-http", url: `http://127.0.0.1:${port}/mcp`, headers: { Authorization: "Bearer upstream-secret" }, maxMinutes: 30 },
+      input: {
+        slug: "header-echo",
+        name: "Header echo",
+        transport: "streamable-http",
+        url: `http://127.0.0.1:${port}/mcp`,
+        headers: { Authorization: "Bearer upstream-secret" },
+        maxMinutes: 30,
+      },
     });
     const stored = await t.db.connection.findUniqueOrThrow({ where: { slug: "header-echo" } });
     expect(stored.credential).not.toContain("upstream-secret");
@@ -375,13 +438,22 @@ describe("gateway → Streamable HTTP upstream", () => {
     const before = mcpClient(token, "header-echo");
     await before.client.connect(before.transport);
 
-    await updateConnection(t.db, { actor: users.carol, slug: "header-echo", input: { headers: { Authorization: "Bearer rotated-secret" } }, vaultKey: harness.vaultKey });
+    await updateConnection(t.db, {
+      actor: users.carol,
+      slug: "header-echo",
+      input: { headers: { Authorization: "Bearer rotated-secret" } },
+      vaultKey: harness.vaultKey,
+    });
 
     const after = mcpClient(token, "header-echo");
     await after.client.connect(after.transport);
-    expect((await after.client.callTool({ name: "whoami", arguments: {} })).content).toEqual([{ type: "text", text: "Bearer rotated-secret" }]);
+    expect((await after.client.callTool({ name: "whoami", arguments: {} })).content).toEqual([
+      { type: "text", text: "Bearer rotated-secret" },
+    ]);
     // The gateway reads the credential when it opens a session's upstream, so this one is unchanged until it ends.
-    expect((await before.client.callTool({ name: "whoami", arguments: {} })).content).toEqual([{ type: "text", text: "Bearer upstream-secret" }]);
+    expect((await before.client.callTool({ name: "whoami", arguments: {} })).content).toEqual([
+      { type: "text", text: "Bearer upstream-secret" },
+    ]);
     await after.transport.terminateSession();
     await before.transport.terminateSession();
     await Promise.all([after.client.close(), before.client.close()]);

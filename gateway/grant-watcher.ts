@@ -16,9 +16,7 @@ export class GrantWatcher {
   private stopped = false;
   listening = false;
 
-  constructor(
-    private readonly options: { databaseUrl: string; db: Db; registry: SessionRegistry; log: Logger; sweepMs?: number },
-  ) {}
+  constructor(private readonly options: { databaseUrl: string; db: Db; registry: SessionRegistry; log: Logger; sweepMs?: number }) {}
 
   async start(): Promise<void> {
     await this.connect();
@@ -31,7 +29,8 @@ export class GrantWatcher {
     client.on("notification", (message) => {
       if (!message.payload) return;
       if (message.channel === LIVE_CHANNELS.grantRevoked) void this.options.registry.closeGrant(message.payload, "grant revoked");
-      if (message.channel === LIVE_CHANNELS.gatewayTokenRevoked) void this.options.registry.closeToken(message.payload, "gateway token revoked");
+      if (message.channel === LIVE_CHANNELS.gatewayTokenRevoked)
+        void this.options.registry.closeToken(message.payload, "gateway token revoked");
     });
     client.on("error", (error) => {
       this.options.log.warn("grant watcher connection lost", { error: error.message });

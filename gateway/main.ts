@@ -1,7 +1,7 @@
 import { gatewayConfig } from "../lib/config.ts";
 import { migrate } from "../lib/db/migrate.ts";
-import { startGateway } from "./server.ts";
 import { createLogger } from "./log.ts";
+import { startGateway } from "./server.ts";
 
 // The gateway process: validate configuration, make sure the schema is current, serve, and on
 // SIGINT/SIGTERM end every session cleanly (streams closed, stdio children stopped, ends recorded).
@@ -25,7 +25,9 @@ const gateway = await startGateway({
   requestTimeoutMs: config.GATEWAY_REQUEST_TIMEOUT_MS,
   sessionIdleMs: config.GATEWAY_SESSION_IDLE_MS,
   accessRequestTtlMinutes: config.ACCESS_REQUEST_TTL_MINUTES,
-  allowedOrigins: config.GATEWAY_ALLOWED_ORIGINS.split(",").map((o) => o.trim()).filter(Boolean),
+  allowedOrigins: config.GATEWAY_ALLOWED_ORIGINS.split(",")
+    .map((o) => o.trim())
+    .filter(Boolean),
   log,
 });
 log.info("gateway listening", { url: gateway.url });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { TestDatabase } from "../test/postgres.ts";
 import { grantAndMint } from "../test/fixtures.ts";
 import { startTestGateway, type TestGateway } from "../test/gateway-harness.ts";
+import type { TestDatabase } from "../test/postgres.ts";
 import type { Gateway } from "./server.ts";
 
 // The gateway is transparent to the protocol revision: a raw Streamable HTTP client speaking
@@ -36,11 +36,20 @@ describe.each(["2025-03-26", "2025-06-18", "2025-11-25"])("protocol revision %s"
       fetch(`${gateway.url}/mcp/everything`, {
         method: "POST",
         // 2025-03-26 clients send no MCP-Protocol-Version header; later revisions must.
-        headers: { ...base, ...(sessionId ? { "mcp-session-id": sessionId } : {}), ...(sessionId && version !== "2025-03-26" ? { "mcp-protocol-version": version } : {}) },
+        headers: {
+          ...base,
+          ...(sessionId ? { "mcp-session-id": sessionId } : {}),
+          ...(sessionId && version !== "2025-03-26" ? { "mcp-protocol-version": version } : {}),
+        },
         body: JSON.stringify(body),
       });
 
-    const init = await post({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: version, capabilities: {}, clientInfo: { name: `raw-${version}`, version: "1" } } });
+    const init = await post({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "initialize",
+      params: { protocolVersion: version, capabilities: {}, clientInfo: { name: `raw-${version}`, version: "1" } },
+    });
     expect(init.status).toBe(200);
     const sessionId = init.headers.get("mcp-session-id")!;
     const [initResult] = await messages(init);
@@ -49,12 +58,17 @@ describe.each(["2025-03-26", "2025-06-18", "2025-11-25"])("protocol revision %s"
     expect((await post({ jsonrpc: "2.0", method: "notifications/initialized" }, sessionId)).status).toBe(202);
     const listed = await messages(await post({ jsonrpc: "2.0", id: 2, method: "tools/list" }, sessionId));
     expect(JSON.stringify(listed)).toContain('"echo"');
-    const called = await messages(await post({ jsonrpc: "2.0", id: 3, method: "tools/call", params: { name: "echo", arguments: { message: version } } }, sessionId));
+    const called = await messages(
+      await post({ jsonrpc: "2.0", id: 3, method: "tools/call", params: { name: "echo", arguments: { message: version } } }, sessionId),
+    );
     expect(called.find((m) => m.id === 3)).toMatchObject({ result: { content: [{ type: "text", text: `Echo: ${version}` }] } });
 
     const session = await t.db.session.findUniqueOrThrow({ where: { id: sessionId } });
     expect(session.protocolVersion).toBe(version);
-    const ended = await fetch(`${gateway.url}/mcp/everything`, { method: "DELETE", headers: { ...base, "mcp-session-id": sessionId, "mcp-protocol-version": version } });
+    const ended = await fetch(`${gateway.url}/mcp/everything`, {
+      method: "DELETE",
+      headers: { ...base, "mcp-session-id": sessionId, "mcp-protocol-version": version },
+    });
     expect(ended.status).toBe(200);
   });
 });

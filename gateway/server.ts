@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { expireStaleRequests } from "../lib/access/expire-stale-requests.ts";
 import { createDb, type Db } from "../lib/db/client.ts";
 import { EventWriter } from "../lib/recording/event-writer.ts";
-import { expireStaleRequests } from "../lib/access/expire-stale-requests.ts";
 import { errorBody, GatewayError } from "./errors.ts";
 import { GrantWatcher } from "./grant-watcher.ts";
 import { handleStreamableHttp, type ListenerDeps } from "./listen/streamable-http.ts";
@@ -55,8 +55,20 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     );
   }, 30_000);
   housekeeping.unref();
-  const writer = EventWriter.connect(options.databaseUrl, { onError: (error) => log.warn("recording connection lost", { error: error.message }) });
-  const deps: ListenerDeps = { db, writer, registry, vaultKey: options.vaultKey, maxBodyBytes: options.maxBodyBytes ?? 4 * 1024 * 1024, requestTimeoutMs: options.requestTimeoutMs ?? 5 * 60_000, sessionIdleMs: options.sessionIdleMs ?? 15 * 60_000, log, metrics };
+  const writer = EventWriter.connect(options.databaseUrl, {
+    onError: (error) => log.warn("recording connection lost", { error: error.message }),
+  });
+  const deps: ListenerDeps = {
+    db,
+    writer,
+    registry,
+    vaultKey: options.vaultKey,
+    maxBodyBytes: options.maxBodyBytes ?? 4 * 1024 * 1024,
+    requestTimeoutMs: options.requestTimeoutMs ?? 5 * 60_000,
+    sessionIdleMs: options.sessionIdleMs ?? 15 * 60_000,
+    log,
+    metrics,
+  };
   const allowedOrigins = new Set(options.allowedOrigins ?? []);
 
   const sendJson = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
@@ -77,7 +89,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const url = new URL(req.url ?? "/", "http://gateway");
     if (url.pathname === "/healthz") return sendJson(res, 200, { status: "ok" });
     if (url.pathname === "/readyz") {
-      const dbOk = await db.$queryRaw`SELECT 1`.then(() => true, () => false);
+      const dbOk = await db.$queryRaw`SELECT 1`.then(
+        () => true,
+        () => false,
+      );
       const ready = dbOk && watcher.listening;
       return sendJson(res, ready ? 200 : 503, { status: ready ? "ready" : "not ready", database: dbOk, listening: watcher.listening });
     }

@@ -1,12 +1,12 @@
-import type { JSONRPCMessage, RequestId } from "@modelcontextprotocol/sdk/types.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import type { JSONRPCMessage, RequestId } from "@modelcontextprotocol/sdk/types.js";
 import type { Db } from "../lib/db/client.ts";
 import type { Direction } from "../lib/db/generated/enums.ts";
-import { endSession } from "../lib/recording/sessions.ts";
 import type { SessionRecorder } from "../lib/recording/session-recorder.ts";
+import { endSession } from "../lib/recording/sessions.ts";
 import { GatewayError, jsonRpcError } from "./errors.ts";
-import { authorize, type GrantState } from "./pipeline/authorize.ts";
 import type { Logger } from "./log.ts";
+import { authorize, type GrantState } from "./pipeline/authorize.ts";
 
 /** The client-facing side of a session: what the gateway needs from any listener transport. */
 export interface ClientSide {
@@ -14,7 +14,9 @@ export interface ClientSide {
   close(): Promise<void>;
 }
 
-function isRequest(message: JSONRPCMessage): message is JSONRPCMessage & { id: RequestId; method: string; params?: Record<string, unknown> } {
+function isRequest(
+  message: JSONRPCMessage,
+): message is JSONRPCMessage & { id: RequestId; method: string; params?: Record<string, unknown> } {
   return "method" in message && "id" in message;
 }
 function isResponse(message: JSONRPCMessage): message is JSONRPCMessage & { id: RequestId } {
@@ -115,7 +117,10 @@ export class GatewaySession {
         await this.recorder.record("CLIENT_TO_UPSTREAM", message);
       } catch (error) {
         this.log.error("recording failed; refusing message", { session: this.id, error: (error as Error).message });
-        throw new GatewayError("RECORDING_UNAVAILABLE", "The gateway cannot record this call right now, so it was not forwarded. Start a new session and try again.");
+        throw new GatewayError(
+          "RECORDING_UNAVAILABLE",
+          "The gateway cannot record this call right now, so it was not forwarded. Start a new session and try again.",
+        );
       }
       if (requestId !== undefined) {
         this.inflight.set(requestId, setTimeout(() => void this.timeOut(requestId), this.requestTimeoutMs).unref());
@@ -127,7 +132,10 @@ export class GatewaySession {
       } catch (error) {
         if (requestId !== undefined) this.finish(requestId);
         this.log.warn("upstream send failed", { session: this.id, error: (error as Error).message });
-        throw new GatewayError("UPSTREAM_UNAVAILABLE", `The upstream MCP server "${this.connection.slug}" did not accept the message: ${(error as Error).message}`);
+        throw new GatewayError(
+          "UPSTREAM_UNAVAILABLE",
+          `The upstream MCP server "${this.connection.slug}" did not accept the message: ${(error as Error).message}`,
+        );
       }
     } catch (error) {
       const gatewayError = error instanceof GatewayError ? error : new GatewayError("INTERNAL", "Internal gateway error.");
@@ -166,7 +174,10 @@ export class GatewaySession {
     } catch (error) {
       this.log.error("recording failed; withholding upstream message", { session: this.id, error: (error as Error).message });
       if (isResponse(message)) {
-        await this.replyError(message.id, new GatewayError("RECORDING_UNAVAILABLE", "The gateway could not record the upstream's answer, so it was withheld."));
+        await this.replyError(
+          message.id,
+          new GatewayError("RECORDING_UNAVAILABLE", "The gateway could not record the upstream's answer, so it was withheld."),
+        );
       }
       void this.close("recording failed");
       return;
@@ -189,8 +200,18 @@ export class GatewaySession {
     if (this.closed || !this.inflight.has(requestId)) return;
     this.finish(requestId);
     const seconds = Math.round(this.requestTimeoutMs / 1000);
-    await this.replyError(requestId, new GatewayError("UPSTREAM_TIMEOUT", `The upstream MCP server "${this.connection.slug}" did not answer within ${seconds} s; the call was cancelled.`));
-    const cancel: JSONRPCMessage = { jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId, reason: "gateway request timeout" } };
+    await this.replyError(
+      requestId,
+      new GatewayError(
+        "UPSTREAM_TIMEOUT",
+        `The upstream MCP server "${this.connection.slug}" did not answer within ${seconds} s; the call was cancelled.`,
+      ),
+    );
+    const cancel: JSONRPCMessage = {
+      jsonrpc: "2.0",
+      method: "notifications/cancelled",
+      params: { requestId, reason: "gateway request timeout" },
+    };
     try {
       await this.recorder.record("GATEWAY_TO_UPSTREAM", cancel);
       await this.upstream.send(cancel);
@@ -216,7 +237,9 @@ export class GatewaySession {
   }
 
   private async recordQuietly(direction: Direction, payload: unknown): Promise<void> {
-    await this.recorder.record(direction, payload).catch((error: Error) => this.log.warn("could not record", { session: this.id, error: error.message }));
+    await this.recorder
+      .record(direction, payload)
+      .catch((error: Error) => this.log.warn("could not record", { session: this.id, error: error.message }));
   }
 
   get isClosed(): boolean {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { TestDatabase } from "../test/postgres.ts";
 import { grantAndMint } from "../test/fixtures.ts";
 import { mcpClient, startTestGateway, type TestGateway } from "../test/gateway-harness.ts";
+import type { TestDatabase } from "../test/postgres.ts";
 import type { Gateway } from "./server.ts";
 
 // Explicit time limits: a call the upstream does not answer in time gets an error and is
@@ -25,8 +25,12 @@ describe("gateway time limits", () => {
   it("answers a call the upstream is too slow for, cancels it upstream, and the session goes on", async () => {
     const { client, transport } = connect();
     await client.connect(transport);
-    await expect(client.callTool({ name: "trigger-long-running-operation", arguments: { duration: 3, steps: 3 } })).rejects.toThrow(/did not answer within 1 s/);
-    expect(await client.callTool({ name: "echo", arguments: { message: "still here" } })).toMatchObject({ content: [{ text: "Echo: still here" }] });
+    await expect(client.callTool({ name: "trigger-long-running-operation", arguments: { duration: 3, steps: 3 } })).rejects.toThrow(
+      /did not answer within 1 s/,
+    );
+    expect(await client.callTool({ name: "echo", arguments: { message: "still here" } })).toMatchObject({
+      content: [{ text: "Echo: still here" }],
+    });
     const events = await t.db.sessionEvent.findMany({ where: { sessionId: transport.sessionId! }, orderBy: { seq: "asc" } });
     const call = events.find((e) => e.tool === "trigger-long-running-operation")!;
     expect(events.find((e) => e.direction === "GATEWAY_TO_CLIENT" && e.rpcId === call.rpcId)).toBeTruthy();
@@ -45,6 +49,8 @@ describe("gateway time limits", () => {
     // Vanish without DELETE: the stream closes, and after the idle limit the session ends.
     await client.close();
     await expect.poll(() => gateway.registry.get(sessionId), { timeout: 6000 }).toBeUndefined();
-    await expect.poll(async () => (await t.db.session.findUniqueOrThrow({ where: { id: sessionId } })).endReason, { timeout: 6000 }).toBe("idle timeout");
+    await expect
+      .poll(async () => (await t.db.session.findUniqueOrThrow({ where: { id: sessionId } })).endReason, { timeout: 6000 })
+      .toBe("idle timeout");
   });
 });

@@ -71,10 +71,26 @@ const gatewaySchema = z.object({
   DATABASE_URL: z.string({ error: "is required: the Postgres URL" }).min(1),
   GATEWAY_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   GATEWAY_HOST: z.string().default("127.0.0.1"),
-  GATEWAY_MAX_BODY_BYTES: z.coerce.number().int().positive().default(4 * 1024 * 1024),
-  GATEWAY_REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(5 * 60_000),
-  GATEWAY_SESSION_IDLE_MS: z.coerce.number().int().positive().default(15 * 60_000),
-  ACCESS_REQUEST_TTL_MINUTES: z.coerce.number().int().positive().default(24 * 60),
+  GATEWAY_MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(4 * 1024 * 1024),
+  GATEWAY_REQUEST_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(5 * 60_000),
+  GATEWAY_SESSION_IDLE_MS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(15 * 60_000),
+  ACCESS_REQUEST_TTL_MINUTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(24 * 60),
   GATEWAY_ALLOWED_ORIGINS: z.string().default(""),
 });
 export type GatewayConfig = z.infer<typeof gatewaySchema>;

@@ -1,14 +1,14 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { rmSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import pg from "pg";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import pg from "pg";
 import { createConnection } from "../lib/connections/create-connection.ts";
 import { createDb, type Db } from "../lib/db/client.ts";
 import { databaseUrl, startEmbeddedPostgres } from "../lib/db/embedded.ts";
@@ -148,7 +148,8 @@ function startChild(name: string, args: string[], env: NodeJS.ProcessEnv): Child
 async function waitUntil(name: string, child: Child, check: () => Promise<boolean>, ms = 60_000): Promise<void> {
   const until = Date.now() + ms;
   while (Date.now() < until) {
-    if (child.process.exitCode !== null) throw new Error(`${name} exited with code ${child.process.exitCode} while starting:\n${child.tail()}`);
+    if (child.process.exitCode !== null)
+      throw new Error(`${name} exited with code ${child.process.exitCode} while starting:\n${child.tail()}`);
     if (await check().catch(() => false)) return;
     await sleep(100);
   }
@@ -191,7 +192,12 @@ async function connect(transport: StdioClientTransport | StreamableHTTPClientTra
 
 function stdioPath(): BenchPath {
   const make = () =>
-    new StdioClientTransport({ command: path.join(ROOT, EVERYTHING_CONNECTION.command), args: EVERYTHING_CONNECTION.args, cwd: ROOT, stderr: "ignore" });
+    new StdioClientTransport({
+      command: path.join(ROOT, EVERYTHING_CONNECTION.command),
+      args: EVERYTHING_CONNECTION.args,
+      cwd: ROOT,
+      stderr: "ignore",
+    });
   return { openTimed: () => connect(make()), open: async () => (await connect(make())).conn };
 }
 
@@ -306,11 +312,7 @@ async function measureThroughput(p: BenchPath): Promise<{ calls: number; errors:
   }
 }
 
-async function benchScenario(
-  name: string,
-  direct: BenchPath,
-  gateway: BenchPath,
-): Promise<{ direct: PathResult; gateway: PathResult }> {
+async function benchScenario(name: string, direct: BenchPath, gateway: BenchPath): Promise<{ direct: PathResult; gateway: PathResult }> {
   const phase = (what: string) => console.error(`bench: ${name}: ${what}…`);
   phase(`session setup ×${SETUPS} per path`);
   const [setupDirect, setupGateway] = await measureSetup([direct, gateway]);
@@ -344,7 +346,13 @@ function rowsFor(scenario: string, r: { direct: PathResult; gateway: PathResult 
   const ms = (v: number) => `${v.toFixed(2)} ms`;
   const ratio = (g: number, d: number) => `${(g / d).toFixed(2)}×`;
   const rows: Row[] = [
-    [scenario, `session setup (median of ${SETUPS})`, ms(r.direct.setupMedianMs), ms(r.gateway.setupMedianMs), ratio(r.gateway.setupMedianMs, r.direct.setupMedianMs)],
+    [
+      scenario,
+      `session setup (median of ${SETUPS})`,
+      ms(r.direct.setupMedianMs),
+      ms(r.gateway.setupMedianMs),
+      ratio(r.gateway.setupMedianMs, r.direct.setupMedianMs),
+    ],
     [scenario, "tools/call echo p50", ms(r.direct.p50), ms(r.gateway.p50), ratio(r.gateway.p50, r.direct.p50)],
     [scenario, "tools/call echo p95", ms(r.direct.p95), ms(r.gateway.p95), ratio(r.gateway.p95, r.direct.p95)],
     [scenario, "tools/call echo p99", ms(r.direct.p99), ms(r.gateway.p99), ratio(r.gateway.p99, r.direct.p99)],
@@ -365,7 +373,11 @@ const NUMERIC = [false, false, true, true, true];
 function plainTable(rows: Row[]): string {
   const all = [HEADER, ...rows];
   const widths = HEADER.map((_, c) => Math.max(...all.map((row) => row[c].length)));
-  const line = (row: Row) => row.map((cell, c) => (NUMERIC[c] ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join("  ").trimEnd();
+  const line = (row: Row) =>
+    row
+      .map((cell, c) => (NUMERIC[c] ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!)))
+      .join("  ")
+      .trimEnd();
   const rule = widths.map((w) => "-".repeat(w)).join("  ");
   const out: string[] = [line(HEADER), rule];
   let previous = "";
@@ -419,7 +431,10 @@ async function main(): Promise<void> {
   const upstreamPort = await freePort();
   const upstreamUrl = `http://127.0.0.1:${upstreamPort}/mcp`;
   console.error("bench: starting server-everything (streamableHttp)…");
-  const upstream = startChild("upstream server-everything", [EVERYTHING_BIN, "streamableHttp"], { ...process.env, PORT: String(upstreamPort) });
+  const upstream = startChild("upstream server-everything", [EVERYTHING_BIN, "streamableHttp"], {
+    ...process.env,
+    PORT: String(upstreamPort),
+  });
   // Any HTTP answer means it listens (a bare GET without a session is a 400).
   await waitUntil("server-everything", upstream, async () => (await fetch(upstreamUrl)).status < 500);
 
@@ -495,7 +510,9 @@ async function main(): Promise<void> {
   );
   out.push(
     `load average (1 min) before the bench started: ${loadAtStart.toFixed(2)}` +
-      (loadAtStart >= 1 ? " — other work on this machine competes for the CPUs; expect noisy numbers, rerun on an idle machine" : " (idle machine)"),
+      (loadAtStart >= 1
+        ? " — other work on this machine competes for the CPUs; expect noisy numbers, rerun on an idle machine"
+        : " (idle machine)"),
   );
   out.push(
     `settings: ${CALLS} sequential calls per path after ${WARMUP} warm-up (interleaved in blocks of ${BLOCK}), ` +
@@ -504,9 +521,15 @@ async function main(): Promise<void> {
   out.push("");
   out.push(plainTable(rows));
   out.push("");
-  out.push("gateway ÷ direct: for latency and setup rows, >1 means the gateway is slower; for throughput, <1 means the gateway serves fewer calls/s.");
-  out.push("stdio upstream: the direct path is SDK client → stdio child with no HTTP hop at all, so this ratio includes the Streamable HTTP transport, not only gateway overhead.");
-  out.push("http upstream: both paths use Streamable HTTP to the same server-everything process; this is the fair gateway-overhead comparison.");
+  out.push(
+    "gateway ÷ direct: for latency and setup rows, >1 means the gateway is slower; for throughput, <1 means the gateway serves fewer calls/s.",
+  );
+  out.push(
+    "stdio upstream: the direct path is SDK client → stdio child with no HTTP hop at all, so this ratio includes the Streamable HTTP transport, not only gateway overhead.",
+  );
+  out.push(
+    "http upstream: both paths use Streamable HTTP to the same server-everything process; this is the fair gateway-overhead comparison.",
+  );
   out.push(
     `recording: ${recorded.events} session events in Postgres across ${recorded.sessions} gateway sessions ` +
       `(${recorded.calls} recorded tools/call requests; ${gatewayCalls} echo calls were sent through the gateway by the latency and throughput runs).`,
@@ -522,7 +545,9 @@ async function main(): Promise<void> {
   out.push("");
   out.push(markdownTable(rows));
   out.push("");
-  out.push(`measured in ${measureSeconds.toFixed(1)} s; total run ${((performance.now() - runStarted) / 1000).toFixed(1)} s (before cleanup)`);
+  out.push(
+    `measured in ${measureSeconds.toFixed(1)} s; total run ${((performance.now() - runStarted) / 1000).toFixed(1)} s (before cleanup)`,
+  );
   console.log(out.join("\n"));
 }
 

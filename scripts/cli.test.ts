@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { errorMessage, formatResult, main, parseCommand, table, UsageError, type CliIo } from "./cli.ts";
+import { type CliIo, errorMessage, formatResult, main, parseCommand, table, UsageError } from "./cli.ts";
 
 function call(argv: string[]) {
   const parsed = parseCommand(argv);
@@ -16,7 +16,11 @@ describe("parseCommand", () => {
       call: { method: "POST", path: "/api/v1/access-requests", body: { connection: "everything", minutes: 15, reason: "x" } },
     });
     // Options may come before the positional, and in --name=value form.
-    expect(call(["request", "--reason=incident 42", "-m", "5", "github"]).call.body).toEqual({ connection: "github", minutes: 5, reason: "incident 42" });
+    expect(call(["request", "--reason=incident 42", "-m", "5", "github"]).call.body).toEqual({
+      connection: "github",
+      minutes: 5,
+      reason: "incident 42",
+    });
   });
 
   it("says what is missing or wrong on the command line", () => {
@@ -78,20 +82,34 @@ describe("parseCommand", () => {
 
 describe("formatting", () => {
   it("prints compact tables, and (none) for empty lists", () => {
-    expect(table(["ID", "NAME"], [["a", "Alpha"], ["bbbb", "B"]])).toBe("ID    NAME\na     Alpha\nbbbb  B");
+    expect(
+      table(
+        ["ID", "NAME"],
+        [
+          ["a", "Alpha"],
+          ["bbbb", "B"],
+        ],
+      ),
+    ).toBe("ID    NAME\na     Alpha\nbbbb  B");
     expect(formatResult("grants", [], false)).toBe("(none)");
   });
 
   it("prints only the token for `token`, and the raw JSON with --json", () => {
-    const minted = { token: "tgg_secret", prefix: "tgg_secr", grantId: "g1", connection: "everything", expiresAt: "2030-01-01T00:00:00.000Z" };
+    const minted = {
+      token: "tgg_secret",
+      prefix: "tgg_secr",
+      grantId: "g1",
+      connection: "everything",
+      expiresAt: "2030-01-01T00:00:00.000Z",
+    };
     expect(formatResult("token", minted, false)).toBe("tgg_secret");
     expect(JSON.parse(formatResult("token", minted, true))).toEqual(minted);
   });
 
   it("uses the API's error message", () => {
-    expect(errorMessage(403, { error: { code: "FORBIDDEN", message: "You cannot approve or deny your own access request." } }, "Forbidden")).toBe(
-      "You cannot approve or deny your own access request.",
-    );
+    expect(
+      errorMessage(403, { error: { code: "FORBIDDEN", message: "You cannot approve or deny your own access request." } }, "Forbidden"),
+    ).toBe("You cannot approve or deny your own access request.");
     expect(errorMessage(502, undefined, "Bad Gateway")).toBe("HTTP 502 Bad Gateway");
   });
 });
@@ -125,7 +143,10 @@ describe("main", () => {
 
   it("sends the bearer token and JSON body to TOLLGATE_URL, and prints only the token", async () => {
     const t = io({ TOLLGATE_TOKEN: "tg_abc", TOLLGATE_URL: "https://tollgate.example.com/" }, () =>
-      Response.json({ token: "tgg_xyz", prefix: "tgg_xy", grantId: "g1", connection: "everything", expiresAt: "2030-01-01T00:00:00.000Z" }, { status: 201 }),
+      Response.json(
+        { token: "tgg_xyz", prefix: "tgg_xy", grantId: "g1", connection: "everything", expiresAt: "2030-01-01T00:00:00.000Z" },
+        { status: 201 },
+      ),
     );
     expect(await main(["token", "g1"], t.fake)).toBe(0);
     expect(t.out.join("")).toBe("tgg_xyz\n");
@@ -136,7 +157,10 @@ describe("main", () => {
 
   it("prints the API's error message to stderr and exits 1", async () => {
     const t = io({ TOLLGATE_TOKEN: "tg_abc" }, () =>
-      Response.json({ error: { code: "BAD_REQUEST", message: "minutes must be at most 60 for Everything.", field: "minutes" } }, { status: 400 }),
+      Response.json(
+        { error: { code: "BAD_REQUEST", message: "minutes must be at most 60 for Everything.", field: "minutes" } },
+        { status: 400 },
+      ),
     );
     expect(await main(["request", "everything", "--minutes", "90", "--reason", "long one"], t.fake)).toBe(1);
     expect(t.err.join("")).toBe("tollgate: minutes must be at most 60 for Everything.\n");

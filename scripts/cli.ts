@@ -10,14 +10,14 @@
  */
 import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { parseArgs, type ParseArgsConfig } from "node:util";
+import { type ParseArgsConfig, parseArgs } from "node:util";
 import type { AccessRequestView, GrantView } from "../lib/access/present.ts";
-import type { ConnectionView } from "../lib/connections/present-connection.ts";
-import type { SessionEventView, SessionView } from "../lib/recording/sessions.ts";
-import type { UserView } from "../lib/users/get-user.ts";
 import type { AuditEventPage } from "../lib/audit/list-audit-events.ts";
 import type { AuditChainResult } from "../lib/audit/verify-audit-chain.ts";
+import type { ConnectionView } from "../lib/connections/present-connection.ts";
+import type { SessionEventView, SessionView } from "../lib/recording/sessions.ts";
 import type { GatewayTokenView } from "../lib/tokens/gateway-tokens.ts";
+import type { UserView } from "../lib/users/get-user.ts";
 
 export const DEFAULT_URL = "http://localhost:3000";
 
@@ -120,7 +120,7 @@ const COMMANDS: Record<CommandName, CommandSpec> = {
     build: ({ positionals, values }) => {
       const minutes = str(values.minutes);
       const reason = str(values.reason);
-      if (minutes === undefined) throw new UsageError('request needs --minutes N (how long you need access).');
+      if (minutes === undefined) throw new UsageError("request needs --minutes N (how long you need access).");
       if (reason === undefined || !reason.trim()) throw new UsageError('request needs --reason "…" (why you need access).');
       return {
         method: "POST",
@@ -246,7 +246,9 @@ export function parseCommand(argv: readonly string[]): ParsedCommand {
     throw new UsageError(`${name} needs <${spec.positionals[parsed.positionals.length]}>: ${usage}`);
   }
   if (parsed.positionals.length > spec.positionals.length) {
-    throw new UsageError(`${name} takes ${spec.positionals.length || "no"} argument${spec.positionals.length === 1 ? "" : "s"}, got "${parsed.positionals.join(" ")}": ${usage}`);
+    throw new UsageError(
+      `${name} takes ${spec.positionals.length || "no"} argument${spec.positionals.length === 1 ? "" : "s"}, got "${parsed.positionals.join(" ")}": ${usage}`,
+    );
   }
   if (parsed.positionals.some((value) => !value.trim())) throw new UsageError(`${name}: arguments must not be empty.`);
   const call = spec.build({ positionals: parsed.positionals, values: parsed.values });
@@ -287,7 +289,9 @@ function describeRequest(request: AccessRequestView): string {
     `  reason      ${request.reason}`,
   ];
   for (const approval of request.approvals) {
-    lines.push(`  ${approval.decision === "APPROVE" ? "approved" : "denied"} by ${approval.approver.email}${approval.comment ? `: ${approval.comment}` : ""}`);
+    lines.push(
+      `  ${approval.decision === "APPROVE" ? "approved" : "denied"} by ${approval.approver.email}${approval.comment ? `: ${approval.comment}` : ""}`,
+    );
   }
   if (request.grant) lines.push(`  grant       ${request.grant.id} ${request.grant.status} until ${time(request.grant.expiresAt)}`);
   return lines.join("\n");
@@ -307,7 +311,11 @@ export function formatResult(command: CommandName, data: unknown, json: boolean)
   switch (command) {
     case "whoami": {
       const me = data as { user: UserView; gatewayUrl: string };
-      return [`${me.user.email}${me.user.name ? ` (${me.user.name})` : ""}`, `roles    ${me.user.roles.join(", ")}`, `gateway  ${me.gatewayUrl}`].join("\n");
+      return [
+        `${me.user.email}${me.user.name ? ` (${me.user.name})` : ""}`,
+        `roles    ${me.user.roles.join(", ")}`,
+        `gateway  ${me.gatewayUrl}`,
+      ].join("\n");
     }
     case "connections":
       return table(
@@ -317,7 +325,15 @@ export function formatResult(command: CommandName, data: unknown, json: boolean)
     case "requests":
       return table(
         ["ID", "STATUS", "CONNECTION", "MIN", "REQUESTER", "CREATED", "REASON"],
-        (data as AccessRequestView[]).map((r) => [r.id, r.status, r.connection.slug, String(r.minutes), r.requester.email, time(r.createdAt), truncate(r.reason, 50)]),
+        (data as AccessRequestView[]).map((r) => [
+          r.id,
+          r.status,
+          r.connection.slug,
+          String(r.minutes),
+          r.requester.email,
+          time(r.createdAt),
+          truncate(r.reason, 50),
+        ]),
       );
     case "request":
     case "approve":
@@ -327,7 +343,14 @@ export function formatResult(command: CommandName, data: unknown, json: boolean)
     case "grants":
       return table(
         ["ID", "STATUS", "CONNECTION", "USER", "STARTS", "EXPIRES"],
-        (data as GrantView[]).map((g) => [g.id, g.status, g.connection?.slug ?? "-", g.user?.email ?? "-", time(g.startsAt), time(g.expiresAt)]),
+        (data as GrantView[]).map((g) => [
+          g.id,
+          g.status,
+          g.connection?.slug ?? "-",
+          g.user?.email ?? "-",
+          time(g.startsAt),
+          time(g.expiresAt),
+        ]),
       );
     case "token":
       // Only the token, so that $(tollgate token …) works.
@@ -339,7 +362,13 @@ export function formatResult(command: CommandName, data: unknown, json: boolean)
     case "tokens":
       return table(
         ["ID", "PREFIX", "CREATED", "LAST USED", "REVOKED"],
-        (data as GatewayTokenView[]).map((t) => [t.id, `${t.prefix}…`, time(t.createdAt), t.lastUsedAt ? time(t.lastUsedAt) : "never", t.revokedAt ? time(t.revokedAt) : ""]),
+        (data as GatewayTokenView[]).map((t) => [
+          t.id,
+          `${t.prefix}…`,
+          time(t.createdAt),
+          t.lastUsedAt ? time(t.lastUsedAt) : "never",
+          t.revokedAt ? time(t.revokedAt) : "",
+        ]),
       );
     case "revoke-token": {
       const token = data as GatewayTokenView;
@@ -352,7 +381,9 @@ export function formatResult(command: CommandName, data: unknown, json: boolean)
       );
     case "verify-audit": {
       const result = data as AuditChainResult;
-      return result.ok ? `Audit chain intact: ${result.events} events verified` : `Audit chain BROKEN at event ${result.brokenAt}: ${result.reason}`;
+      return result.ok
+        ? `Audit chain intact: ${result.events} events verified`
+        : `Audit chain BROKEN at event ${result.brokenAt}: ${result.reason}`;
     }
     case "sessions":
       return table(
@@ -371,7 +402,15 @@ export function formatResult(command: CommandName, data: unknown, json: boolean)
     case "events":
       return table(
         ["SEQ", "AT", "DIRECTION", "KIND", "ID", "METHOD", "TOOL"],
-        (data as SessionEventView[]).map((e) => [String(e.seq), time(e.at), e.direction, e.kind, e.rpcId ?? "", e.method ?? "", e.tool ?? ""]),
+        (data as SessionEventView[]).map((e) => [
+          String(e.seq),
+          time(e.at),
+          e.direction,
+          e.kind,
+          e.rpcId ?? "",
+          e.method ?? "",
+          e.tool ?? "",
+        ]),
       );
   }
 }
@@ -438,7 +477,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       redirect: "manual",
     });
   } catch (error) {
-    const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : error instanceof Error ? error.message : String(error);
+    const cause =
+      error instanceof Error && error.cause instanceof Error ? error.cause.message : error instanceof Error ? error.message : String(error);
     io.stderr(`tollgate: cannot reach Tollgate at ${base} (${cause}). Is TOLLGATE_URL right?\n`);
     return 1;
   }

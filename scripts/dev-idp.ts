@@ -6,13 +6,13 @@
  * without an external IdP. Accounts, keys and sessions live in memory only.
  * NEVER expose this in production: every demo user shares a known password.
  */
-import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { pathToFileURL } from 'node:url';
-import { exportJWK, generateKeyPair, type JWK } from 'jose';
-// @ts-ignore -- oidc-provider ships no type declarations; narrowed to the local `ProviderConstructor` below.
-import ProviderUntyped from 'oidc-provider';
+import { randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { pathToFileURL } from "node:url";
+import { exportJWK, generateKeyPair, type JWK } from "jose";
+// @ts-expect-error -- oidc-provider ships no type declarations; narrowed to the local `ProviderConstructor` below.
+import ProviderUntyped from "oidc-provider";
 
 export interface DemoUser {
   subject: string;
@@ -22,15 +22,15 @@ export interface DemoUser {
   groups: string[];
 }
 
-const DEV_PASSWORD = 'tollgate-dev';
+const DEV_PASSWORD = "tollgate-dev";
 
 export const DEMO_USERS: DemoUser[] = [
-  { subject: 'alice', email: 'alice@example.com', name: 'Alice Requester', password: DEV_PASSWORD, groups: ['engineering'] },
-  { subject: 'bob', email: 'bob@example.com', name: 'Bob Approver', password: DEV_PASSWORD, groups: ['engineering', 'sre-leads'] },
-  { subject: 'carol', email: 'carol@example.com', name: 'Carol Admin', password: DEV_PASSWORD, groups: ['platform-admins'] },
+  { subject: "alice", email: "alice@example.com", name: "Alice Requester", password: DEV_PASSWORD, groups: ["engineering"] },
+  { subject: "bob", email: "bob@example.com", name: "Bob Approver", password: DEV_PASSWORD, groups: ["engineering", "sre-leads"] },
+  { subject: "carol", email: "carol@example.com", name: "Carol Admin", password: DEV_PASSWORD, groups: ["platform-admins"] },
 ];
 
-const ROLE_HINTS: Record<string, string> = { alice: 'requester', bob: 'approver', carol: 'admin' };
+const ROLE_HINTS: Record<string, string> = { alice: "requester", bob: "approver", carol: "admin" };
 
 export interface DevIdpClient {
   clientId: string;
@@ -150,21 +150,15 @@ function accountFor(subject: string): Account | undefined {
 // ---- Login page ----
 
 function escapeHtml(value: string): string {
-  return value
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
+  return value.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
 }
 
 function renderLoginPage(uid: string, options: { clientId?: string; login?: string; error?: string }): string {
   const users = DEMO_USERS.map(
-    (u) =>
-      `<li><code>${escapeHtml(u.email)}</code> <span class="role">${escapeHtml(ROLE_HINTS[u.subject] ?? '')}</span></li>`,
-  ).join('');
-  const error = options.error ? `<p class="error" role="alert">${escapeHtml(options.error)}</p>` : '';
-  const client = options.clientId ? `<p class="muted">Signing in to <code>${escapeHtml(options.clientId)}</code></p>` : '';
+    (u) => `<li><code>${escapeHtml(u.email)}</code> <span class="role">${escapeHtml(ROLE_HINTS[u.subject] ?? "")}</span></li>`,
+  ).join("");
+  const error = options.error ? `<p class="error" role="alert">${escapeHtml(options.error)}</p>` : "";
+  const client = options.clientId ? `<p class="muted">Signing in to <code>${escapeHtml(options.clientId)}</code></p>` : "";
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -199,7 +193,7 @@ function renderLoginPage(uid: string, options: { clientId?: string; login?: stri
     ${error}
     <form method="post" action="/interaction/${escapeHtml(uid)}/login" autocomplete="off">
       <label for="login">Email</label>
-      <input id="login" name="login" type="email" required autofocus value="${escapeHtml(options.login ?? '')}">
+      <input id="login" name="login" type="email" required autofocus value="${escapeHtml(options.login ?? "")}">
       <label for="password">Password</label>
       <input id="password" name="password" type="password" required>
       <button type="submit">Sign in</button>
@@ -217,15 +211,15 @@ function renderLoginPage(uid: string, options: { clientId?: string; login?: stri
 
 function sendHtml(res: ServerResponse, status: number, html: string): void {
   res.statusCode = status;
-  res.setHeader('Content-Type', 'text/html; charset=utf-8');
-  res.setHeader('Cache-Control', 'no-store');
+  res.setHeader("Content-Type", "text/html; charset=utf-8");
+  res.setHeader("Cache-Control", "no-store");
   res.end(html);
 }
 
 function sendText(res: ServerResponse, status: number, text: string): void {
   res.statusCode = status;
-  res.setHeader('Content-Type', 'text/plain; charset=utf-8');
-  res.setHeader('Cache-Control', 'no-store');
+  res.setHeader("Content-Type", "text/plain; charset=utf-8");
+  res.setHeader("Cache-Control", "no-store");
   res.end(text);
 }
 
@@ -235,10 +229,10 @@ async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
   for await (const chunk of req) {
     const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
     size += buf.length;
-    if (size > 64 * 1024) throw new Error('form body too large');
+    if (size > 64 * 1024) throw new Error("form body too large");
     chunks.push(buf);
   }
-  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+  return new URLSearchParams(Buffer.concat(chunks).toString("utf8"));
 }
 
 // ---- Interactions ----
@@ -252,18 +246,18 @@ async function finishConsent(
 ): Promise<void> {
   const accountId = details.session?.accountId;
   const clientId = details.params.client_id;
-  if (!accountId || typeof clientId !== 'string') {
-    sendText(res, 400, 'Interaction has no session or client.');
+  if (!accountId || typeof clientId !== "string") {
+    sendText(res, 400, "Interaction has no session or client.");
     return;
   }
   const existing = details.grantId ? await provider.Grant.find(details.grantId) : undefined;
   const grant = existing ?? new provider.Grant({ accountId, clientId });
   const { missingOIDCScope, missingOIDCClaims, missingResourceScopes } = details.prompt.details;
-  if (missingOIDCScope) grant.addOIDCScope(missingOIDCScope.join(' '));
+  if (missingOIDCScope) grant.addOIDCScope(missingOIDCScope.join(" "));
   if (missingOIDCClaims) grant.addOIDCClaims(missingOIDCClaims);
   if (missingResourceScopes) {
     for (const [indicator, scopes] of Object.entries(missingResourceScopes)) {
-      grant.addResourceScope(indicator, scopes.join(' '));
+      grant.addResourceScope(indicator, scopes.join(" "));
     }
   }
   const grantId = await grant.save();
@@ -280,17 +274,17 @@ async function handleInteraction(
   const details = await provider.interactionDetails(req, res);
   // The interaction cookie is bound to its uid; refuse a mismatched URL rather than act on another flow.
   if (details.uid !== uid) {
-    sendText(res, 400, 'Interaction mismatch.');
+    sendText(res, 400, "Interaction mismatch.");
     return;
   }
-  const clientId = typeof details.params.client_id === 'string' ? details.params.client_id : undefined;
+  const clientId = typeof details.params.client_id === "string" ? details.params.client_id : undefined;
 
-  if (req.method === 'GET' && action === undefined) {
-    if (details.prompt.name === 'login') {
+  if (req.method === "GET" && action === undefined) {
+    if (details.prompt.name === "login") {
       sendHtml(res, 200, renderLoginPage(uid, { clientId }));
       return;
     }
-    if (details.prompt.name === 'consent') {
+    if (details.prompt.name === "consent") {
       await finishConsent(provider, req, res, details);
       return;
     }
@@ -298,34 +292,34 @@ async function handleInteraction(
     return;
   }
 
-  if (req.method === 'POST' && action === 'login') {
-    if (details.prompt.name !== 'login') {
-      sendText(res, 400, 'This interaction is not waiting for a login.');
+  if (req.method === "POST" && action === "login") {
+    if (details.prompt.name !== "login") {
+      sendText(res, 400, "This interaction is not waiting for a login.");
       return;
     }
     const form = await readForm(req);
-    const login = form.get('login') ?? '';
-    const password = form.get('password') ?? '';
+    const login = form.get("login") ?? "";
+    const password = form.get("password") ?? "";
     const user = findUserByLogin(login);
     if (!user || !passwordMatches(user, password)) {
-      sendHtml(res, 200, renderLoginPage(uid, { clientId, login, error: 'Invalid email or password.' }));
+      sendHtml(res, 200, renderLoginPage(uid, { clientId, login, error: "Invalid email or password." }));
       return;
     }
     await provider.interactionFinished(req, res, { login: { accountId: user.subject } }, { mergeWithLastSubmission: false });
     return;
   }
 
-  sendText(res, 405, 'Method not allowed.');
+  sendText(res, 405, "Method not allowed.");
 }
 
 // ---- Server ----
 
 function formatHost(host: string): string {
-  return host.includes(':') ? `[${host}]` : host;
+  return host.includes(":") ? `[${host}]` : host;
 }
 
 export async function startDevIdp(options: { port: number; host?: string; clients: DevIdpClient[] }): Promise<DevIdp> {
-  const host = options.host ?? '127.0.0.1';
+  const host = options.host ?? "127.0.0.1";
 
   // The issuer must contain the real port, which is only known after listen() when port is 0,
   // so the server starts with a placeholder handler and the provider is attached afterwards.
@@ -334,10 +328,10 @@ export async function startDevIdp(options: { port: number; host?: string; client
 
   const server = createServer((req, res) => {
     if (!provider || !providerHandler) {
-      sendText(res, 503, 'Starting up.');
+      sendText(res, 503, "Starting up.");
       return;
     }
-    const path = (req.url ?? '/').split('?')[0];
+    const path = (req.url ?? "/").split("?")[0];
     const match = /^\/interaction\/([A-Za-z0-9_-]+)(?:\/(login))?\/?$/.exec(path);
     if (match) {
       const [, uid, action] = match;
@@ -352,9 +346,9 @@ export async function startDevIdp(options: { port: number; host?: string; client
   });
 
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once("error", reject);
     server.listen(options.port, host, () => {
-      server.off('error', reject);
+      server.off("error", reject);
       resolve();
     });
   });
@@ -364,26 +358,26 @@ export async function startDevIdp(options: { port: number; host?: string; client
 
   try {
     // Fresh in-memory RS256 key per process: tokens from a previous run simply stop verifying.
-    const { privateKey } = await generateKeyPair('RS256', { extractable: true });
-    const jwk: JWK = { ...(await exportJWK(privateKey)), kid: randomUUID(), alg: 'RS256', use: 'sig' };
+    const { privateKey } = await generateKeyPair("RS256", { extractable: true });
+    const jwk: JWK = { ...(await exportJWK(privateKey)), kid: randomUUID(), alg: "RS256", use: "sig" };
 
     provider = new Provider(issuer, {
       clients: options.clients.map((c) => ({
         client_id: c.clientId,
         client_secret: c.clientSecret,
         redirect_uris: c.redirectUris,
-        grant_types: ['authorization_code'],
-        response_types: ['code'],
+        grant_types: ["authorization_code"],
+        response_types: ["code"],
         // Registered as basic, but oidc-provider accepts client_secret_post for secret-based clients too.
-        token_endpoint_auth_method: 'client_secret_basic',
+        token_endpoint_auth_method: "client_secret_basic",
       })),
       jwks: { keys: [jwk] },
-      cookies: { keys: [randomBytes(32).toString('base64url')] },
-      scopes: ['openid', 'email', 'profile', 'groups'],
-      claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'], groups: ['groups'] },
+      cookies: { keys: [randomBytes(32).toString("base64url")] },
+      scopes: ["openid", "email", "profile", "groups"],
+      claims: { openid: ["sub"], email: ["email", "email_verified"], profile: ["name"], groups: ["groups"] },
       // next-auth reads identity from the ID token; include scope claims there, not only in userinfo.
       conformIdTokenClaims: false,
-      responseTypes: ['code'],
+      responseTypes: ["code"],
       // Be lenient: confidential clients may omit PKCE (S256 is still verified when sent).
       pkce: { required: () => false },
       features: { devInteractions: { enabled: false }, userinfo: { enabled: true } },
@@ -399,8 +393,8 @@ export async function startDevIdp(options: { port: number; host?: string; client
         Grant: 24 * 60 * 60,
       },
     });
-    provider.on('server_error', (_ctx: unknown, error: unknown) => {
-      console.error('[dev-idp] server_error', error);
+    provider.on("server_error", (_ctx: unknown, error: unknown) => {
+      console.error("[dev-idp] server_error", error);
     });
     providerHandler = provider.callback();
   } catch (error) {
@@ -425,9 +419,9 @@ const invokedDirectly = process.argv[1] !== undefined && import.meta.url === pat
 
 if (invokedDirectly) {
   const port = Number(process.env.PORT ?? 9000);
-  const clientId = process.env.DEV_IDP_CLIENT_ID ?? 'tollgate-portal';
-  const clientSecret = process.env.DEV_IDP_CLIENT_SECRET ?? 'tollgate-dev-secret';
-  const redirectUri = process.env.DEV_IDP_REDIRECT_URI ?? 'http://127.0.0.1:3000/api/auth/callback/oidc';
+  const clientId = process.env.DEV_IDP_CLIENT_ID ?? "tollgate-portal";
+  const clientSecret = process.env.DEV_IDP_CLIENT_SECRET ?? "tollgate-dev-secret";
+  const redirectUri = process.env.DEV_IDP_REDIRECT_URI ?? "http://127.0.0.1:3000/api/auth/callback/oidc";
   const idp = await startDevIdp({ port, clients: [{ clientId, clientSecret, redirectUris: [redirectUri] }] });
   console.log(`[dev-idp] issuer ${idp.issuer} (client ${clientId} -> ${redirectUri}) — development only`);
   const shutdown = (): void => {
@@ -436,6 +430,6 @@ if (invokedDirectly) {
       () => process.exit(1),
     );
   };
-  process.once('SIGINT', shutdown);
-  process.once('SIGTERM', shutdown);
+  process.once("SIGINT", shutdown);
+  process.once("SIGTERM", shutdown);
 }

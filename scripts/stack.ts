@@ -1,17 +1,17 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, readFile, readdir, stat, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import pg from "pg";
 import { DEMO_ROLE_MAPPINGS, parseRoleMappings } from "../lib/config.ts";
 import { createDb } from "../lib/db/client.ts";
-import { databaseUrl, startEmbeddedPostgres, type EmbeddedDatabase } from "../lib/db/embedded.ts";
+import { databaseUrl, type EmbeddedDatabase, startEmbeddedPostgres } from "../lib/db/embedded.ts";
 import { migrate } from "../lib/db/migrate.ts";
 import { seed } from "../lib/db/seed.ts";
 import { endOrphanedSessions } from "../lib/recording/sessions.ts";
 import { createApiToken } from "../lib/tokens/create-api-token.ts";
-import { DEMO_USERS, startDevIdp, type DevIdp } from "./dev-idp.ts";
+import { DEMO_USERS, type DevIdp, startDevIdp } from "./dev-idp.ts";
 import { stopChild } from "./processes.ts";
 
 // Starts the whole Tollgate stack: Postgres (embedded unless DATABASE_URL is given), migrations,
@@ -135,8 +135,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
   try {
     await mkdir(options.dataDir, { recursive: true });
-    const secretKey = env.TOLLGATE_SECRET_KEY ?? (await readOrCreateSecret(path.join(options.dataDir, "secret.key"), () => randomBytes(32).toString("base64")));
-    const nextAuthSecret = env.NEXTAUTH_SECRET ?? (await readOrCreateSecret(path.join(options.dataDir, "nextauth.secret"), () => randomBytes(32).toString("base64url")));
+    const secretKey =
+      env.TOLLGATE_SECRET_KEY ??
+      (await readOrCreateSecret(path.join(options.dataDir, "secret.key"), () => randomBytes(32).toString("base64")));
+    const nextAuthSecret =
+      env.NEXTAUTH_SECRET ??
+      (await readOrCreateSecret(path.join(options.dataDir, "nextauth.secret"), () => randomBytes(32).toString("base64url")));
 
     let url = options.databaseUrl ?? env.DATABASE_URL;
     if (!url) {
@@ -190,7 +194,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       // Development only: a fresh personal API token per demo user on every start, to script the API at once.
       for (const user of seeded.users) {
         const role = user.roles.includes("ADMIN") ? "admin" : user.roles.includes("APPROVER") ? "approver" : "requester";
-        const minted = await createApiToken(db, { actor: { id: user.id, email: user.email, roles: user.roles }, name: "npm start (development)" });
+        const minted = await createApiToken(db, {
+          actor: { id: user.id, email: user.email, roles: user.roles },
+          name: "npm start (development)",
+        });
         demoTokens.push({ email: user.email, role, token: minted.token });
       }
     } finally {
@@ -213,13 +220,21 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
     if (options.build !== false) await buildPortalIfStale(log);
     const output: "inherit" | "ignore" = options.inheritOutput ? "inherit" : "ignore";
-    const gateway = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "gateway/main.ts")], { cwd: ROOT, env: childEnv, stdio: ["ignore", output, output] });
-    stops.push(() => stopChild(gateway));
-    const portal = spawn(process.execPath, [path.join(ROOT, "node_modules/next/dist/bin/next"), "start", "-p", String(options.portalPort), "-H", "127.0.0.1"], {
+    const gateway = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "gateway/main.ts")], {
       cwd: ROOT,
       env: childEnv,
       stdio: ["ignore", output, output],
     });
+    stops.push(() => stopChild(gateway));
+    const portal = spawn(
+      process.execPath,
+      [path.join(ROOT, "node_modules/next/dist/bin/next"), "start", "-p", String(options.portalPort), "-H", "127.0.0.1"],
+      {
+        cwd: ROOT,
+        env: childEnv,
+        stdio: ["ignore", output, output],
+      },
+    );
     stops.push(() => stopChild(portal));
     await Promise.all([
       waitForHttp(`http://127.0.0.1:${options.gatewayPort}/readyz`, gateway, "gateway"),

@@ -52,7 +52,9 @@ try {
     ? await run("playwright", process.execPath, [bin("@playwright/test", "cli.js"), "test"], { ...env, TOLLGATE_SKIP_BUILD: "1" })
     : false;
   ok = typecheck && vitest && build && playwright;
-  console.log(`\nnpm test: ${ok ? "all suites passed" : "FAILED"} (typecheck ${typecheck ? "ok" : "failed"}, vitest ${vitest ? "ok" : "failed"}, build ${build ? "ok" : "failed"}, playwright ${playwright ? "ok" : build ? "failed" : "skipped"})`);
+  console.log(
+    `\nnpm test: ${ok ? "all suites passed" : "FAILED"} (typecheck ${typecheck ? "ok" : "failed"}, vitest ${vitest ? "ok" : "failed"}, build ${build ? "ok" : "failed"}, playwright ${playwright ? "ok" : build ? "failed" : "skipped"})`,
+  );
 } finally {
   await postgres.stop().catch(() => undefined);
   await rm(dir, { recursive: true, force: true });

@@ -1,9 +1,9 @@
-import type { Actor } from "../lib/authz/permissions.ts";
-import type { Db } from "../lib/db/client.ts";
-import { seed } from "../lib/db/seed.ts";
-import { DEMO_ROLE_MAPPINGS, parseRoleMappings } from "../lib/config.ts";
 import { createAccessRequest } from "../lib/access/create-access-request.ts";
 import { decideAccessRequest } from "../lib/access/decide-access-request.ts";
+import type { Actor } from "../lib/authz/permissions.ts";
+import { DEMO_ROLE_MAPPINGS, parseRoleMappings } from "../lib/config.ts";
+import type { Db } from "../lib/db/client.ts";
+import { seed } from "../lib/db/seed.ts";
 import { mintGatewayToken } from "../lib/tokens/mint-gateway-token.ts";
 
 export const DEMO_SEED_USERS = [

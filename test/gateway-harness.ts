@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import type { Actor } from "../lib/authz/permissions.ts";
 import { createLogger } from "../gateway/log.ts";
-import { startGateway, type Gateway, type GatewayOptions } from "../gateway/server.ts";
+import { type Gateway, type GatewayOptions, startGateway } from "../gateway/server.ts";
+import type { Actor } from "../lib/authz/permissions.ts";
 import { seedDemo } from "./fixtures.ts";
 import { createTestDatabase, type TestDatabase } from "./postgres.ts";
 
@@ -23,7 +23,13 @@ export async function startTestGateway(options: Partial<Omit<GatewayOptions, "da
   const users = await seedDemo(t.db);
   const vaultKey = options.vaultKey ?? randomBytes(32);
   const logs: string[] = [];
-  const gateway = await startGateway({ port: 0, log: createLogger({ sink: (line) => logs.push(line) }), ...options, databaseUrl: t.url, vaultKey });
+  const gateway = await startGateway({
+    port: 0,
+    log: createLogger({ sink: (line) => logs.push(line) }),
+    ...options,
+    databaseUrl: t.url,
+    vaultKey,
+  });
   return {
     t,
     gateway,

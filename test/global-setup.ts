@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { createServer } from "node:net";
 import { startEmbeddedPostgres } from "../lib/db/embedded.ts";
 import { prepareTemplate } from "./postgres.ts";
 

@@ -11,7 +11,8 @@ export const TEMPLATE_DATABASE = "tollgate_template";
 
 export function adminUrl(): string {
   const url = process.env.TOLLGATE_TEST_PG_ADMIN_URL;
-  if (!url) throw new Error("TOLLGATE_TEST_PG_ADMIN_URL is not set: run tests through `npm test` or vitest (its global setup starts Postgres).");
+  if (!url)
+    throw new Error("TOLLGATE_TEST_PG_ADMIN_URL is not set: run tests through `npm test` or vitest (its global setup starts Postgres).");
   return url;
 }
 

@@ -60,7 +60,10 @@ export function parseJsonRpcBody(text: string): unknown {
   }
   const messages = Array.isArray(parsed) ? parsed : [parsed];
   if (messages.length === 0 || !messages.every(isJsonRpcMessage)) {
-    throw new GatewayError("INVALID_REQUEST", 'Body must be a JSON-RPC 2.0 message: {"jsonrpc":"2.0", "method": …} or a response with "id".');
+    throw new GatewayError(
+      "INVALID_REQUEST",
+      'Body must be a JSON-RPC 2.0 message: {"jsonrpc":"2.0", "method": …} or a response with "id".',
+    );
   }
   return parsed;
 }

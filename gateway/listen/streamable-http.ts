@@ -1,11 +1,11 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
-import type { Db } from "../../lib/db/client.ts";
 import { loadConnection, type UpstreamConnection } from "../../lib/connections/load-connection.ts";
-import type { GatewayTokenGrant } from "../../lib/tokens/resolve-gateway-token.ts";
+import type { Db } from "../../lib/db/client.ts";
 import type { EventWriter } from "../../lib/recording/event-writer.ts";
 import { SessionRecorder } from "../../lib/recording/session-recorder.ts";
 import { endSession, startSession } from "../../lib/recording/sessions.ts";
+import type { GatewayTokenGrant } from "../../lib/tokens/resolve-gateway-token.ts";
 import { GatewayError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { Metrics } from "../metrics.ts";
@@ -44,14 +44,21 @@ async function needsDatabase<T>(work: Promise<T>): Promise<T> {
     return await work;
   } catch (error) {
     if (error instanceof GatewayError) throw error;
-    throw new GatewayError("DATABASE_UNAVAILABLE", "Tollgate cannot reach its database, so it cannot check your grant or record the call; access is refused until it is back. Try again shortly.");
+    throw new GatewayError(
+      "DATABASE_UNAVAILABLE",
+      "Tollgate cannot reach its database, so it cannot check your grant or record the call; access is refused until it is back. Try again shortly.",
+    );
   }
 }
 
 /** The connection named in the URL, which the token's grant must cover. */
 async function authorizedConnection(deps: ListenerDeps, auth: GatewayTokenGrant, slug: string): Promise<UpstreamConnection> {
   const connection = await needsDatabase(loadConnection(deps.db, { slug, vaultKey: deps.vaultKey }));
-  if (!connection) throw new GatewayError("UNKNOWN_CONNECTION", `No MCP connection "${slug}" is registered in Tollgate. Check the URL: /mcp/<connection-slug>.`);
+  if (!connection)
+    throw new GatewayError(
+      "UNKNOWN_CONNECTION",
+      `No MCP connection "${slug}" is registered in Tollgate. Check the URL: /mcp/<connection-slug>.`,
+    );
   authorize(auth.grant, connection);
   return connection;
 }
@@ -89,15 +96,17 @@ export async function handleStreamableHttp(deps: ListenerDeps, req: IncomingMess
   }
 
   const params = (Array.isArray(body) ? body[0] : body).params;
-  const id = await needsDatabase(startSession(deps.db, {
-    grantId: auth.grant.id,
-    gatewayTokenId: auth.tokenId,
-    userId: auth.user.id,
-    connectionId: connection.id,
-    transport: "streamable-http",
-    protocolVersion: typeof params?.protocolVersion === "string" ? params.protocolVersion : null,
-    clientInfo: params?.clientInfo ?? null,
-  }));
+  const id = await needsDatabase(
+    startSession(deps.db, {
+      grantId: auth.grant.id,
+      gatewayTokenId: auth.tokenId,
+      userId: auth.user.id,
+      connectionId: connection.id,
+      transport: "streamable-http",
+      protocolVersion: typeof params?.protocolVersion === "string" ? params.protocolVersion : null,
+      clientInfo: params?.clientInfo ?? null,
+    }),
+  );
   let upstream;
   try {
     upstream = openUpstream(connection, { onStderr: (line) => deps.log.info("upstream stderr", { session: id, connection: slug, line }) });
@@ -105,7 +114,17 @@ export async function handleStreamableHttp(deps: ListenerDeps, req: IncomingMess
     await endSession(deps.db, { sessionId: id, reason: "upstream failed to start" });
     throw new GatewayError("UPSTREAM_UNAVAILABLE", `Could not open the upstream for "${slug}": ${(error as Error).message}`);
   }
-  const session = new GatewaySession(id, auth.user.id, auth.tokenId, auth.grant, connection, upstream, new SessionRecorder(deps.writer, id), deps.db, deps.log);
+  const session = new GatewaySession(
+    id,
+    auth.user.id,
+    auth.tokenId,
+    auth.grant,
+    connection,
+    upstream,
+    new SessionRecorder(deps.writer, id),
+    deps.db,
+    deps.log,
+  );
   session.requestTimeoutMs = deps.requestTimeoutMs;
   session.idleMs = deps.sessionIdleMs;
   const transport = new StreamableHTTPServerTransport({

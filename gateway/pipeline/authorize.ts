@@ -13,12 +13,21 @@ export interface GrantState {
  */
 export function authorize(grant: GrantState, connection: { id: string; slug: string }, now = new Date()): void {
   if (grant.connectionId !== connection.id) {
-    throw new GatewayError("WRONG_CONNECTION", `This token's grant is not for "${connection.slug}". Request access to "${connection.slug}" in the Tollgate portal.`);
+    throw new GatewayError(
+      "WRONG_CONNECTION",
+      `This token's grant is not for "${connection.slug}". Request access to "${connection.slug}" in the Tollgate portal.`,
+    );
   }
   if (grant.revokedAt) {
-    throw new GatewayError("GRANT_REVOKED", `Your access grant for "${connection.slug}" was revoked at ${grant.revokedAt.toISOString()}. Request access again in the Tollgate portal.`);
+    throw new GatewayError(
+      "GRANT_REVOKED",
+      `Your access grant for "${connection.slug}" was revoked at ${grant.revokedAt.toISOString()}. Request access again in the Tollgate portal.`,
+    );
   }
   if (grant.expiresAt <= now) {
-    throw new GatewayError("GRANT_EXPIRED", `Your access grant for "${connection.slug}" expired at ${grant.expiresAt.toISOString()}. Request access again in the Tollgate portal.`);
+    throw new GatewayError(
+      "GRANT_EXPIRED",
+      `Your access grant for "${connection.slug}" expired at ${grant.expiresAt.toISOString()}. Request access again in the Tollgate portal.`,
+    );
   }
 }

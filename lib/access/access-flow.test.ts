@@ -1,17 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../test/postgres.ts";
-import type { Actor } from "../authz/permissions.ts";
-import { seed } from "../db/seed.ts";
-import { parseRoleMappings, DEMO_ROLE_MAPPINGS } from "../config.ts";
 import { verifyAuditChain } from "../audit/verify-audit-chain.ts";
+import type { Actor } from "../authz/permissions.ts";
+import { DEMO_ROLE_MAPPINGS, parseRoleMappings } from "../config.ts";
+import { seed } from "../db/seed.ts";
+import { revokeGrant } from "../grants/revoke-grant.ts";
+import { mintGatewayToken } from "../tokens/mint-gateway-token.ts";
+import { hashToken } from "../tokens/secret-token.ts";
+import { cancelAccessRequest } from "./cancel-access-request.ts";
 import { createAccessRequest } from "./create-access-request.ts";
 import { decideAccessRequest } from "./decide-access-request.ts";
-import { getAccessRequest, listAccessRequests } from "./list-access-requests.ts";
-import { cancelAccessRequest } from "./cancel-access-request.ts";
 import { expireStaleRequests } from "./expire-stale-requests.ts";
-import { mintGatewayToken } from "../tokens/mint-gateway-token.ts";
-import { revokeGrant } from "../grants/revoke-grant.ts";
-import { hashToken } from "../tokens/secret-token.ts";
+import { getAccessRequest, listAccessRequests } from "./list-access-requests.ts";
 
 let t: TestDatabase;
 let alice: Actor;
@@ -40,11 +40,15 @@ describe("request → approve → grant → token → revoke", () => {
   });
 
   it("caps the duration at the connection's maximum and names the field", async () => {
-    await expect(createAccessRequest(t.db, { actor: alice, connectionSlug: "everything", minutes: 61, reason: "debugging" })).rejects.toMatchObject({
+    await expect(
+      createAccessRequest(t.db, { actor: alice, connectionSlug: "everything", minutes: 61, reason: "debugging" }),
+    ).rejects.toMatchObject({
       code: "BAD_REQUEST",
       field: "minutes",
     });
-    await expect(createAccessRequest(t.db, { actor: alice, connectionSlug: "nope", minutes: 5, reason: "debugging" })).rejects.toMatchObject({
+    await expect(
+      createAccessRequest(t.db, { actor: alice, connectionSlug: "nope", minutes: 5, reason: "debugging" }),
+    ).rejects.toMatchObject({
       code: "NOT_FOUND",
     });
   });
@@ -53,7 +57,9 @@ describe("request → approve → grant → token → revoke", () => {
     const request = await createAccessRequest(t.db, { actor: alice, connectionSlug: "everything", minutes: 15, reason: "incident 42" });
     expect(request.status).toBe("PENDING");
 
-    await expect(decideAccessRequest(t.db, { actor: alice, requestId: request.id, decision: "APPROVE" })).rejects.toMatchObject({ code: "FORBIDDEN" });
+    await expect(decideAccessRequest(t.db, { actor: alice, requestId: request.id, decision: "APPROVE" })).rejects.toMatchObject({
+      code: "FORBIDDEN",
+    });
     const pending = await listAccessRequests(t.db, { actor: bob, scope: "pending" });
     expect(pending.map((r) => r.id)).toContain(request.id);
     await expect(listAccessRequests(t.db, { actor: alice, scope: "pending" })).rejects.toMatchObject({ code: "FORBIDDEN" });
@@ -63,7 +69,9 @@ describe("request → approve → grant → token → revoke", () => {
     expect(approved.grant?.status).toBe("ACTIVE");
     const minutes = (Date.parse(approved.grant!.expiresAt) - Date.parse(approved.grant!.startsAt)) / 60_000;
     expect(minutes).toBe(15);
-    await expect(decideAccessRequest(t.db, { actor: carol, requestId: request.id, decision: "DENY" })).rejects.toMatchObject({ code: "CONFLICT" });
+    await expect(decideAccessRequest(t.db, { actor: carol, requestId: request.id, decision: "DENY" })).rejects.toMatchObject({
+      code: "CONFLICT",
+    });
 
     await expect(mintGatewayToken(t.db, { actor: bob, grantId: approved.grant!.id })).rejects.toMatchObject({ code: "FORBIDDEN" });
     const minted = await mintGatewayToken(t.db, { actor: alice, grantId: approved.grant!.id });
@@ -78,7 +86,13 @@ describe("request → approve → grant → token → revoke", () => {
     const audit = await t.db.auditEvent.findMany({ orderBy: { id: "asc" } });
     const actions = audit.map((e) => e.action);
     expect(actions).toEqual(
-      expect.arrayContaining(["access_request.created", "grant.created", "access_request.approved", "gateway_token.created", "grant.revoked"]),
+      expect.arrayContaining([
+        "access_request.created",
+        "grant.created",
+        "access_request.approved",
+        "gateway_token.created",
+        "grant.revoked",
+      ]),
     );
     // The chain links every event to its predecessor, and no event carries a token.
     await expect(verifyAuditChain(t.db)).resolves.toEqual({ ok: true, events: audit.length });
@@ -103,7 +117,9 @@ describe("request → approve → grant → token → revoke", () => {
     await expect(cancelAccessRequest(t.db, { actor: bob, requestId: request.id })).rejects.toMatchObject({ code: "FORBIDDEN" });
     await expect(cancelAccessRequest(t.db, { actor: alice, requestId: request.id })).resolves.toMatchObject({ status: "CANCELLED" });
     await expect(cancelAccessRequest(t.db, { actor: alice, requestId: request.id })).rejects.toMatchObject({ code: "CONFLICT" });
-    await expect(decideAccessRequest(t.db, { actor: bob, requestId: request.id, decision: "APPROVE" })).rejects.toMatchObject({ code: "CONFLICT" });
+    await expect(decideAccessRequest(t.db, { actor: bob, requestId: request.id, decision: "APPROVE" })).rejects.toMatchObject({
+      code: "CONFLICT",
+    });
     expect(await t.db.auditEvent.count({ where: { action: "access_request.cancelled", targetId: request.id } })).toBe(1);
   });
 
@@ -119,11 +135,16 @@ describe("request → approve → grant → token → revoke", () => {
     const fresh = await createAccessRequest(t.db, { actor: alice, connectionSlug: "everything", minutes: 5, reason: "just asked" });
     await t.db.accessRequest.update({ where: { id: old.id }, data: { createdAt: new Date(Date.now() - 25 * 60 * 60_000) } });
 
-    const [first, second] = await Promise.all([expireStaleRequests(t.db, { ttlMinutes: 24 * 60 }), expireStaleRequests(t.db, { ttlMinutes: 24 * 60 })]);
+    const [first, second] = await Promise.all([
+      expireStaleRequests(t.db, { ttlMinutes: 24 * 60 }),
+      expireStaleRequests(t.db, { ttlMinutes: 24 * 60 }),
+    ]);
     expect([...first, ...second]).toEqual([old.id]);
     expect((await getAccessRequest(t.db, { actor: alice, requestId: old.id })).status).toBe("EXPIRED");
     expect((await getAccessRequest(t.db, { actor: alice, requestId: fresh.id })).status).toBe("PENDING");
-    await expect(decideAccessRequest(t.db, { actor: bob, requestId: old.id, decision: "APPROVE" })).rejects.toMatchObject({ code: "CONFLICT" });
+    await expect(decideAccessRequest(t.db, { actor: bob, requestId: old.id, decision: "APPROVE" })).rejects.toMatchObject({
+      code: "CONFLICT",
+    });
     expect(await t.db.auditEvent.count({ where: { action: "access_request.expired", targetId: old.id } })).toBe(1);
   });
 });

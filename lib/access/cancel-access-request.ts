@@ -1,9 +1,9 @@
+import { writeAuditEvent } from "../audit/write-audit-event.ts";
 import type { Actor } from "../authz/permissions.ts";
 import type { Db } from "../db/client.ts";
 import { AppError } from "../errors.ts";
 import { LIVE_CHANNELS } from "../events/channels.ts";
-import { writeAuditEvent } from "../audit/write-audit-event.ts";
-import { accessRequestInclude, presentAccessRequest, type AccessRequestView } from "./present.ts";
+import { type AccessRequestView, accessRequestInclude, presentAccessRequest } from "./present.ts";
 
 /** A requester withdraws their own pending request. */
 export async function cancelAccessRequest(db: Db, options: { actor: Actor; requestId: string }): Promise<AccessRequestView> {
@@ -16,7 +16,8 @@ export async function cancelAccessRequest(db: Db, options: { actor: Actor; reque
       where: { id: requestId, requesterId: actor.id, status: "PENDING" },
       data: { status: "CANCELLED", decidedAt: new Date() },
     });
-    if (updated.count === 0) throw new AppError("CONFLICT", `This request is already ${request.status.toLowerCase()}; only pending requests can be cancelled.`);
+    if (updated.count === 0)
+      throw new AppError("CONFLICT", `This request is already ${request.status.toLowerCase()}; only pending requests can be cancelled.`);
     await writeAuditEvent(tx, { actor, action: "access_request.cancelled", targetType: "AccessRequest", targetId: requestId });
     await tx.$executeRaw`SELECT pg_notify(${LIVE_CHANNELS.accessRequests}, ${requestId})`;
   });

@@ -1,9 +1,9 @@
-import { assertCan, type Actor } from "../authz/permissions.ts";
+import { writeAuditEvent } from "../audit/write-audit-event.ts";
+import { type Actor, assertCan } from "../authz/permissions.ts";
 import type { Db } from "../db/client.ts";
 import { AppError } from "../errors.ts";
 import { LIVE_CHANNELS } from "../events/channels.ts";
-import { writeAuditEvent } from "../audit/write-audit-event.ts";
-import { accessRequestInclude, presentAccessRequest, type AccessRequestView } from "./present.ts";
+import { type AccessRequestView, accessRequestInclude, presentAccessRequest } from "./present.ts";
 
 export async function createAccessRequest(
   db: Db,

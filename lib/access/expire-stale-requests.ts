@@ -1,6 +1,6 @@
+import { writeAuditEvent } from "../audit/write-audit-event.ts";
 import type { Db } from "../db/client.ts";
 import { LIVE_CHANNELS } from "../events/channels.ts";
-import { writeAuditEvent } from "../audit/write-audit-event.ts";
 
 /**
  * Pending requests nobody decided within `ttlMinutes` become EXPIRED, each with its audit event,
@@ -18,7 +18,13 @@ export async function expireStaleRequests(db: Db, options: { ttlMinutes: number;
     const ids = stale.map((row) => row.id);
     await tx.accessRequest.updateMany({ where: { id: { in: ids }, status: "PENDING" }, data: { status: "EXPIRED", decidedAt: now } });
     for (const id of ids) {
-      await writeAuditEvent(tx, { actor: null, action: "access_request.expired", targetType: "AccessRequest", targetId: id, data: { ttlMinutes: options.ttlMinutes } });
+      await writeAuditEvent(tx, {
+        actor: null,
+        action: "access_request.expired",
+        targetType: "AccessRequest",
+        targetId: id,
+        data: { ttlMinutes: options.ttlMinutes },
+      });
       await tx.$executeRaw`SELECT pg_notify(${LIVE_CHANNELS.accessRequests}, ${id})`;
     }
     return ids;

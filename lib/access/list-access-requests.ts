@@ -1,7 +1,7 @@
-import { can, type Actor } from "../authz/permissions.ts";
+import { type Actor, can } from "../authz/permissions.ts";
 import type { Db } from "../db/client.ts";
 import { AppError } from "../errors.ts";
-import { accessRequestInclude, presentAccessRequest, type AccessRequestView } from "./present.ts";
+import { type AccessRequestView, accessRequestInclude, presentAccessRequest } from "./present.ts";
 
 export type AccessRequestScope = "mine" | "pending" | "all";
 
@@ -10,8 +10,7 @@ export async function listAccessRequests(db: Db, options: { actor: Actor; scope:
   if (scope !== "mine" && !can(actor, "access:read:all")) {
     throw new AppError("FORBIDDEN", "Only approvers, auditors and admins can see other people's requests.");
   }
-  const where =
-    scope === "mine" ? { requesterId: actor.id } : scope === "pending" ? { status: "PENDING" as const } : {};
+  const where = scope === "mine" ? { requesterId: actor.id } : scope === "pending" ? { status: "PENDING" as const } : {};
   const rows = await db.accessRequest.findMany({ where, include: accessRequestInclude, orderBy: { createdAt: "desc" }, take: 200 });
   return rows.map(presentAccessRequest);
 }

@@ -1,17 +1,17 @@
 import { z } from "zod";
-import { createAccessRequestSchema, decideAccessRequestSchema } from "../access/schema.ts";
 import type { AccessRequestView, GrantView } from "../access/present.ts";
+import { createAccessRequestSchema, decideAccessRequestSchema } from "../access/schema.ts";
 import type { AuditEventPage, AuditEventView } from "../audit/list-audit-events.ts";
 import { AUDIT_PAGE_DEFAULT, AUDIT_PAGE_MAX } from "../audit/schema.ts";
 import type { AuditChainResult } from "../audit/verify-audit-chain.ts";
-import { createConnectionSchema, updateConnectionSchema } from "../connections/schema.ts";
 import type { ConnectionView } from "../connections/present-connection.ts";
-import { HTTP_STATUS, type AppErrorCode } from "../errors.ts";
+import { createConnectionSchema, updateConnectionSchema } from "../connections/schema.ts";
+import { type AppErrorCode, HTTP_STATUS } from "../errors.ts";
 import { revokeGrantSchema } from "../grants/schema.ts";
 import type { SessionEventView, SessionView } from "../recording/sessions.ts";
 import type { CreatedApiToken } from "../tokens/create-api-token.ts";
-import type { mintGatewayToken } from "../tokens/mint-gateway-token.ts";
 import type { GatewayTokenView } from "../tokens/gateway-tokens.ts";
+import type { mintGatewayToken } from "../tokens/mint-gateway-token.ts";
 import type { ApiTokenView } from "../tokens/present.ts";
 import { createApiTokenSchema } from "../tokens/schema.ts";
 import type { UserView } from "../users/get-user.ts";
@@ -240,7 +240,13 @@ const errors = (...codes: Array<Exclude<AppErrorCode, "UNAUTHENTICATED" | "INTER
     ["401", { $ref: "#/components/responses/UNAUTHENTICATED" }],
   ]);
 const idParam = (description: string) => ({ name: "id", in: "path", required: true, description, schema: { type: "string" } });
-const slugParam = { name: "slug", in: "path", required: true, description: "Connection slug, e.g. `github-prod`", schema: { type: "string" } };
+const slugParam = {
+  name: "slug",
+  in: "path",
+  required: true,
+  description: "Connection slug, e.g. `github-prod`",
+  schema: { type: "string" },
+};
 
 const ERROR_DESCRIPTIONS: Record<AppErrorCode, string> = {
   BAD_REQUEST: "The input is invalid; `error.field` names the field at fault.",
@@ -333,7 +339,10 @@ function buildDocument(): OpenApiDocument {
           tags: ["connections"],
           parameters: [slugParam],
           requestBody: body("UpdateConnection", true),
-          responses: { "200": ok("The changed connection", ref("Connection")), ...errors("BAD_REQUEST", "FORBIDDEN", "NOT_FOUND", "CONFLICT") },
+          responses: {
+            "200": ok("The changed connection", ref("Connection")),
+            ...errors("BAD_REQUEST", "FORBIDDEN", "NOT_FOUND", "CONFLICT"),
+          },
         },
       },
       "/api/v1/access-requests": {
@@ -346,7 +355,8 @@ function buildDocument(): OpenApiDocument {
               name: "scope",
               in: "query",
               required: false,
-              description: "`mine` (default): your own; `pending`: everyone's pending (approvers); `all`: everyone's (approvers, auditors, admins).",
+              description:
+                "`mine` (default): your own; `pending`: everyone's pending (approvers); `all`: everyone's (approvers, auditors, admins).",
               schema: { type: "string", enum: ["mine", "pending", "all"], default: "mine" },
             },
           ],
@@ -377,7 +387,10 @@ function buildDocument(): OpenApiDocument {
           tags: ["access"],
           parameters: [idParam("Access request id")],
           requestBody: body("DecideAccessRequest", false),
-          responses: { "200": ok("The approved request, with its grant", ref("AccessRequest")), ...errors("BAD_REQUEST", "FORBIDDEN", "NOT_FOUND", "CONFLICT") },
+          responses: {
+            "200": ok("The approved request, with its grant", ref("AccessRequest")),
+            ...errors("BAD_REQUEST", "FORBIDDEN", "NOT_FOUND", "CONFLICT"),
+          },
         },
       },
       "/api/v1/access-requests/{id}/deny": {
@@ -387,7 +400,10 @@ function buildDocument(): OpenApiDocument {
           tags: ["access"],
           parameters: [idParam("Access request id")],
           requestBody: body("DecideAccessRequest", false),
-          responses: { "200": ok("The denied request", ref("AccessRequest")), ...errors("BAD_REQUEST", "FORBIDDEN", "NOT_FOUND", "CONFLICT") },
+          responses: {
+            "200": ok("The denied request", ref("AccessRequest")),
+            ...errors("BAD_REQUEST", "FORBIDDEN", "NOT_FOUND", "CONFLICT"),
+          },
         },
       },
       "/api/v1/access-requests/{id}/cancel": {
@@ -427,7 +443,8 @@ function buildDocument(): OpenApiDocument {
         post: {
           operationId: "mintGatewayToken",
           summary: "Mint a gateway access token for one of your active grants",
-          description: "The token is returned once (`Cache-Control: no-store`) and stored only as a hash. Use it as the Bearer token towards the gateway.",
+          description:
+            "The token is returned once (`Cache-Control: no-store`) and stored only as a hash. Use it as the Bearer token towards the gateway.",
           tags: ["grants"],
           parameters: [idParam("Grant id")],
           responses: { "201": ok("The new token", ref("GatewayToken")), ...errors("FORBIDDEN", "NOT_FOUND", "GONE") },
@@ -493,7 +510,10 @@ function buildDocument(): OpenApiDocument {
               schema: { type: "integer", minimum: 0, default: 0 },
             },
           ],
-          responses: { "200": ok("Events by seq (at most 1000 per call)", list("SessionEvent")), ...errors("BAD_REQUEST", "FORBIDDEN", "NOT_FOUND") },
+          responses: {
+            "200": ok("Events by seq (at most 1000 per call)", list("SessionEvent")),
+            ...errors("BAD_REQUEST", "FORBIDDEN", "NOT_FOUND"),
+          },
         },
       },
       "/api/v1/audit-events": {
@@ -510,9 +530,27 @@ function buildDocument(): OpenApiDocument {
               description: "An action, or a prefix of one: `grant.` matches `grant.created` and `grant.revoked`.",
               schema: { type: "string", maxLength: 200 },
             },
-            { name: "targetType", in: "query", required: false, description: "Exactly this target type, e.g. `Grant`.", schema: { type: "string", maxLength: 100 } },
-            { name: "targetId", in: "query", required: false, description: "Exactly this target id.", schema: { type: "string", maxLength: 200 } },
-            { name: "actor", in: "query", required: false, description: "Exactly this actor email.", schema: { type: "string", maxLength: 320 } },
+            {
+              name: "targetType",
+              in: "query",
+              required: false,
+              description: "Exactly this target type, e.g. `Grant`.",
+              schema: { type: "string", maxLength: 100 },
+            },
+            {
+              name: "targetId",
+              in: "query",
+              required: false,
+              description: "Exactly this target id.",
+              schema: { type: "string", maxLength: 200 },
+            },
+            {
+              name: "actor",
+              in: "query",
+              required: false,
+              description: "Exactly this actor email.",
+              schema: { type: "string", maxLength: 320 },
+            },
             {
               name: "before",
               in: "query",
@@ -544,7 +582,8 @@ function buildDocument(): OpenApiDocument {
         get: {
           operationId: "listApiTokens",
           summary: "List your personal API tokens",
-          description: "Revoked and expired tokens included. Only the prefix of each token is shown; the token itself is never returned again.",
+          description:
+            "Revoked and expired tokens included. Only the prefix of each token is shown; the token itself is never returned again.",
           tags: ["api-tokens"],
           responses: { "200": ok("Your tokens, newest first (at most 200)", list("ApiToken")), ...errors() },
         },
@@ -585,7 +624,10 @@ function buildDocument(): OpenApiDocument {
       },
       schemas: schemas(),
       responses: Object.fromEntries(
-        (Object.keys(ERROR_DESCRIPTIONS) as AppErrorCode[]).map((code) => [code, { description: ERROR_DESCRIPTIONS[code], content: json(ref("Error")) }]),
+        (Object.keys(ERROR_DESCRIPTIONS) as AppErrorCode[]).map((code) => [
+          code,
+          { description: ERROR_DESCRIPTIONS[code], content: json(ref("Error")) },
+        ]),
       ),
     },
   };

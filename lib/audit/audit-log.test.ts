@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../../test/postgres.ts";
 import { grantAndMint, seedDemo } from "../../test/fixtures.ts";
+import { createTestDatabase, type TestDatabase } from "../../test/postgres.ts";
 import type { Actor } from "../authz/permissions.ts";
 import { revokeGrant } from "../grants/revoke-grant.ts";
-import { listAuditEvents, type AuditEventView } from "./list-audit-events.ts";
+import { type AuditEventView, listAuditEvents } from "./list-audit-events.ts";
 import { verifyAuditChainFor } from "./verify-audit-chain-for.ts";
 
 let t: TestDatabase;
@@ -27,9 +27,15 @@ const ids = (events: AuditEventView[]) => events.map((event) => BigInt(event.id)
 
 describe("the audit log", () => {
   it("is closed to requesters and approvers", async () => {
-    await expect(listAuditEvents(t.db, { actor: alice })).rejects.toMatchObject({ code: "FORBIDDEN", message: expect.stringContaining("audit log") });
+    await expect(listAuditEvents(t.db, { actor: alice })).rejects.toMatchObject({
+      code: "FORBIDDEN",
+      message: expect.stringContaining("audit log"),
+    });
     await expect(listAuditEvents(t.db, { actor: bob })).rejects.toMatchObject({ code: "FORBIDDEN" });
-    await expect(verifyAuditChainFor(t.db, { actor: alice })).rejects.toMatchObject({ code: "FORBIDDEN", message: expect.stringContaining("audit chain") });
+    await expect(verifyAuditChainFor(t.db, { actor: alice })).rejects.toMatchObject({
+      code: "FORBIDDEN",
+      message: expect.stringContaining("audit chain"),
+    });
   });
 
   it("lists every event newest first for an auditor", async () => {
@@ -57,7 +63,12 @@ describe("the audit log", () => {
 
     const revoked = await listAuditEvents(t.db, { actor: carol, action: "grant.revoked" });
     expect(revoked.events).toHaveLength(1);
-    expect(revoked.events[0]).toMatchObject({ targetType: "Grant", targetId: grantId, actorEmail: "bob@example.com", data: { reason: "done" } });
+    expect(revoked.events[0]).toMatchObject({
+      targetType: "Grant",
+      targetId: grantId,
+      actorEmail: "bob@example.com",
+      data: { reason: "done" },
+    });
 
     const forGrant = await listAuditEvents(t.db, { actor: carol, targetId: grantId });
     expect(forGrant.events.map((e) => e.action)).toEqual(["grant.revoked", "grant.created"]);

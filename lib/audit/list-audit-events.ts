@@ -1,4 +1,4 @@
-import { assertCan, type Actor } from "../authz/permissions.ts";
+import { type Actor, assertCan } from "../authz/permissions.ts";
 import type { Db } from "../db/client.ts";
 import { AppError } from "../errors.ts";
 import { AUDIT_PAGE_DEFAULT, AUDIT_PAGE_MAX, isAuditCursor } from "./schema.ts";

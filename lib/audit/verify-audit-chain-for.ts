@@ -1,6 +1,6 @@
-import { assertCan, type Actor } from "../authz/permissions.ts";
+import { type Actor, assertCan } from "../authz/permissions.ts";
 import type { Db } from "../db/client.ts";
-import { verifyAuditChain, type AuditChainResult } from "./verify-audit-chain.ts";
+import { type AuditChainResult, verifyAuditChain } from "./verify-audit-chain.ts";
 
 /** Recomputes the audit hash chain on behalf of an auditor or admin. */
 export async function verifyAuditChainFor(db: Db, options: { actor: Actor }): Promise<AuditChainResult> {

@@ -13,7 +13,8 @@ export async function verifyAuditChain(db: Db): Promise<AuditChainResult> {
     if (page.length === 0) return { ok: true, events: count };
     for (const event of page) {
       count += 1;
-      if (event.prevHash !== prev) return { ok: false, events: count, brokenAt: String(event.id), reason: "prevHash does not match the previous event" };
+      if (event.prevHash !== prev)
+        return { ok: false, events: count, brokenAt: String(event.id), reason: "prevHash does not match the previous event" };
       const record = {
         at: event.at.toISOString(),
         actorId: event.actorId,
@@ -22,7 +23,8 @@ export async function verifyAuditChain(db: Db): Promise<AuditChainResult> {
         targetId: event.targetId,
         data: event.data,
       };
-      if (chainHash(prev, record) !== event.hash) return { ok: false, events: count, brokenAt: String(event.id), reason: "content does not match its hash" };
+      if (chainHash(prev, record) !== event.hash)
+        return { ok: false, events: count, brokenAt: String(event.id), reason: "content does not match its hash" };
       prev = event.hash;
     }
     cursor = page[page.length - 1]!.id;

@@ -19,7 +19,15 @@ export type Permission = (typeof PERMISSIONS)[number];
 
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   REQUESTER: ["connections:read", "access:request"],
-  APPROVER: ["connections:read", "access:request", "access:read:all", "access:decide", "grants:read:all", "grants:revoke", "sessions:read:all"],
+  APPROVER: [
+    "connections:read",
+    "access:request",
+    "access:read:all",
+    "access:decide",
+    "grants:read:all",
+    "grants:revoke",
+    "sessions:read:all",
+  ],
   AUDITOR: ["connections:read", "access:read:all", "grants:read:all", "sessions:read:all", "audit:read"],
   ADMIN: [...PERMISSIONS],
 };

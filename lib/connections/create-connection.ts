@@ -1,11 +1,11 @@
 import { randomUUID } from "node:crypto";
-import { assertCan, type Actor } from "../authz/permissions.ts";
+import { writeAuditEvent } from "../audit/write-audit-event.ts";
+import { type Actor, assertCan } from "../authz/permissions.ts";
 import type { Db } from "../db/client.ts";
 import { AppError } from "../errors.ts";
-import { writeAuditEvent } from "../audit/write-audit-event.ts";
 import { seal } from "../vault/seal.ts";
-import { type CreateConnectionData, type ConnectionCredential, TRANSPORT_NAMES } from "./schema.ts";
-import { presentConnection, type ConnectionView } from "./present-connection.ts";
+import { type ConnectionView, presentConnection } from "./present-connection.ts";
+import { type ConnectionCredential, type CreateConnectionData, TRANSPORT_NAMES } from "./schema.ts";
 
 export async function createConnection(
   db: Db,

@@ -1,7 +1,7 @@
-import { assertCan, type Actor } from "../authz/permissions.ts";
+import { type Actor, assertCan } from "../authz/permissions.ts";
 import type { Db } from "../db/client.ts";
 import { AppError } from "../errors.ts";
-import { presentConnection, type ConnectionView } from "./present-connection.ts";
+import { type ConnectionView, presentConnection } from "./present-connection.ts";
 
 export async function getConnection(db: Db, options: { actor: Actor; slug: string }): Promise<ConnectionView> {
   assertCan(options.actor, "connections:read", "see the catalog");

@@ -1,6 +1,6 @@
-import { assertCan, type Actor } from "../authz/permissions.ts";
+import { type Actor, assertCan } from "../authz/permissions.ts";
 import type { Db } from "../db/client.ts";
-import { presentConnection, type ConnectionView } from "./present-connection.ts";
+import { type ConnectionView, presentConnection } from "./present-connection.ts";
 
 export async function listConnections(db: Db, options: { actor: Actor }): Promise<ConnectionView[]> {
   assertCan(options.actor, "connections:read", "see the catalog");

@@ -19,7 +19,11 @@ const field = {
   slug: z.string().regex(SLUG_PATTERN, "must be lowercase letters, digits and dashes (e.g. github-prod)"),
   name: z.string().trim().min(1, "is required").max(120),
   description: z.string().max(2000),
-  maxMinutes: z.number().int().min(1, "must be at least 1").max(24 * 60, "must be at most 1440 (24 h)"),
+  maxMinutes: z
+    .number()
+    .int()
+    .min(1, "must be at least 1")
+    .max(24 * 60, "must be at most 1440 (24 h)"),
   url: z.url({ protocol: /^https?$/, error: "must be an http(s) URL of the upstream MCP endpoint" }),
   command: z.string().trim().min(1, "is required for stdio connections"),
   args: z.array(z.string()).max(64),
@@ -75,9 +79,7 @@ export const updateConnectionSchema = z.strictObject({
   url: field.url.optional().describe("Streamable HTTP connections only."),
   command: field.command.optional().describe("stdio connections only."),
   args: field.args.optional().describe("stdio connections only; replaces the arguments."),
-  headers: field.headers
-    .optional()
-    .describe("Replaces the credential's headers (write-only, sealed). An empty object removes them."),
+  headers: field.headers.optional().describe("Replaces the credential's headers (write-only, sealed). An empty object removes them."),
   env: field.env.optional().describe("stdio connections only. Replaces the credential's environment variables (write-only, sealed)."),
   clearCredential: z.boolean().optional().describe("true removes the stored credential; not together with headers or env."),
   slug: immutable("register a new connection under the new slug instead"),

@@ -1,19 +1,19 @@
-import { assertCan, type Actor } from "../authz/permissions.ts";
+import { writeAuditEvent } from "../audit/write-audit-event.ts";
+import { type Actor, assertCan } from "../authz/permissions.ts";
 import type { Db } from "../db/client.ts";
 import type { Connection } from "../db/generated/client.ts";
 import { AppError } from "../errors.ts";
-import { writeAuditEvent } from "../audit/write-audit-event.ts";
 import { parseInput } from "../validate.ts";
 import { open, seal } from "../vault/seal.ts";
+import { type ConnectionView, presentConnection } from "./present-connection.ts";
 import {
-  TRANSPORT_NAMES,
-  updateConnectionSchema,
   type ConnectionCredential,
+  TRANSPORT_NAMES,
   type TransportName,
   type UpdateConnectionData,
   type UpdateConnectionInput,
+  updateConnectionSchema,
 } from "./schema.ts";
-import { presentConnection, type ConnectionView } from "./present-connection.ts";
 
 type Changeable = Exclude<keyof UpdateConnectionData, "slug" | "transport">;
 
@@ -49,14 +49,23 @@ export async function updateConnection(
   const { actor, slug } = options;
   assertCan(actor, "connections:write", "change connections");
   const input = parseInput(updateConnectionSchema, options.input);
-  const sent = (Object.keys(input) as Changeable[]).filter((key) => input[key] !== undefined && !(key === "clearCredential" && !input.clearCredential));
+  const sent = (Object.keys(input) as Changeable[]).filter(
+    (key) => input[key] !== undefined && !(key === "clearCredential" && !input.clearCredential),
+  );
   if (sent.length === 0) {
-    throw new AppError("BAD_REQUEST", "Nothing to change: send at least one of name, description, maxMinutes, url, command, args, headers, env or clearCredential.");
+    throw new AppError(
+      "BAD_REQUEST",
+      "Nothing to change: send at least one of name, description, maxMinutes, url, command, args, headers, env or clearCredential.",
+    );
   }
   if (input.clearCredential && (input.headers !== undefined || input.env !== undefined)) {
-    throw new AppError("BAD_REQUEST", "clearCredential: cannot be combined with headers or env; either replace the credential or remove it.", {
-      field: "clearCredential",
-    });
+    throw new AppError(
+      "BAD_REQUEST",
+      "clearCredential: cannot be combined with headers or env; either replace the credential or remove it.",
+      {
+        field: "clearCredential",
+      },
+    );
   }
 
   return db.$transaction(async (tx) => {
@@ -68,7 +77,9 @@ export async function updateConnection(
     const misfit = sent.find((key) => !FIELDS[transport].has(key));
     if (misfit) {
       const other = transport === "stdio" ? "streamable-http" : "stdio";
-      throw new AppError("BAD_REQUEST", `${misfit}: applies only to ${other} connections; "${slug}" is a ${transport} connection.`, { field: misfit });
+      throw new AppError("BAD_REQUEST", `${misfit}: applies only to ${other} connections; "${slug}" is a ${transport} connection.`, {
+        field: misfit,
+      });
     }
 
     const data: Partial<Pick<Connection, "name" | "description" | "maxMinutes" | "url" | "command" | "args" | "credential">> = {};

@@ -1,5 +1,5 @@
-import { chmod, mkdir } from "node:fs/promises";
 import { existsSync } from "node:fs";
+import { chmod, mkdir } from "node:fs/promises";
 import path from "node:path";
 
 export interface EmbeddedDatabase {

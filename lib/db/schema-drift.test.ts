@@ -4,7 +4,7 @@ import internals from "@prisma/internals";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../test/postgres.ts";
-import { migrate, MIGRATIONS_DIR } from "./migrate.ts";
+import { MIGRATIONS_DIR, migrate } from "./migrate.ts";
 
 // The Prisma CLI cannot run migrations here, so migrations are hand-written SQL. This test keeps
 // them honest: the database they produce must match prisma/schema.prisma column for column —
@@ -52,7 +52,13 @@ describe("migrations match prisma/schema.prisma", () => {
         expected.push(`${table}.${column} ${type} ${nullable ? "NULL" : "NOT NULL"}`);
       }
     }
-    const { rows } = await client.query<{ table_name: string; column_name: string; data_type: string; udt_name: string; is_nullable: string }>(
+    const { rows } = await client.query<{
+      table_name: string;
+      column_name: string;
+      data_type: string;
+      udt_name: string;
+      is_nullable: string;
+    }>(
       `SELECT table_name, column_name, data_type, udt_name, is_nullable FROM information_schema.columns
        WHERE table_schema = 'public' AND table_name <> '_prisma_migrations'`,
     );
@@ -110,14 +116,22 @@ describe("migrations match prisma/schema.prisma", () => {
   });
 
   it("has the same foreign keys with the same delete rules", async () => {
-    const rules: Record<string, string> = { Cascade: "CASCADE", SetNull: "SET NULL", Restrict: "RESTRICT", NoAction: "NO ACTION", SetDefault: "SET DEFAULT" };
+    const rules: Record<string, string> = {
+      Cascade: "CASCADE",
+      SetNull: "SET NULL",
+      Restrict: "RESTRICT",
+      NoAction: "NO ACTION",
+      SetDefault: "SET DEFAULT",
+    };
     const expected: string[] = [];
     for (const model of dmmf.datamodel.models) {
       for (const field of model.fields) {
         if (field.kind !== "object" || !field.relationFromFields?.length) continue;
         const target = dmmf.datamodel.models.find((m) => m.name === field.type)!;
         const onDelete = rules[field.relationOnDelete ?? ""] ?? (field.isRequired ? "RESTRICT" : "SET NULL");
-        expected.push(`${model.dbName ?? model.name}(${field.relationFromFields.join(",")}) -> ${target.dbName ?? target.name}(${field.relationToFields!.join(",")}) ON DELETE ${onDelete}`);
+        expected.push(
+          `${model.dbName ?? model.name}(${field.relationFromFields.join(",")}) -> ${target.dbName ?? target.name}(${field.relationToFields!.join(",")}) ON DELETE ${onDelete}`,
+        );
       }
     }
     const { rows } = await client.query<{ fk: string }>(
@@ -137,7 +151,9 @@ describe("migrations match prisma/schema.prisma", () => {
     const again = await migrate({ databaseUrl: t.url });
     expect(again.applied).toEqual([]);
     expect(again.alreadyApplied.length).toBeGreaterThan(0);
-    const { rows } = await client.query<{ checksum: string; finished_at: Date | null }>(`SELECT checksum, finished_at FROM "_prisma_migrations"`);
+    const { rows } = await client.query<{ checksum: string; finished_at: Date | null }>(
+      `SELECT checksum, finished_at FROM "_prisma_migrations"`,
+    );
     expect(rows.every((row) => /^[0-9a-f]{64}$/.test(row.checksum) && row.finished_at)).toBe(true);
     await client.query(`UPDATE "_prisma_migrations" SET checksum = repeat('0', 64)`);
     await expect(migrate({ databaseUrl: t.url })).rejects.toThrow(/edited after it was applied/);

@@ -1,6 +1,6 @@
+import { writeAuditEvent } from "../audit/write-audit-event.ts";
 import type { Db } from "./client.ts";
 import type { Role } from "./generated/enums.ts";
-import { writeAuditEvent } from "../audit/write-audit-event.ts";
 
 export interface SeedUser {
   subject: string;

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../../test/postgres.ts";
 import { seedDemo } from "../../test/fixtures.ts";
+import { createTestDatabase, type TestDatabase } from "../../test/postgres.ts";
 import { createAccessRequest } from "../access/create-access-request.ts";
 import { decideAccessRequest } from "../access/decide-access-request.ts";
 import { revokeGrant } from "../grants/revoke-grant.ts";
-import { LiveListener, type LiveEvent } from "./live-listener.ts";
+import { type LiveEvent, LiveListener } from "./live-listener.ts";
 
 let t: TestDatabase;
 let listener: LiveListener;

@@ -1,12 +1,9 @@
-import { can, type Actor } from "../authz/permissions.ts";
+import { type GrantView, presentGrant } from "../access/present.ts";
+import { type Actor, can } from "../authz/permissions.ts";
 import type { Db } from "../db/client.ts";
 import { AppError } from "../errors.ts";
-import { presentGrant, type GrantView } from "../access/present.ts";
 
-export async function listGrants(
-  db: Db,
-  options: { actor: Actor; scope: "mine" | "all"; activeOnly?: boolean },
-): Promise<GrantView[]> {
+export async function listGrants(db: Db, options: { actor: Actor; scope: "mine" | "all"; activeOnly?: boolean }): Promise<GrantView[]> {
   const { actor, scope } = options;
   if (scope === "all" && !can(actor, "grants:read:all")) {
     throw new AppError("FORBIDDEN", "Only approvers, auditors and admins can see everyone's grants.");

@@ -1,10 +1,9 @@
-import { can, type Actor } from "../authz/permissions.ts";
+import { type GrantView, presentGrant } from "../access/present.ts";
+import { writeAuditEvent } from "../audit/write-audit-event.ts";
+import { type Actor, can } from "../authz/permissions.ts";
 import type { Db } from "../db/client.ts";
 import { AppError } from "../errors.ts";
 import { LIVE_CHANNELS } from "../events/channels.ts";
-import { writeAuditEvent } from "../audit/write-audit-event.ts";
-import { presentGrant, type GrantView } from "../access/present.ts";
-
 
 /**
  * Revokes a grant: approvers/admins may revoke any, a holder may give up their own. Gateways learn

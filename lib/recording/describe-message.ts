@@ -17,7 +17,12 @@ export function describeMessage(message: unknown): MessageSummary {
   const method = typeof message.method === "string" ? message.method : null;
   const params = isRecord(message.params) ? message.params : undefined;
   const named = method === "tools/call" || method === "prompts/get";
-  const tool = named && typeof params?.name === "string" ? params.name : method === "resources/read" && typeof params?.uri === "string" ? params.uri : null;
+  const tool =
+    named && typeof params?.name === "string"
+      ? params.name
+      : method === "resources/read" && typeof params?.uri === "string"
+        ? params.uri
+        : null;
   if (method) return { kind: rpcId === null ? "notification" : "request", rpcId, method, tool };
   if ("error" in message) return { kind: "error", rpcId, method: null, tool: null };
   if ("result" in message) return { kind: "response", rpcId, method: null, tool: null };

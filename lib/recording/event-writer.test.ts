@@ -1,7 +1,7 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../../test/postgres.ts";
 import { grantAndMint, seedDemo } from "../../test/fixtures.ts";
+import { createTestDatabase, type TestDatabase } from "../../test/postgres.ts";
 import { EventWriter, type Queryable } from "./event-writer.ts";
 import { SessionRecorder } from "./session-recorder.ts";
 import { startSession } from "./sessions.ts";
@@ -28,7 +28,9 @@ describe("EventWriter (group commit)", () => {
     let statements = 0;
     const counting: Queryable = { query: (sql, params) => (statements++, pool.query(sql, params)), end: async () => undefined };
     const recorder = new SessionRecorder(new EventWriter(counting), sessionId);
-    const writes = Array.from({ length: 200 }, (_, i) => recorder.record("CLIENT_TO_UPSTREAM", { jsonrpc: "2.0", id: i, method: "tools/call", params: { name: "echo", arguments: { i } } }));
+    const writes = Array.from({ length: 200 }, (_, i) =>
+      recorder.record("CLIENT_TO_UPSTREAM", { jsonrpc: "2.0", id: i, method: "tools/call", params: { name: "echo", arguments: { i } } }),
+    );
     await writes[0];
     expect(await t.db.sessionEvent.count({ where: { sessionId, seq: 1 } })).toBe(1);
     await Promise.all(writes);
@@ -41,7 +43,10 @@ describe("EventWriter (group commit)", () => {
 
   it("fails closed: after a failed write the recorder refuses everything that follows", async () => {
     let fail = true;
-    const flaky: Queryable = { query: (sql, params) => (fail ? Promise.reject(new Error("disk full")) : pool.query(sql, params)), end: async () => undefined };
+    const flaky: Queryable = {
+      query: (sql, params) => (fail ? Promise.reject(new Error("disk full")) : pool.query(sql, params)),
+      end: async () => undefined,
+    };
     const recorder = new SessionRecorder(new EventWriter(flaky), sessionId);
     await expect(recorder.record("CLIENT_TO_UPSTREAM", { jsonrpc: "2.0", id: 1, method: "ping" })).rejects.toThrow(/disk full/);
     fail = false;

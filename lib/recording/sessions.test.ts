@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../../test/postgres.ts";
 import { grantAndMint, seedDemo } from "../../test/fixtures.ts";
+import { createTestDatabase, type TestDatabase } from "../../test/postgres.ts";
 import type { Actor } from "../authz/permissions.ts";
 import { chainHash, GENESIS_HASH } from "../hash.ts";
 import { EventWriter } from "./event-writer.ts";
@@ -15,12 +15,23 @@ let bobSession: string;
 async function recordedSession(owner: Actor, approver: Actor): Promise<string> {
   const { grantId } = await grantAndMint(t.db, { requester: owner, approver, connection: "everything" });
   const grant = await t.db.grant.findUniqueOrThrow({ where: { id: grantId } });
-  const id = await startSession(t.db, { grantId, userId: owner.id, connectionId: grant.connectionId, transport: "streamable-http", clientInfo: { name: "t", version: "1" } });
+  const id = await startSession(t.db, {
+    grantId,
+    userId: owner.id,
+    connectionId: grant.connectionId,
+    transport: "streamable-http",
+    clientInfo: { name: "t", version: "1" },
+  });
   const writer = EventWriter.connect(t.url);
   const recorder = new SessionRecorder(writer, id);
   // Issued without awaiting each one: the recorder must still keep them in order.
   await Promise.all([
-    recorder.record("CLIENT_TO_UPSTREAM", { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "echo", arguments: { message: "a" } } }),
+    recorder.record("CLIENT_TO_UPSTREAM", {
+      jsonrpc: "2.0",
+      id: 1,
+      method: "tools/call",
+      params: { name: "echo", arguments: { message: "a" } },
+    }),
     recorder.record("UPSTREAM_TO_CLIENT", { jsonrpc: "2.0", id: 1, result: { content: [{ type: "text", text: "Echo: a" }] } }),
     recorder.record("CLIENT_TO_UPSTREAM", { jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: 9 } }),
   ]);

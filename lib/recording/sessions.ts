@@ -1,7 +1,7 @@
-import { can, type Actor } from "../authz/permissions.ts";
+import { presentUser } from "../access/present.ts";
+import { type Actor, can } from "../authz/permissions.ts";
 import type { Db } from "../db/client.ts";
 import { AppError } from "../errors.ts";
-import { presentUser } from "../access/present.ts";
 import { LIVE_CHANNELS } from "../events/channels.ts";
 
 export async function startSession(
@@ -32,7 +32,10 @@ export async function startSession(
 }
 
 export async function endSession(db: Db, options: { sessionId: string; reason: string }): Promise<void> {
-  await db.session.updateMany({ where: { id: options.sessionId, endedAt: null }, data: { endedAt: new Date(), endReason: options.reason } });
+  await db.session.updateMany({
+    where: { id: options.sessionId, endedAt: null },
+    data: { endedAt: new Date(), endReason: options.reason },
+  });
   await notifySessions(db, options.sessionId);
 }
 

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../../test/postgres.ts";
 import { seedDemo } from "../../test/fixtures.ts";
-import type { Actor } from "../authz/permissions.ts";
+import { createTestDatabase, type TestDatabase } from "../../test/postgres.ts";
 import { verifyAuditChain } from "../audit/verify-audit-chain.ts";
+import type { Actor } from "../authz/permissions.ts";
 import { authenticateApiToken } from "./authenticate-api-token.ts";
 import { createApiToken } from "./create-api-token.ts";
 import { listApiTokens } from "./list-api-tokens.ts";
@@ -58,7 +58,10 @@ describe("personal API tokens: create → use → list → revoke", () => {
     const revoked = await revokeApiToken(t.db, { actor: alice, tokenId: created.id });
     expect(revoked.id).toBe(created.id);
     expect(revoked.revokedAt).not.toBeNull();
-    await expect(authenticateApiToken(t.db, created.token)).rejects.toMatchObject({ code: "UNAUTHENTICATED", message: expect.stringMatching(/revoked/) });
+    await expect(authenticateApiToken(t.db, created.token)).rejects.toMatchObject({
+      code: "UNAUTHENTICATED",
+      message: expect.stringMatching(/revoked/),
+    });
     await expect(revokeApiToken(t.db, { actor: alice, tokenId: created.id })).rejects.toMatchObject({ code: "CONFLICT" });
     await expect(revokeApiToken(t.db, { actor: bob, tokenId: created.id })).rejects.toMatchObject({ code: "NOT_FOUND" });
 
@@ -82,7 +85,10 @@ describe("personal API tokens: create → use → list → revoke", () => {
     await expect(authenticateApiToken(t.db, created.token)).resolves.toMatchObject({ id: alice.id });
 
     await t.db.apiToken.update({ where: { id: created.id }, data: { expiresAt: new Date(Date.now() - 1_000) } });
-    await expect(authenticateApiToken(t.db, created.token)).rejects.toMatchObject({ code: "UNAUTHENTICATED", message: expect.stringMatching(/expired/) });
+    await expect(authenticateApiToken(t.db, created.token)).rejects.toMatchObject({
+      code: "UNAUTHENTICATED",
+      message: expect.stringMatching(/expired/),
+    });
 
     // Newest first.
     const listed = await listApiTokens(t.db, { actor: alice });
@@ -91,7 +97,10 @@ describe("personal API tokens: create → use → list → revoke", () => {
 
   it("validates the name and the expiry, naming the field", async () => {
     await expect(createApiToken(t.db, { actor: alice, name: "   " })).rejects.toMatchObject({ code: "BAD_REQUEST", field: "name" });
-    await expect(createApiToken(t.db, { actor: alice, name: "x".repeat(81) })).rejects.toMatchObject({ code: "BAD_REQUEST", field: "name" });
+    await expect(createApiToken(t.db, { actor: alice, name: "x".repeat(81) })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+      field: "name",
+    });
     for (const expiresInDays of [0, 366, 1.5]) {
       await expect(createApiToken(t.db, { actor: alice, name: "bad", expiresInDays })).rejects.toMatchObject({
         code: "BAD_REQUEST",

@@ -1,8 +1,8 @@
+import { writeAuditEvent } from "../audit/write-audit-event.ts";
 import type { Actor } from "../authz/permissions.ts";
 import type { Db } from "../db/client.ts";
-import { writeAuditEvent } from "../audit/write-audit-event.ts";
 import { parseInput } from "../validate.ts";
-import { createApiTokenSchema, type CreateApiTokenInput } from "./schema.ts";
+import { type CreateApiTokenInput, createApiTokenSchema } from "./schema.ts";
 import { API_TOKEN_PREFIX, newToken } from "./secret-token.ts";
 
 const DAY_MS = 24 * 60 * 60 * 1000;

@@ -1,8 +1,8 @@
-import { can, type Actor } from "../authz/permissions.ts";
+import { writeAuditEvent } from "../audit/write-audit-event.ts";
+import { type Actor, can } from "../authz/permissions.ts";
 import type { Db } from "../db/client.ts";
 import { AppError } from "../errors.ts";
 import { LIVE_CHANNELS } from "../events/channels.ts";
-import { writeAuditEvent } from "../audit/write-audit-event.ts";
 
 export interface GatewayTokenView {
   id: string;
@@ -13,7 +13,14 @@ export interface GatewayTokenView {
   revokedAt: string | null;
 }
 
-function present(row: { id: string; grantId: string; prefix: string; createdAt: Date; lastUsedAt: Date | null; revokedAt: Date | null }): GatewayTokenView {
+function present(row: {
+  id: string;
+  grantId: string;
+  prefix: string;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+}): GatewayTokenView {
   return {
     id: row.id,
     grantId: row.grantId,

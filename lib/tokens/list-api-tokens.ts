@@ -1,6 +1,6 @@
 import type { Actor } from "../authz/permissions.ts";
 import type { Db } from "../db/client.ts";
-import { apiTokenSelect, presentApiToken, type ApiTokenView } from "./present.ts";
+import { type ApiTokenView, apiTokenSelect, presentApiToken } from "./present.ts";
 
 /** The actor's own personal API tokens, newest first (revoked and expired ones included). Never the hash. */
 export async function listApiTokens(db: Db, options: { actor: Actor }): Promise<ApiTokenView[]> {

@@ -1,8 +1,8 @@
+import { grantStatus } from "../access/present.ts";
+import { writeAuditEvent } from "../audit/write-audit-event.ts";
 import type { Actor } from "../authz/permissions.ts";
 import type { Db } from "../db/client.ts";
 import { AppError } from "../errors.ts";
-import { writeAuditEvent } from "../audit/write-audit-event.ts";
-import { grantStatus } from "../access/present.ts";
 import { GATEWAY_TOKEN_PREFIX, newToken } from "./secret-token.ts";
 
 /** Mints a gateway access token bound to one of the actor's own active grants. Shown once. */
@@ -28,5 +28,11 @@ export async function mintGatewayToken(
       data: { grantId, prefix: minted.prefix },
     });
   });
-  return { token: minted.token, prefix: minted.prefix, grantId, connection: grant.connection.slug, expiresAt: grant.expiresAt.toISOString() };
+  return {
+    token: minted.token,
+    prefix: minted.prefix,
+    grantId,
+    connection: grant.connection.slug,
+    expiresAt: grant.expiresAt.toISOString(),
+  };
 }

@@ -1,8 +1,8 @@
+import { writeAuditEvent } from "../audit/write-audit-event.ts";
 import type { Actor } from "../authz/permissions.ts";
 import type { Db } from "../db/client.ts";
 import { AppError } from "../errors.ts";
-import { writeAuditEvent } from "../audit/write-audit-event.ts";
-import { apiTokenSelect, presentApiToken, type ApiTokenView } from "./present.ts";
+import { type ApiTokenView, apiTokenSelect, presentApiToken } from "./present.ts";
 
 /**
  * Revokes one of the actor's own personal API tokens; it stops authenticating at once (every

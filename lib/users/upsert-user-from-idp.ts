@@ -1,6 +1,6 @@
+import type { Actor } from "../authz/permissions.ts";
 import type { Db } from "../db/client.ts";
 import type { Role } from "../db/generated/enums.ts";
-import type { Actor } from "../authz/permissions.ts";
 
 /**
  * Creates or refreshes a user from IdP claims at sign-in. Roles come from the RoleMapping table

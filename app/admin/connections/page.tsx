@@ -1,8 +1,8 @@
 import type { Metadata } from "next";
-import { can } from "@/lib/authz/permissions";
 import { getPortalUser } from "@/app/auth";
 import { AdminConnections } from "@/components/admin-connections";
 import { Forbidden } from "@/components/ui";
+import { can } from "@/lib/authz/permissions";
 
 export const metadata: Metadata = { title: "Connections · Tollgate" };
 

@@ -1,10 +1,10 @@
 import type { z } from "zod";
 import { getPortalUser } from "@/app/auth";
 import type { Actor } from "@/lib/authz/permissions";
-import { getDb, type Db } from "@/lib/db/client";
+import { type Db, getDb } from "@/lib/db/client";
 import { AppError, isAppError } from "@/lib/errors";
-import { parseInput } from "@/lib/validate";
 import { authenticateApiToken } from "@/lib/tokens/authenticate-api-token";
+import { parseInput } from "@/lib/validate";
 
 // The one shape of every /api/v1 handler: authenticate (bearer API token or portal session),
 // run the domain action, map AppError to an HTTP status with a JSON body a person can act on.
@@ -15,7 +15,10 @@ export function errorResponse(error: unknown): Response {
   if (isAppError(error)) {
     const headers: Record<string, string> = {};
     if (error.code === "UNAUTHENTICATED") headers["WWW-Authenticate"] = 'Bearer realm="tollgate"';
-    return Response.json({ error: { code: error.code, message: error.message, ...(error.field ? { field: error.field } : {}) } }, { status: error.status, headers });
+    return Response.json(
+      { error: { code: error.code, message: error.message, ...(error.field ? { field: error.field } : {}) } },
+      { status: error.status, headers },
+    );
   }
   console.error("Unhandled API error", error);
   return Response.json({ error: { code: "INTERNAL", message: "Internal error; it has been logged." } }, { status: 500 });

@@ -1,8 +1,8 @@
-import { handle, readJson } from "../_lib/handler";
-import { createAccessRequestSchema } from "@/lib/access/schema";
 import { createAccessRequest } from "@/lib/access/create-access-request";
 import { listAccessRequests } from "@/lib/access/list-access-requests";
+import { createAccessRequestSchema } from "@/lib/access/schema";
 import { AppError } from "@/lib/errors";
+import { handle, readJson } from "../_lib/handler";
 
 export const dynamic = "force-dynamic";
 

@@ -1,7 +1,7 @@
-import { handle, readJson } from "../_lib/handler";
 import { createApiToken } from "@/lib/tokens/create-api-token";
 import { listApiTokens } from "@/lib/tokens/list-api-tokens";
 import { createApiTokenSchema } from "@/lib/tokens/schema";
+import { handle, readJson } from "../_lib/handler";
 
 export const dynamic = "force-dynamic";
 

@@ -1,7 +1,7 @@
-import { handle } from "../_lib/handler";
 import { listAuditEvents } from "@/lib/audit/list-audit-events";
 import { listAuditEventsQuerySchema } from "@/lib/audit/schema";
 import { AppError } from "@/lib/errors";
+import { handle } from "../_lib/handler";
 
 export const dynamic = "force-dynamic";
 

@@ -1,8 +1,8 @@
-import { handle, readJson } from "../_lib/handler";
 import { vaultKey } from "@/lib/config";
 import { createConnection } from "@/lib/connections/create-connection";
 import { listConnections } from "@/lib/connections/list-connections";
 import { createConnectionSchema } from "@/lib/connections/schema";
+import { handle, readJson } from "../_lib/handler";
 
 export const dynamic = "force-dynamic";
 

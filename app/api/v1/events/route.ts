@@ -1,5 +1,5 @@
-import { authenticate, errorResponse } from "../_lib/handler";
 import { getLiveListener } from "@/lib/events/live-listener";
+import { authenticate, errorResponse } from "../_lib/handler";
 
 export const dynamic = "force-dynamic";
 

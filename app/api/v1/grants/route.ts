@@ -1,6 +1,6 @@
-import { handle } from "../_lib/handler";
 import { AppError } from "@/lib/errors";
 import { listGrants } from "@/lib/grants/list-grants";
+import { handle } from "../_lib/handler";
 
 export const dynamic = "force-dynamic";
 

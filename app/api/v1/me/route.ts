@@ -1,6 +1,6 @@
-import { handle } from "../_lib/handler";
 import { gatewayPublicUrl } from "@/lib/config";
 import { getUser } from "@/lib/users/get-user";
+import { handle } from "../_lib/handler";
 
 export const dynamic = "force-dynamic";
 

@@ -1,5 +1,5 @@
-import { handle } from "../../_lib/handler";
 import { getAccessRequest } from "@/lib/access/list-access-requests";
+import { handle } from "../../_lib/handler";
 
 export const dynamic = "force-dynamic";
 

@@ -1,5 +1,5 @@
-import { handle } from "../../_lib/handler";
 import { verifyAuditChainFor } from "@/lib/audit/verify-audit-chain-for";
+import { handle } from "../../_lib/handler";
 
 export const dynamic = "force-dynamic";
 

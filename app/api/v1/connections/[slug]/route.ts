@@ -1,8 +1,8 @@
-import { handle, readJson } from "../../_lib/handler";
 import { vaultKey } from "@/lib/config";
 import { getConnection } from "@/lib/connections/get-connection";
 import { updateConnectionSchema } from "@/lib/connections/schema";
 import { updateConnection } from "@/lib/connections/update-connection";
+import { handle, readJson } from "../../_lib/handler";
 
 export const dynamic = "force-dynamic";
 

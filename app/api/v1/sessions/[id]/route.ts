@@ -1,5 +1,5 @@
-import { handle } from "../../_lib/handler";
 import { getSession } from "@/lib/recording/sessions";
+import { handle } from "../../_lib/handler";
 
 export const dynamic = "force-dynamic";
 

@@ -1,6 +1,6 @@
-import { handle, readJson } from "../../../_lib/handler";
 import { decideAccessRequest } from "@/lib/access/decide-access-request";
 import { decideAccessRequestSchema } from "@/lib/access/schema";
+import { handle, readJson } from "../../../_lib/handler";
 
 export const dynamic = "force-dynamic";
 

@@ -1,8 +1,6 @@
-import { handle } from "../../../_lib/handler";
 import { cancelAccessRequest } from "@/lib/access/cancel-access-request";
+import { handle } from "../../../_lib/handler";
 
 export const dynamic = "force-dynamic";
 
-export const POST = handle<{ id: string }>(async ({ actor, params, db }) =>
-  cancelAccessRequest(db, { actor, requestId: params.id }),
-);
+export const POST = handle<{ id: string }>(async ({ actor, params, db }) => cancelAccessRequest(db, { actor, requestId: params.id }));

@@ -1,5 +1,5 @@
-import { handle } from "../../../_lib/handler";
 import { revokeApiToken } from "@/lib/tokens/revoke-api-token";
+import { handle } from "../../../_lib/handler";
 
 export const dynamic = "force-dynamic";
 

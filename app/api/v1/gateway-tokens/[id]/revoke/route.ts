@@ -1,5 +1,5 @@
-import { handle } from "../../../_lib/handler";
 import { revokeGatewayToken } from "@/lib/tokens/gateway-tokens";
+import { handle } from "../../../_lib/handler";
 
 export const dynamic = "force-dynamic";
 

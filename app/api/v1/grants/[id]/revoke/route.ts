@@ -1,6 +1,6 @@
-import { handle, readJson } from "../../../_lib/handler";
 import { revokeGrant } from "@/lib/grants/revoke-grant";
 import { revokeGrantSchema } from "@/lib/grants/schema";
+import { handle, readJson } from "../../../_lib/handler";
 
 export const dynamic = "force-dynamic";
 

@@ -1,6 +1,6 @@
-import { handle } from "../../../_lib/handler";
 import { listGatewayTokens } from "@/lib/tokens/gateway-tokens";
 import { mintGatewayToken } from "@/lib/tokens/mint-gateway-token";
+import { handle } from "../../../_lib/handler";
 
 export const dynamic = "force-dynamic";
 
