@@ -58,7 +58,8 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
                 <span className="text-gray-700" data-testid="user-email" title={user.name ?? undefined}>
                   {user.email}
                 </span>
-                <span className="flex gap-1" aria-label="Roles">
+                <span className="flex gap-1">
+                  <span className="sr-only">Roles:</span>
                   {user.roles.map((role) => (
                     <RoleBadge key={role} role={role} />
                   ))}

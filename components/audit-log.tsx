@@ -77,40 +77,42 @@ function FilterBar({ applied, onApply }: { applied: AuditFilters; onApply: (filt
   }
 
   return (
-    <form role="search" aria-label="Filter the audit log" onSubmit={submit} className="flex flex-wrap items-end gap-3">
-      {FILTER_FIELDS.map(({ key, label, placeholder }) => (
-        <Field key={key} id={`audit-filter-${key}`} label={label} className="w-48 grow">
-          {(control) => (
-            <input
-              {...control}
-              type="text"
-              autoComplete="off"
-              spellCheck={false}
-              placeholder={placeholder}
-              value={draft[key]}
-              onChange={(change) => setDraft({ ...draft, [key]: change.target.value })}
-            />
-          )}
-        </Field>
-      ))}
-      <div className="flex gap-2">
-        <button type="submit" className={buttonClass("primary")}>
-          Apply
-        </button>
-        {active ? (
-          <button
-            type="button"
-            className={buttonClass("ghost")}
-            onClick={() => {
-              setDraft(EMPTY_AUDIT_FILTERS);
-              onApply(EMPTY_AUDIT_FILTERS);
-            }}
-          >
-            Clear
+    <search aria-label="Filter the audit log">
+      <form onSubmit={submit} className="flex flex-wrap items-end gap-3">
+        {FILTER_FIELDS.map(({ key, label, placeholder }) => (
+          <Field key={key} id={`audit-filter-${key}`} label={label} className="w-48 grow">
+            {(control) => (
+              <input
+                {...control}
+                type="text"
+                autoComplete="off"
+                spellCheck={false}
+                placeholder={placeholder}
+                value={draft[key]}
+                onChange={(change) => setDraft({ ...draft, [key]: change.target.value })}
+              />
+            )}
+          </Field>
+        ))}
+        <div className="flex gap-2">
+          <button type="submit" className={buttonClass("primary")}>
+            Apply
           </button>
-        ) : null}
-      </div>
-    </form>
+          {active ? (
+            <button
+              type="button"
+              className={buttonClass("ghost")}
+              onClick={() => {
+                setDraft(EMPTY_AUDIT_FILTERS);
+                onApply(EMPTY_AUDIT_FILTERS);
+              }}
+            >
+              Clear
+            </button>
+          ) : null}
+        </div>
+      </form>
+    </search>
   );
 }
 

@@ -122,7 +122,7 @@ export function useSessionEvents(id: string) {
       const known = client.getQueryData<SessionEventView[]>(queryKeys.sessionEvents(id)) ?? [];
       const events = [...known];
       for (let page = 0; page < 100; page += 1) {
-        const after = events.length ? events[events.length - 1].seq : 0;
+        const after = events.at(-1)?.seq ?? 0;
         const batch = await apiFetch<SessionEventView[]>(`/api/v1/sessions/${encodeURIComponent(id)}/events?after=${after}`);
         const fresh = batch.filter((event) => event.seq > after).sort((a, b) => a.seq - b.seq);
         events.push(...fresh);

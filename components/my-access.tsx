@@ -97,8 +97,8 @@ export function MyAccess() {
                       <span className="text-gray-400">—</span>
                     ) : (
                       <ul className="space-y-1">
-                        {request.approvals.map((approval, index) => (
-                          <li key={index}>
+                        {request.approvals.map((approval) => (
+                          <li key={approval.approver.email}>
                             <span className="text-gray-900">{approval.approver.email}</span>{" "}
                             <span className="text-xs text-gray-500">
                               {approval.decision === "APPROVE" ? "approved" : "denied"} {formatDateTime(approval.createdAt)}
@@ -204,7 +204,7 @@ function GatewayTokenList({ grantId }: { grantId: string }) {
   const revoke = useRevokeGatewayToken();
   if (!tokens.data || tokens.data.length === 0) return null;
   return (
-    <div className="space-y-1" aria-label="Gateway tokens">
+    <section className="space-y-1" aria-label="Gateway tokens">
       <h4 className="text-xs font-semibold tracking-wide text-gray-500 uppercase">Gateway tokens for this grant</h4>
       <ul className="divide-y divide-gray-100 rounded-md border border-gray-200 text-sm">
         {tokens.data.map((token) => (
@@ -232,7 +232,7 @@ function GatewayTokenList({ grantId }: { grantId: string }) {
         ))}
       </ul>
       {revoke.isError ? <Alert>{errorMessage(revoke.error)}</Alert> : null}
-    </div>
+    </section>
   );
 }
 

@@ -200,6 +200,7 @@ export function SessionReplay({ id }: { id: string }) {
                 {messages.map((event, position) => {
                   const active = position === index;
                   return (
+                    // biome-ignore lint/a11y/useKeyWithClickEvents: mouse shortcut; the Previous/Next buttons step by keyboard
                     <li
                       key={event.seq}
                       ref={(element) => {
@@ -224,6 +225,7 @@ export function SessionReplay({ id }: { id: string }) {
                         <span className="text-xs text-gray-500">{event.kind}</span>
                         <span className="min-w-0 truncate font-mono text-xs font-medium text-gray-900">{eventSummary(event)}</span>
                       </div>
+                      {/* biome-ignore lint/a11y/useKeyWithClickEvents: only stops the row's click; details toggles by keyboard itself */}
                       <details className="mt-1 ml-10" onClick={(click) => click.stopPropagation()}>
                         <summary className="cursor-pointer text-xs text-gray-500 select-none hover:text-gray-800">payload</summary>
                         <pre className="mt-1 max-h-72 overflow-auto rounded bg-gray-50 p-2 text-xs text-gray-800">

@@ -250,10 +250,12 @@ export function DataTable({ headers, className, children }: { headers: TableHead
           <tr>
             {headers.map((header, index) =>
               typeof header === "string" ? (
+                // biome-ignore lint/suspicious/noArrayIndexKey: a table's header row is static
                 <th key={index} className={thClass}>
                   {header}
                 </th>
               ) : (
+                // biome-ignore lint/suspicious/noArrayIndexKey: a table's header row is static
                 <th key={index} className={cx(thClass, header.className)}>
                   {header.label}
                 </th>
@@ -267,7 +269,7 @@ export function DataTable({ headers, className, children }: { headers: TableHead
   );
 }
 
-export function Forbidden({ role, what }: { role: string; what?: string }) {
+export function Forbidden({ neededRole: role, what }: { neededRole: string; what?: string }) {
   return (
     <div className="mx-auto mt-10 max-w-lg rounded-lg border border-gray-200 bg-white p-6 text-center shadow-xs">
       <h1 className="text-base font-semibold text-gray-900">{`You need the ${role} role to see this page`}</h1>

@@ -8,7 +8,10 @@ export class SessionRegistry {
   add(session: GatewaySession): void {
     this.byId.set(session.id, session);
     let set = this.byGrant.get(session.grant.id);
-    if (!set) this.byGrant.set(session.grant.id, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      this.byGrant.set(session.grant.id, set);
+    }
     set.add(session);
     session.onClosed = (closed) => this.remove(closed);
   }

@@ -372,7 +372,7 @@ const NUMERIC = [false, false, true, true, true];
 
 function plainTable(rows: Row[]): string {
   const all = [HEADER, ...rows];
-  const widths = HEADER.map((_, c) => Math.max(...all.map((row) => row[c].length)));
+  const widths = HEADER.map((_, c) => Math.max(...all.map((row) => row[c]!.length)));
   const line = (row: Row) =>
     row
       .map((cell, c) => (NUMERIC[c] ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!)))

@@ -13,7 +13,7 @@ class CookieJar {
 
   store(response: Response): void {
     for (const header of response.headers.getSetCookie()) {
-      const [pair, ...attributes] = header.split(";");
+      const [pair = "", ...attributes] = header.split(";");
       const eq = pair.indexOf("=");
       const name = pair.slice(0, eq).trim();
       const value = pair.slice(eq + 1).trim();
@@ -80,7 +80,7 @@ describe("dev IdP", () => {
     expect(config.token_endpoint_auth_methods_supported).toEqual(expect.arrayContaining(["client_secret_basic", "client_secret_post"]));
     const jwks = (await (await fetch(String(config.jwks_uri))).json()) as { keys: Array<Record<string, unknown>> };
     expect(jwks.keys[0]).toMatchObject({ kty: "RSA", alg: "RS256", use: "sig" });
-    expect(jwks.keys[0].d).toBeUndefined();
+    expect(jwks.keys[0]?.d).toBeUndefined();
   });
 
   it("runs a full authorization-code flow with PKCE and state", async () => {

@@ -331,10 +331,10 @@ export async function startDevIdp(options: { port: number; host?: string; client
       sendText(res, 503, "Starting up.");
       return;
     }
-    const path = (req.url ?? "/").split("?")[0];
+    const path = (req.url ?? "/").split("?")[0] ?? "/";
     const match = /^\/interaction\/([A-Za-z0-9_-]+)(?:\/(login))?\/?$/.exec(path);
     if (match) {
-      const [, uid, action] = match;
+      const [, uid = "", action] = match;
       handleInteraction(provider, req, res, uid, action).catch((error: unknown) => {
         const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
         if (!res.headersSent) sendText(res, 400, `Interaction failed (${message}). Start the sign-in again.`);

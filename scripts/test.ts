@@ -37,7 +37,8 @@ try {
   delete env.OIDC_ISSUER;
 
   const extra = process.argv.slice(2);
-  const [typecheck, vitest, build] = await Promise.all([
+  const [lint, typecheck, vitest, build] = await Promise.all([
+    run("lint", process.execPath, [bin("@biomejs/biome", "bin/biome"), "ci", "."], env),
     run("typecheck", process.execPath, [bin("typescript", "bin/tsc"), "--noEmit", "-p", "tsconfig.json"], env),
     run("vitest", process.execPath, [bin("vitest", "vitest.mjs"), "run", ...extra], env),
     buildPortalIfStale((line) => console.log(line)).then(
@@ -51,9 +52,9 @@ try {
   const playwright = build
     ? await run("playwright", process.execPath, [bin("@playwright/test", "cli.js"), "test"], { ...env, TOLLGATE_SKIP_BUILD: "1" })
     : false;
-  ok = typecheck && vitest && build && playwright;
+  ok = lint && typecheck && vitest && build && playwright;
   console.log(
-    `\nnpm test: ${ok ? "all suites passed" : "FAILED"} (typecheck ${typecheck ? "ok" : "failed"}, vitest ${vitest ? "ok" : "failed"}, build ${build ? "ok" : "failed"}, playwright ${playwright ? "ok" : build ? "failed" : "skipped"})`,
+    `\nnpm test: ${ok ? "all suites passed" : "FAILED"} (lint ${lint ? "ok" : "failed"}, typecheck ${typecheck ? "ok" : "failed"}, vitest ${vitest ? "ok" : "failed"}, build ${build ? "ok" : "failed"}, playwright ${playwright ? "ok" : build ? "failed" : "skipped"})`,
   );
 } finally {
   await postgres.stop().catch(() => undefined);

@@ -9,6 +9,6 @@ export const metadata: Metadata = { title: "Approvals · Tollgate" };
 export default async function ApprovalsPage() {
   const user = await getPortalUser();
   if (!user) return null; // the layout shows the sign-in card
-  if (!can(user, "access:decide")) return <Forbidden role="approver" />;
+  if (!can(user, "access:decide")) return <Forbidden neededRole="approver" />;
   return <Approvals viewerId={user.id} />;
 }

@@ -9,6 +9,6 @@ export const metadata: Metadata = { title: "Audit · Tollgate" };
 export default async function AuditPage() {
   const user = await getPortalUser();
   if (!user) return null; // the layout shows the sign-in card
-  if (!can(user, "audit:read")) return <Forbidden role="auditor" />;
+  if (!can(user, "audit:read")) return <Forbidden neededRole="auditor" />;
   return <AuditLog />;
 }

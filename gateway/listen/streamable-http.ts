@@ -107,7 +107,7 @@ export async function handleStreamableHttp(deps: ListenerDeps, req: IncomingMess
       clientInfo: params?.clientInfo ?? null,
     }),
   );
-  let upstream;
+  let upstream: ReturnType<typeof openUpstream>;
   try {
     upstream = openUpstream(connection, { onStderr: (line) => deps.log.info("upstream stderr", { session: id, connection: slug, line }) });
   } catch (error) {

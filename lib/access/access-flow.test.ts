@@ -28,7 +28,8 @@ beforeAll(async () => {
       { subject: "carol", email: "carol@example.com", name: "Carol", groups: ["platform-admins"] },
     ],
   });
-  [alice, bob, carol] = users.map((u) => ({ id: u.id, email: u.email, roles: u.roles }));
+  const actors = users.map((u): Actor => ({ id: u.id, email: u.email, roles: u.roles }));
+  [alice, bob, carol] = [actors[0]!, actors[1]!, actors[2]!];
 });
 afterAll(async () => t.drop());
 

@@ -26,7 +26,13 @@ afterAll(async () => {
 describe("EventWriter (group commit)", () => {
   it("commits concurrent writes in order, many per statement, and resolves each only after commit", async () => {
     let statements = 0;
-    const counting: Queryable = { query: (sql, params) => (statements++, pool.query(sql, params)), end: async () => undefined };
+    const counting: Queryable = {
+      query: (sql, params) => {
+        statements++;
+        return pool.query(sql, params);
+      },
+      end: async () => undefined,
+    };
     const recorder = new SessionRecorder(new EventWriter(counting), sessionId);
     const writes = Array.from({ length: 200 }, (_, i) =>
       recorder.record("CLIENT_TO_UPSTREAM", { jsonrpc: "2.0", id: i, method: "tools/call", params: { name: "echo", arguments: { i } } }),

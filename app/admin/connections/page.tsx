@@ -9,6 +9,6 @@ export const metadata: Metadata = { title: "Connections · Tollgate" };
 export default async function AdminConnectionsPage() {
   const user = await getPortalUser();
   if (!user) return null; // the layout shows the sign-in card
-  if (!can(user, "connections:write")) return <Forbidden role="admin" />;
+  if (!can(user, "connections:write")) return <Forbidden neededRole="admin" />;
   return <AdminConnections />;
 }

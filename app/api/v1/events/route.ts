@@ -16,7 +16,7 @@ export async function GET(request: Request): Promise<Response> {
     return errorResponse(error);
   }
   const encoder = new TextEncoder();
-  let cleanup = () => undefined as void;
+  let cleanup: () => void = () => undefined;
   const stream = new ReadableStream<Uint8Array>({
     start(controller) {
       const send = (event: string, data: unknown) => {
