@@ -11,6 +11,10 @@ export interface EventRow {
   method: string | null;
   tool: string | null;
   payload: unknown;
+  /** The policy decision on a client request (allow, deny, require-approval); null otherwise. */
+  decision: string | null;
+  /** Values masked before the payload was stored, by kind (e.g. {"email": 2}); null when none. */
+  masked: Record<string, number> | null;
   prevHash: string;
   hash: string;
 }
@@ -29,8 +33,8 @@ interface Pending {
 
 // One multi-row INSERT per batch: every column travels as one array parameter.
 const INSERT_BATCH = `
-INSERT INTO "SessionEvent" ("sessionId", "seq", "at", "direction", "kind", "rpcId", "method", "tool", "payload", "prevHash", "hash")
-SELECT * FROM unnest($1::text[], $2::int[], $3::timestamp(3)[], $4::"Direction"[], $5::text[], $6::text[], $7::text[], $8::text[], $9::jsonb[], $10::text[], $11::text[])`;
+INSERT INTO "SessionEvent" ("sessionId", "seq", "at", "direction", "kind", "rpcId", "method", "tool", "payload", "decision", "masked", "prevHash", "hash")
+SELECT * FROM unnest($1::text[], $2::int[], $3::timestamp(3)[], $4::"Direction"[], $5::text[], $6::text[], $7::text[], $8::text[], $9::jsonb[], $10::text[], $11::jsonb[], $12::text[], $13::text[])`;
 
 /**
  * Group commit for recordings. Writes queue up while a batch is being committed and go out
@@ -40,6 +44,8 @@ SELECT * FROM unnest($1::text[], $2::int[], $3::timestamp(3)[], $4::"Direction"[
 export class EventWriter {
   private queue: Pending[] = [];
   private flushing = false;
+  /** Rows of the batch being committed right now. */
+  private committing = 0;
 
   constructor(
     private readonly pool: Queryable,
@@ -51,6 +57,11 @@ export class EventWriter {
     // An idle connection dropped by the server must not crash the process; the next write fails instead.
     pool.on("error", (error) => options.onError?.(error));
     return new EventWriter(pool);
+  }
+
+  /** Rows waiting to be committed: queued plus the batch in flight (the gateway's `recorder_queue_depth`). */
+  get backlog(): number {
+    return this.queue.length + this.committing;
   }
 
   write(row: EventRow): Promise<void> {
@@ -65,14 +76,18 @@ export class EventWriter {
     try {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, this.maxBatch);
+        this.committing = batch.length;
         try {
           await this.insert(batch.map((pending) => pending.row));
+          this.committing = 0;
           for (const pending of batch) pending.resolve();
         } catch (error) {
+          this.committing = 0;
           for (const pending of batch) pending.reject(error as Error);
         }
       }
     } finally {
+      this.committing = 0;
       this.flushing = false;
     }
   }
@@ -89,6 +104,8 @@ export class EventWriter {
       column("method"),
       column("tool"),
       rows.map((row) => JSON.stringify(row.payload)),
+      column("decision"),
+      rows.map((row) => (row.masked ? JSON.stringify(row.masked) : null)),
       column("prevHash"),
       column("hash"),
     ]);

@@ -3,6 +3,11 @@ import { chainHash, GENESIS_HASH } from "../hash.ts";
 import { describeMessage } from "./describe-message.ts";
 import type { EventWriter } from "./event-writer.ts";
 
+export interface RecordAnnotations {
+  decision?: string | null;
+  masked?: Record<string, number> | null;
+}
+
 /**
  * Durable, ordered recording of one gateway session. `record` resolves only once the event is
  * committed, so the gateway forwards a message after its record exists (write-ahead). Sequence
@@ -25,13 +30,21 @@ export class SessionRecorder {
     return this.failure !== undefined;
   }
 
-  record(direction: Direction, payload: unknown): Promise<void> {
+  /**
+   * `payload` must already be what may be stored (masked by the policy); `annotations` say what
+   * the policy decided and masked, and are covered by the hash chain like the payload.
+   */
+  record(direction: Direction, payload: unknown, annotations: RecordAnnotations = {}): Promise<void> {
     if (this.failure) return Promise.reject(new Error(`recording of this session failed earlier: ${this.failure.message}`));
     const summary = describeMessage(payload);
     const seq = ++this.seq;
     const at = new Date();
-    const hash = chainHash(this.prevHash, { seq, at: at.toISOString(), direction, payload });
-    const row = { sessionId: this.sessionId, seq, at, direction, ...summary, payload, prevHash: this.prevHash, hash };
+    const decision = annotations.decision ?? null;
+    const masked = annotations.masked && Object.keys(annotations.masked).length > 0 ? annotations.masked : null;
+    // Older events hashed only these four fields; the annotations join the hash only when present.
+    const hashed = { seq, at: at.toISOString(), direction, payload, ...(decision ? { decision } : {}), ...(masked ? { masked } : {}) };
+    const hash = chainHash(this.prevHash, hashed);
+    const row = { sessionId: this.sessionId, seq, at, direction, ...summary, payload, decision, masked, prevHash: this.prevHash, hash };
     this.prevHash = hash;
     const write = this.writer.write(row).catch((error: Error) => {
       this.failure ??= error;
