@@ -57,6 +57,18 @@ export async function readJson<T extends z.ZodType>(request: Request, schema: T)
   return parseInput(schema, body);
 }
 
+/**
+ * Parses the query string with a zod schema (the one lib/api/routes.ts documents), with the same
+ * 400s as readJson. A repeated parameter counts with its first value, as URLSearchParams.get does.
+ */
+export function readQuery<T extends z.ZodType>(request: Request, schema: T): z.infer<T> {
+  const query: Record<string, string> = {};
+  for (const [name, value] of new URL(request.url).searchParams) {
+    if (!Object.hasOwn(query, name)) query[name] = value;
+  }
+  return parseInput(schema, query);
+}
+
 export interface HandlerContext<P> {
   request: Request;
   actor: Actor;
