@@ -2,6 +2,7 @@ import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { UpstreamConnection } from "../../lib/connections/load-connection.ts";
+import { transportName } from "../../lib/connections/transport.ts";
 
 // Upstream transports sit behind the SDK's small `Transport` interface. The connection's own
 // credential is injected here; nothing from the client's request (Authorization, cookies, any
@@ -14,7 +15,7 @@ export interface UpstreamOptions {
 
 export function openUpstream(connection: UpstreamConnection, options: UpstreamOptions = {}): Transport {
   const credential = connection.readCredential();
-  if (connection.transport === "STDIO") {
+  if (transportName(connection.transport) === "stdio") {
     if (!connection.command) throw new Error(`Connection ${connection.slug} has no command`);
     const transport = new StdioClientTransport({
       command: connection.command,

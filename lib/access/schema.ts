@@ -1,11 +1,21 @@
 import { z } from "zod";
 
+/** Longest reason or comment, in characters. */
+export const MAX_REASON_LENGTH = 2000;
+const tooLong = `must be at most ${MAX_REASON_LENGTH.toLocaleString("en-US")} characters`;
+
 export const createAccessRequestSchema = z.object({
   connection: z.string({ error: "is required (the connection slug)" }).min(1, "is required (the connection slug)"),
   minutes: z.number({ error: "must be a number of minutes" }).int("must be a whole number of minutes").min(1, "must be at least 1"),
-  reason: z.string({ error: "is required" }).trim().min(3, "must say why you need access (at least 3 characters)").max(2000),
+  reason: z
+    .string({ error: "is required" })
+    .trim()
+    .min(3, "must say why you need access (at least 3 characters)")
+    .max(MAX_REASON_LENGTH, tooLong),
 });
+export type CreateAccessRequestInput = z.input<typeof createAccessRequestSchema>;
 
 export const decideAccessRequestSchema = z.object({
-  comment: z.string().trim().max(2000).optional(),
+  comment: z.string({ error: "must be text" }).trim().max(MAX_REASON_LENGTH, tooLong).optional(),
 });
+export type DecideAccessRequestInput = z.input<typeof decideAccessRequestSchema>;

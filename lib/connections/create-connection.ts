@@ -5,7 +5,8 @@ import type { Db } from "../db/client.ts";
 import { AppError } from "../errors.ts";
 import { seal } from "../vault/seal.ts";
 import { type ConnectionView, presentConnection } from "./present-connection.ts";
-import { type ConnectionCredential, type CreateConnectionData, TRANSPORT_NAMES } from "./schema.ts";
+import type { ConnectionCredential, CreateConnectionData } from "./schema.ts";
+import { transportEnum } from "./transport.ts";
 
 export async function createConnection(
   db: Db,
@@ -29,7 +30,7 @@ export async function createConnection(
         slug: input.slug,
         name: input.name,
         description: input.description ?? null,
-        transport: TRANSPORT_NAMES[input.transport],
+        transport: transportEnum(input.transport),
         url: input.transport === "streamable-http" ? input.url : null,
         command: input.transport === "stdio" ? input.command : null,
         args: input.transport === "stdio" ? input.args : [],

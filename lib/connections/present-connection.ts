@@ -1,5 +1,5 @@
 import type { Connection } from "../db/generated/client.ts";
-import type { TransportName } from "./schema.ts";
+import { transportName } from "./transport.ts";
 
 /** The public shape of a connection. The sealed credential never leaves: only whether one is set. */
 export function presentConnection(connection: Connection) {
@@ -8,7 +8,7 @@ export function presentConnection(connection: Connection) {
     slug: connection.slug,
     name: connection.name,
     description: connection.description,
-    transport: (connection.transport === "STDIO" ? "stdio" : "streamable-http") as TransportName,
+    transport: transportName(connection.transport),
     url: connection.url,
     command: connection.command,
     args: connection.args,

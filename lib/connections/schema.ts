@@ -5,29 +5,34 @@ const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
 // Hop-by-hop and framing headers would break the upstream request rather than authenticate it.
 const FORBIDDEN_HEADERS = new Set(["host", "content-length", "transfer-encoding", "connection", "mcp-session-id", "mcp-protocol-version"]);
 
-export const TRANSPORT_NAMES = { "streamable-http": "STREAMABLE_HTTP", stdio: "STDIO" } as const;
-export type TransportName = keyof typeof TRANSPORT_NAMES;
+// The transport mapping lives in transport.ts; re-exported for the modules that import it from here.
+export { TRANSPORT_NAMES, type TransportName } from "./transport.ts";
+
+/** A record's key that fails its check reports the key's own message, not zod's "Invalid key in record". */
+const keyError = (issue: z.core.$ZodRawIssue) => (issue.code === "invalid_key" ? issue.issues[0]?.message : undefined);
 
 const headersSchema = z
-  .record(z.string().regex(HEADER_NAME, "is not a valid HTTP header name"), z.string().max(8192))
+  .record(z.string().regex(HEADER_NAME, "is not a valid HTTP header name"), z.string().max(8192, "must be at most 8,192 characters"), {
+    error: keyError,
+  })
   .refine((headers) => Object.keys(headers).every((name) => !FORBIDDEN_HEADERS.has(name.toLowerCase())), {
     message: `must not set ${[...FORBIDDEN_HEADERS].join(", ")}`,
   });
 
 /** One schema per connection field, shared by create and update (which add defaults or optionality). */
 const field = {
-  slug: z.string().regex(SLUG_PATTERN, "must be lowercase letters, digits and dashes (e.g. github-prod)"),
-  name: z.string().trim().min(1, "is required").max(120),
-  description: z.string().max(2000),
+  slug: z.string({ error: "is required" }).regex(SLUG_PATTERN, "must be lowercase letters, digits and dashes (e.g. github-prod)"),
+  name: z.string({ error: "is required" }).trim().min(1, "is required").max(120, "must be at most 120 characters"),
+  description: z.string().max(2000, "must be at most 2,000 characters"),
   maxMinutes: z
-    .number()
-    .int()
+    .number({ error: "must be a number of minutes" })
+    .int("must be a whole number of minutes")
     .min(1, "must be at least 1")
     .max(24 * 60, "must be at most 1440 (24 h)"),
   url: z.url({ protocol: /^https?$/, error: "must be an http(s) URL of the upstream MCP endpoint" }),
-  command: z.string().trim().min(1, "is required for stdio connections"),
-  args: z.array(z.string()).max(64),
-  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "is not a valid environment variable name"), z.string()),
+  command: z.string({ error: "is required for stdio connections" }).trim().min(1, "is required for stdio connections"),
+  args: z.array(z.string()).max(64, "must be at most 64 arguments"),
+  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "is not a valid environment variable name"), z.string(), { error: keyError }),
   headers: headersSchema,
 };
 

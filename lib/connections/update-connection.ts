@@ -6,14 +6,8 @@ import { AppError } from "../errors.ts";
 import { parseInput } from "../validate.ts";
 import { open, seal } from "../vault/seal.ts";
 import { type ConnectionView, presentConnection } from "./present-connection.ts";
-import {
-  type ConnectionCredential,
-  TRANSPORT_NAMES,
-  type TransportName,
-  type UpdateConnectionData,
-  type UpdateConnectionInput,
-  updateConnectionSchema,
-} from "./schema.ts";
+import { type ConnectionCredential, type UpdateConnectionData, type UpdateConnectionInput, updateConnectionSchema } from "./schema.ts";
+import { TRANSPORT_NAMES, type TransportName, transportName } from "./transport.ts";
 
 type Changeable = Exclude<keyof UpdateConnectionData, "slug" | "transport">;
 
@@ -73,7 +67,7 @@ export async function updateConnection(
     await tx.$executeRaw`SELECT 1 FROM "Connection" WHERE "slug" = ${slug} FOR UPDATE`;
     const current = await tx.connection.findUnique({ where: { slug } });
     if (!current) throw new AppError("NOT_FOUND", `No connection "${slug}" in the catalog.`);
-    const transport: TransportName = current.transport === TRANSPORT_NAMES.stdio ? "stdio" : "streamable-http";
+    const transport = transportName(current.transport);
     const misfit = sent.find((key) => !FIELDS[transport].has(key));
     if (misfit) {
       const other = transport === "stdio" ? "streamable-http" : "stdio";

@@ -1,4 +1,5 @@
 import { writeAuditEvent } from "../audit/write-audit-event.ts";
+import { transportEnum, transportName } from "../connections/transport.ts";
 import type { Db } from "./client.ts";
 import type { Role } from "./generated/enums.ts";
 
@@ -55,13 +56,13 @@ export async function seed(db: Db, options: { roleMappings: Array<{ group: strin
     const exists = await db.connection.findUnique({ where: { slug: EVERYTHING_CONNECTION.slug } });
     if (!exists) {
       await db.$transaction(async (tx) => {
-        const row = await tx.connection.create({ data: { ...EVERYTHING_CONNECTION, transport: "STDIO" } });
+        const row = await tx.connection.create({ data: { ...EVERYTHING_CONNECTION, transport: transportEnum("stdio") } });
         await writeAuditEvent(tx, {
           actor: null,
           action: "connection.created",
           targetType: "Connection",
           targetId: row.id,
-          data: { slug: row.slug, transport: "stdio", seeded: true },
+          data: { slug: row.slug, transport: transportName(row.transport), seeded: true },
         });
       });
     }

@@ -3,6 +3,7 @@ import { type Actor, can } from "../authz/permissions.ts";
 import type { Db } from "../db/client.ts";
 import { AppError } from "../errors.ts";
 import { LIVE_CHANNELS } from "../events/channels.ts";
+import { SESSION_EVENTS_PAGE } from "./limits.ts";
 
 export async function startSession(
   db: Db,
@@ -114,7 +115,7 @@ export async function listSessionEvents(db: Db, options: { actor: Actor; session
   const rows = await db.sessionEvent.findMany({
     where: { sessionId: options.sessionId, seq: { gt: options.afterSeq ?? 0 } },
     orderBy: { seq: "asc" },
-    take: 1000,
+    take: SESSION_EVENTS_PAGE,
   });
   return rows.map((row) => ({
     seq: row.seq,

@@ -1,0 +1,12 @@
+import { describe, expect, it } from "vitest";
+import { Transport } from "../db/generated/enums.ts";
+import { TRANSPORT_NAMES, transportEnum, transportName } from "./transport.ts";
+
+describe("transport mapping", () => {
+  it("maps every stored transport to its API name and back", () => {
+    for (const stored of Object.values(Transport)) expect(transportEnum(transportName(stored))).toBe(stored);
+    expect(transportName("STDIO")).toBe("stdio");
+    expect(transportName("STREAMABLE_HTTP")).toBe("streamable-http");
+    expect(Object.keys(TRANSPORT_NAMES).sort()).toEqual(["stdio", "streamable-http"]);
+  });
+});
