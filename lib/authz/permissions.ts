@@ -14,6 +14,7 @@ export const PERMISSIONS = [
   "grants:revoke",
   "sessions:read:all",
   "audit:read",
+  "policies:write",
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 

@@ -6,6 +6,8 @@ export const LIVE_CHANNELS = {
   grantRevoked: "tollgate_grant_revoked",
   gatewayTokenRevoked: "tollgate_gateway_token_revoked",
   sessions: "tollgate_sessions",
+  /** Payload: the policy scope saved ("global" or "connection:<id>"); gateways recompile. */
+  policies: "tollgate_policies",
 } as const;
 
 export type LiveTopic = keyof typeof LIVE_CHANNELS;

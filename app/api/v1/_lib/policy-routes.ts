@@ -1,0 +1,35 @@
+import { assertCan } from "@/lib/authz/permissions";
+import { AppError } from "@/lib/errors";
+import { getPolicy, getPolicyVersion, listPolicyVersions } from "@/lib/policies/get-policy";
+import type { PolicyTarget } from "@/lib/policies/policy-scope";
+import { restorePolicyVersion, savePolicy } from "@/lib/policies/save-policy";
+import { savePolicySchema } from "@/lib/policies/schema";
+import { handle, readJson } from "./handler";
+
+// The global policy (/api/v1/policy…) and a connection's (/api/v1/connections/{slug}/policy…) share
+// one set of handlers; only how the target is read from the URL differs.
+
+type Params = { slug?: string; version?: string };
+const targetOf = (params: Params): PolicyTarget => (params.slug ? { kind: "connection", slug: params.slug } : { kind: "global" });
+
+function versionOf(params: Params): number {
+  const version = Number(params.version);
+  if (!Number.isInteger(version) || version < 1) throw new AppError("NOT_FOUND", "Policy versions are numbered from 1.");
+  return version;
+}
+
+export const policyRoutes = {
+  get: handle<Params>(async ({ actor, params, db }) => getPolicy(db, { actor, target: targetOf(params) })),
+  put: handle<Params>(async ({ request, actor, params, db }) => {
+    assertCan(actor, "policies:write", "change policies");
+    const { baseVersion, ...document } = await readJson(request, savePolicySchema);
+    return savePolicy(db, { actor, target: targetOf(params), document, baseVersion });
+  }),
+  versions: handle<Params>(async ({ actor, params, db }) => listPolicyVersions(db, { actor, target: targetOf(params) })),
+  version: handle<Params>(async ({ actor, params, db }) =>
+    getPolicyVersion(db, { actor, target: targetOf(params), version: versionOf(params) }),
+  ),
+  restore: handle<Params>(async ({ actor, params, db }) =>
+    restorePolicyVersion(db, { actor, target: targetOf(params), version: versionOf(params) }),
+  ),
+};

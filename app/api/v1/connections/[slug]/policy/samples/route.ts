@@ -1,0 +1,6 @@
+import { listPolicySamples } from "@/lib/policies/list-policy-samples";
+import { handle } from "../../../../_lib/handler";
+
+export const dynamic = "force-dynamic";
+
+export const GET = handle<{ slug: string }>(async ({ actor, params, db }) => listPolicySamples(db, { actor, slug: params.slug }));

@@ -1,0 +1,4 @@
+import { policyRoutes } from "../../../../../_lib/policy-routes";
+
+export const dynamic = "force-dynamic";
+export const GET = policyRoutes.version;
