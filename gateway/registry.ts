@@ -1,6 +1,9 @@
 import type { GatewaySession } from "./session.ts";
 
-/** Live sessions of this gateway process, by id and by grant (to cut them on revocation). */
+/**
+ * Live sessions of this gateway process, by id and by grant (to cut them on revocation). A session
+ * is added once started and removed by its `onClosed` callback.
+ */
 export class SessionRegistry {
   private readonly byId = new Map<string, GatewaySession>();
   private readonly byGrant = new Map<string, Set<GatewaySession>>();
@@ -13,14 +16,14 @@ export class SessionRegistry {
       this.byGrant.set(session.grant.id, set);
     }
     set.add(session);
-    session.onClosed = (closed) => this.remove(closed);
   }
 
   get(id: string): GatewaySession | undefined {
     return this.byId.get(id);
   }
 
-  private remove(session: GatewaySession): void {
+  remove(session: GatewaySession): void {
+    if (this.byId.get(session.id) !== session) return;
     this.byId.delete(session.id);
     const set = this.byGrant.get(session.grant.id);
     set?.delete(session);

@@ -1,13 +1,14 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { expireStaleRequests } from "../lib/access/expire-stale-requests.ts";
+import { GATEWAY_DEFAULTS } from "../lib/config.ts";
 import { createDb, type Db } from "../lib/db/client.ts";
 import { EventWriter } from "../lib/recording/event-writer.ts";
 import { errorBody, GatewayError } from "./errors.ts";
 import { GrantWatcher } from "./grant-watcher.ts";
 import { handleStreamableHttp, type ListenerDeps } from "./listen/streamable-http.ts";
 import { createLogger, type Logger } from "./log.ts";
-import { Metrics } from "./metrics.ts";
+import { GatewayMetrics } from "./metrics.ts";
 import { SessionRegistry } from "./registry.ts";
 
 export interface GatewayOptions {
@@ -15,6 +16,7 @@ export interface GatewayOptions {
   port: number;
   host?: string;
   vaultKey: Buffer | null;
+  /** Unset options take their value from `GATEWAY_DEFAULTS` (lib/config.ts). */
   maxBodyBytes?: number;
   /** A client request unanswered by the upstream after this long gets an error and is cancelled upstream. */
   requestTimeoutMs?: number;
@@ -32,6 +34,7 @@ export interface Gateway {
   port: number;
   server: Server;
   registry: SessionRegistry;
+  metrics: GatewayMetrics;
   db: Db;
   close(): Promise<void>;
 }
@@ -42,12 +45,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const log = options.log ?? createLogger();
   const db = createDb(options.databaseUrl);
   const registry = new SessionRegistry();
-  const metrics = new Metrics();
-  metrics.gauge("tollgate_gateway_active_sessions", () => registry.size);
   const watcher = new GrantWatcher({ databaseUrl: options.databaseUrl, db, registry, log });
   await watcher.start();
   // Housekeeping that needs a long-running process; safe on several replicas (SKIP LOCKED).
-  const ttlMinutes = options.accessRequestTtlMinutes ?? 24 * 60;
+  const ttlMinutes = options.accessRequestTtlMinutes ?? GATEWAY_DEFAULTS.accessRequestTtlMinutes;
   const housekeeping = setInterval(() => {
     expireStaleRequests(db, { ttlMinutes }).then(
       (expired) => expired.length && log.info("access requests expired", { count: expired.length }),
@@ -58,18 +59,19 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const writer = EventWriter.connect(options.databaseUrl, {
     onError: (error) => log.warn("recording connection lost", { error: error.message }),
   });
+  const metrics = new GatewayMetrics({ openSessions: () => registry.size, recorderQueueDepth: () => writer.backlog });
   const deps: ListenerDeps = {
     db,
     writer,
     registry,
     vaultKey: options.vaultKey,
-    maxBodyBytes: options.maxBodyBytes ?? 4 * 1024 * 1024,
-    requestTimeoutMs: options.requestTimeoutMs ?? 5 * 60_000,
-    sessionIdleMs: options.sessionIdleMs ?? 15 * 60_000,
+    maxBodyBytes: options.maxBodyBytes ?? GATEWAY_DEFAULTS.maxBodyBytes,
+    requestTimeoutMs: options.requestTimeoutMs ?? GATEWAY_DEFAULTS.requestTimeoutMs,
+    sessionIdleMs: options.sessionIdleMs ?? GATEWAY_DEFAULTS.sessionIdleMs,
     log,
     metrics,
   };
-  const allowedOrigins = new Set(options.allowedOrigins ?? []);
+  const allowedOrigins = new Set(options.allowedOrigins ?? GATEWAY_DEFAULTS.allowedOrigins);
 
   const sendJson = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
     if (res.headersSent) {
@@ -97,8 +99,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       return sendJson(res, ready ? 200 : 503, { status: ready ? "ready" : "not ready", database: dbOk, listening: watcher.listening });
     }
     if (url.pathname === "/metrics") {
-      res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
-      res.end(metrics.render());
+      const body = await metrics.render();
+      res.writeHead(200, { "content-type": metrics.contentType });
+      res.end(body);
       return;
     }
     const mcp = MCP_PATH.exec(url.pathname);
@@ -110,7 +113,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       if (req.method !== "POST" && req.method !== "GET" && req.method !== "DELETE") {
         throw new GatewayError("METHOD_NOT_ALLOWED", "Use POST, GET or DELETE on an MCP endpoint.");
       }
-      metrics.inc("tollgate_gateway_http_requests_total", { method: req.method });
+      metrics.httpRequest(req.method);
       return handleStreamableHttp(deps, req, res, mcp[1]!);
     }
     throw new GatewayError("UNKNOWN_CONNECTION", `Nothing at ${url.pathname}. MCP endpoints are /mcp/<connection-slug>.`);
@@ -120,7 +123,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     route(req, res).catch((error: unknown) => {
       const gatewayError = error instanceof GatewayError ? error : new GatewayError("INTERNAL", "Internal gateway error.");
       if (!(error instanceof GatewayError)) log.error("unhandled request error", { error: (error as Error)?.message });
-      metrics.inc("tollgate_gateway_refusals_total", { reason: gatewayError.kind });
+      metrics.refusal(gatewayError.kind);
       const headers: Record<string, string> = {};
       if (gatewayError.kind === "UNAUTHENTICATED") {
         // Header values must be plain ASCII; the full message is in the JSON body.
@@ -140,16 +143,17 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(options.port, options.host ?? "127.0.0.1", () => resolve());
+    server.listen(options.port, options.host ?? GATEWAY_DEFAULTS.host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
-  const host = options.host ?? "127.0.0.1";
+  const host = options.host ?? GATEWAY_DEFAULTS.host;
 
   return {
     url: `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`,
     port,
     server,
     registry,
+    metrics,
     db,
     async close() {
       clearInterval(housekeeping);

@@ -1,11 +1,14 @@
+import { performance } from "node:perf_hooks";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { JSONRPCMessage, RequestId } from "@modelcontextprotocol/sdk/types.js";
+import { GATEWAY_DEFAULTS } from "../lib/config.ts";
 import type { Db } from "../lib/db/client.ts";
 import type { Direction } from "../lib/db/generated/enums.ts";
 import type { SessionRecorder } from "../lib/recording/session-recorder.ts";
 import { endSession } from "../lib/recording/sessions.ts";
-import { GatewayError, jsonRpcError } from "./errors.ts";
+import { GatewayError, type GatewayErrorKind, jsonRpcError } from "./errors.ts";
 import type { Logger } from "./log.ts";
+import type { ConnectionMetrics, RequestOutcome } from "./metrics.ts";
 import { authorize, type GrantState } from "./pipeline/authorize.ts";
 
 /** The client-facing side of a session: what the gateway needs from any listener transport. */
@@ -23,6 +26,48 @@ function isResponse(message: JSONRPCMessage): message is JSONRPCMessage & { id: 
   return !("method" in message) && "id" in message;
 }
 
+export interface GatewaySessionOptions {
+  id: string;
+  userId: string;
+  /** The gateway token that opened the session; revoking it ends the session. */
+  tokenId: string;
+  grant: GrantState;
+  connection: { id: string; slug: string };
+  /** The client-facing transport (its streams are closed when the session ends). */
+  client: ClientSide;
+  upstream: Transport;
+  recorder: SessionRecorder;
+  db: Db;
+  /** This session's logger: a child bound to `{ session, connection, user }`. */
+  log: Logger;
+  /** How long a client request may wait for the upstream's answer before the gateway gives up on it. */
+  requestTimeoutMs?: number;
+  /**
+   * A client that vanishes without DELETE must not keep an upstream (a stdio child) alive
+   * forever: with no request or stream open for this long, the session ends.
+   */
+  idleMs?: number;
+  /** Called once when the session ends (the registry forgets it). */
+  onClosed?: (session: GatewaySession) => void;
+  /** Counters and the request duration histogram of this session's connection. */
+  metrics?: ConnectionMetrics;
+}
+
+/** A client request awaiting its upstream response. */
+interface Inflight {
+  timer: NodeJS.Timeout;
+  /** `performance.now()` when the gateway received the request. */
+  started: number;
+  method: string;
+}
+
+/** The `outcome` label of a request the gateway answered itself with this error. */
+function outcomeOf(kind: GatewayErrorKind): RequestOutcome {
+  if (kind === "UPSTREAM_TIMEOUT") return "timeout";
+  if (kind === "GRANT_EXPIRED" || kind === "GRANT_REVOKED" || kind === "WRONG_CONNECTION" || kind === "UNAUTHENTICATED") return "denied";
+  return "refused";
+}
+
 /**
  * One client session bound to one grant and one upstream. Every message passes the same pipeline:
  * client → authorize → record → upstream, and upstream → record → client. A message is forwarded
@@ -31,41 +76,49 @@ function isResponse(message: JSONRPCMessage): message is JSONRPCMessage & { id: 
 export class GatewaySession {
   private closed = false;
   /** Client requests awaiting their upstream response, to route related upstream messages. */
-  private readonly inflight = new Map<RequestId, NodeJS.Timeout>();
-  /** How long a client request may wait for the upstream's answer before the gateway gives up on it. */
-  requestTimeoutMs = 5 * 60_000;
+  private readonly inflight = new Map<RequestId, Inflight>();
+  readonly id: string;
+  readonly userId: string;
+  readonly tokenId: string;
+  grant: GrantState;
+  readonly connection: { id: string; slug: string };
+  readonly client: ClientSide;
+  readonly requestTimeoutMs: number;
+  readonly idleMs: number;
+  private readonly upstream: Transport;
+  private readonly recorder: SessionRecorder;
+  private readonly db: Db;
+  private readonly log: Logger;
+  private readonly onClosed: ((session: GatewaySession) => void) | undefined;
+  private readonly metrics: ConnectionMetrics | undefined;
   private readonly progressTokens = new Map<string | number, RequestId>();
   private expiryTimer: NodeJS.Timeout | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
   /** Client HTTP requests of this session still open (an SSE stream counts while it is open). */
   private openRequests = 0;
-  /**
-   * A client that vanishes without DELETE must not keep an upstream (a stdio child) alive
-   * forever: with no request or stream open for this long, the session ends.
-   */
-  idleMs = 15 * 60_000;
-  onClosed?: (session: GatewaySession) => void;
-  client!: ClientSide;
 
-  constructor(
-    readonly id: string,
-    readonly userId: string,
-    /** The gateway token that opened the session; revoking it ends the session. */
-    readonly tokenId: string,
-    public grant: GrantState,
-    readonly connection: { id: string; slug: string },
-    private readonly upstream: Transport,
-    private readonly recorder: SessionRecorder,
-    private readonly db: Db,
-    private readonly log: Logger,
-  ) {}
+  constructor(options: GatewaySessionOptions) {
+    this.id = options.id;
+    this.userId = options.userId;
+    this.tokenId = options.tokenId;
+    this.grant = options.grant;
+    this.connection = options.connection;
+    this.client = options.client;
+    this.upstream = options.upstream;
+    this.recorder = options.recorder;
+    this.db = options.db;
+    this.log = options.log;
+    this.requestTimeoutMs = options.requestTimeoutMs ?? GATEWAY_DEFAULTS.requestTimeoutMs;
+    this.idleMs = options.idleMs ?? GATEWAY_DEFAULTS.sessionIdleMs;
+    this.onClosed = options.onClosed;
+    this.metrics = options.metrics;
+  }
 
-  async start(client: ClientSide): Promise<void> {
-    this.client = client;
+  async start(): Promise<void> {
     this.upstream.onmessage = (message) => void this.fromUpstream(message);
     this.upstream.onclose = () => void this.close("upstream closed");
     this.upstream.onerror = (error) => {
-      if (!this.closed) this.log.warn("upstream error", { session: this.id, error: error.message });
+      if (!this.closed) this.log.warn("upstream error", { error: error.message });
     };
     await this.upstream.start();
     this.scheduleExpiry();
@@ -109,21 +162,25 @@ export class GatewaySession {
   }
 
   async fromClient(message: JSONRPCMessage): Promise<void> {
+    const started = performance.now();
+    this.metrics?.messageFromClient();
     const requestId = isRequest(message) ? message.id : undefined;
+    const method = "method" in message ? message.method : "";
     try {
       if (this.closed) throw new GatewayError("SESSION_NOT_FOUND", "This session has ended; start a new one.");
       authorize(this.grant, this.connection);
       try {
         await this.recorder.record("CLIENT_TO_UPSTREAM", message);
       } catch (error) {
-        this.log.error("recording failed; refusing message", { session: this.id, error: (error as Error).message });
+        this.log.error("recording failed; refusing message", { error: (error as Error).message });
         throw new GatewayError(
           "RECORDING_UNAVAILABLE",
           "The gateway cannot record this call right now, so it was not forwarded. Start a new session and try again.",
         );
       }
       if (requestId !== undefined) {
-        this.inflight.set(requestId, setTimeout(() => void this.timeOut(requestId), this.requestTimeoutMs).unref());
+        const timer = setTimeout(() => void this.timeOut(requestId), this.requestTimeoutMs).unref();
+        this.inflight.set(requestId, { timer, started, method });
         const meta = (message as { params?: { _meta?: { progressToken?: string | number } } }).params?._meta;
         if (meta?.progressToken !== undefined) this.progressTokens.set(meta.progressToken, requestId);
       }
@@ -131,7 +188,7 @@ export class GatewaySession {
         await this.upstream.send(message);
       } catch (error) {
         if (requestId !== undefined) this.finish(requestId);
-        this.log.warn("upstream send failed", { session: this.id, error: (error as Error).message });
+        this.log.warn("upstream send failed", { error: (error as Error).message });
         throw new GatewayError(
           "UPSTREAM_UNAVAILABLE",
           `The upstream MCP server "${this.connection.slug}" did not accept the message: ${(error as Error).message}`,
@@ -139,24 +196,26 @@ export class GatewaySession {
       }
     } catch (error) {
       const gatewayError = error instanceof GatewayError ? error : new GatewayError("INTERNAL", "Internal gateway error.");
-      if (requestId !== undefined) await this.replyError(requestId, gatewayError);
+      if (requestId !== undefined) await this.replyError(requestId, gatewayError, started, method);
       if (gatewayError.kind === "GRANT_EXPIRED" || gatewayError.kind === "GRANT_REVOKED") {
         void this.close(gatewayError.kind === "GRANT_EXPIRED" ? "grant expired" : "grant revoked");
       }
       // A gap in the recording cannot be repaired: end the session rather than go on unrecorded.
       if (this.recorder.failed) void this.close("recording failed");
       // A session whose upstream never initialized is of no use to anyone.
-      const method = "method" in message ? message.method : undefined;
       if (gatewayError.kind === "UPSTREAM_UNAVAILABLE" && method === "initialize") void this.close("upstream unavailable");
     }
   }
 
   private async fromUpstream(message: JSONRPCMessage): Promise<void> {
     if (this.closed) return;
+    this.metrics?.messageFromUpstream();
     let relatedRequestId: RequestId | undefined;
+    let answered: Inflight | undefined;
     if (isResponse(message)) {
       relatedRequestId = message.id;
-      if (!this.inflight.has(message.id)) {
+      answered = this.inflight.get(message.id);
+      if (!answered) {
         // Already answered by the gateway (timed out): record the late answer, do not deliver it twice.
         await this.recordQuietly("UPSTREAM_TO_CLIENT", message);
         return;
@@ -172,11 +231,13 @@ export class GatewaySession {
     try {
       await this.recorder.record("UPSTREAM_TO_CLIENT", message);
     } catch (error) {
-      this.log.error("recording failed; withholding upstream message", { session: this.id, error: (error as Error).message });
+      this.log.error("recording failed; withholding upstream message", { error: (error as Error).message });
       if (isResponse(message)) {
         await this.replyError(
           message.id,
           new GatewayError("RECORDING_UNAVAILABLE", "The gateway could not record the upstream's answer, so it was withheld."),
+          answered?.started,
+          answered?.method,
         );
       }
       void this.close("recording failed");
@@ -185,19 +246,25 @@ export class GatewaySession {
     try {
       await this.client.send(message, relatedRequestId !== undefined ? { relatedRequestId } : undefined);
     } catch (error) {
-      this.log.warn("client send failed", { session: this.id, error: (error as Error).message });
+      this.log.warn("client send failed", { error: (error as Error).message });
     }
+    if (answered) this.observe(answered.started, answered.method, "error" in message ? "error" : "ok");
+  }
+
+  private observe(started: number, method: string, outcome: RequestOutcome): void {
+    this.metrics?.observeRequest(method, outcome, (performance.now() - started) / 1000);
   }
 
   private finish(requestId: RequestId): void {
-    clearTimeout(this.inflight.get(requestId));
+    clearTimeout(this.inflight.get(requestId)?.timer);
     this.inflight.delete(requestId);
     for (const [token, id] of this.progressTokens) if (id === requestId) this.progressTokens.delete(token);
   }
 
   /** The upstream did not answer in time: answer the client, and tell the upstream to stop. */
   private async timeOut(requestId: RequestId): Promise<void> {
-    if (this.closed || !this.inflight.has(requestId)) return;
+    const pending = this.inflight.get(requestId);
+    if (this.closed || !pending) return;
     this.finish(requestId);
     const seconds = Math.round(this.requestTimeoutMs / 1000);
     await this.replyError(
@@ -206,6 +273,8 @@ export class GatewaySession {
         "UPSTREAM_TIMEOUT",
         `The upstream MCP server "${this.connection.slug}" did not answer within ${seconds} s; the call was cancelled.`,
       ),
+      pending.started,
+      pending.method,
     );
     const cancel: JSONRPCMessage = {
       jsonrpc: "2.0",
@@ -216,7 +285,7 @@ export class GatewaySession {
       await this.recorder.record("GATEWAY_TO_UPSTREAM", cancel);
       await this.upstream.send(cancel);
     } catch (error) {
-      this.log.warn("could not cancel timed-out request upstream", { session: this.id, error: (error as Error).message });
+      this.log.warn("could not cancel timed-out request upstream", { error: (error as Error).message });
     }
   }
 
@@ -229,17 +298,20 @@ export class GatewaySession {
     }
   }
 
-  /** Answers a client request with a gateway error, recorded like any other message. */
-  private async replyError(id: RequestId, error: GatewayError): Promise<void> {
+  /**
+   * Answers a client request with a gateway error, recorded like any other message. `started` and
+   * `method` (when the request's arrival is known) time it in the request duration histogram.
+   */
+  private async replyError(id: RequestId, error: GatewayError, started?: number, method?: string): Promise<void> {
+    this.metrics?.refusal(error.kind);
     const body = jsonRpcError(id, error.code, error.message, { reason: error.kind });
     await this.recordQuietly("GATEWAY_TO_CLIENT", body);
     await this.client.send(body as JSONRPCMessage, { relatedRequestId: id }).catch(() => undefined);
+    if (started !== undefined && method !== undefined) this.observe(started, method, outcomeOf(error.kind));
   }
 
   private async recordQuietly(direction: Direction, payload: unknown): Promise<void> {
-    await this.recorder
-      .record(direction, payload)
-      .catch((error: Error) => this.log.warn("could not record", { session: this.id, error: error.message }));
+    await this.recorder.record(direction, payload).catch((error: Error) => this.log.warn("could not record", { error: error.message }));
   }
 
   get isClosed(): boolean {
@@ -252,18 +324,18 @@ export class GatewaySession {
     this.closed = true;
     clearTimeout(this.expiryTimer);
     clearTimeout(this.idleTimer);
-    for (const timer of this.inflight.values()) clearTimeout(timer);
-    this.log.info("session closed", { session: this.id, connection: this.connection.slug, reason });
+    for (const pending of this.inflight.values()) clearTimeout(pending.timer);
+    this.log.info("session closed", { reason });
     this.onClosed?.(this);
     // HTTP upstreams keep per-session state: end it there too (DELETE), not only our side.
     const upstream = this.upstream as Transport & { terminateSession?: () => Promise<void> };
     const terminated = upstream.terminateSession
       ? Promise.race([upstream.terminateSession().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 2000).unref())])
       : Promise.resolve();
-    await Promise.allSettled([this.client?.close(), terminated.then(() => this.upstream.close())]);
+    await Promise.allSettled([this.client.close(), terminated.then(() => this.upstream.close())]);
     await this.recorder.flush().catch(() => undefined);
     await endSession(this.db, { sessionId: this.id, reason }).catch((error: Error) =>
-      this.log.error("could not record session end", { session: this.id, error: error.message }),
+      this.log.error("could not record session end", { error: error.message }),
     );
   }
 }

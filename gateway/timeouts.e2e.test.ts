@@ -31,6 +31,11 @@ describe("gateway time limits", () => {
     expect(await client.callTool({ name: "echo", arguments: { message: "still here" } })).toMatchObject({
       content: [{ text: "Echo: still here" }],
     });
+    const metrics = await gateway.metrics.render();
+    expect(metrics).toContain(
+      'tollgate_gateway_request_duration_seconds_count{connection="everything",method="tools/call",outcome="timeout"} 1',
+    );
+    expect(metrics).toContain('tollgate_gateway_refusals_total{reason="UPSTREAM_TIMEOUT"} 1');
     const events = await t.db.sessionEvent.findMany({ where: { sessionId: transport.sessionId! }, orderBy: { seq: "asc" } });
     const call = events.find((e) => e.tool === "trigger-long-running-operation")!;
     expect(events.find((e) => e.direction === "GATEWAY_TO_CLIENT" && e.rpcId === call.rpcId)).toBeTruthy();

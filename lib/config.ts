@@ -58,8 +58,27 @@ export function oidcConfig(env: Record<string, string | undefined> = process.env
   return parse(oidcSchema, env);
 }
 
+/**
+ * The gateway's defaults, written once: the environment schema below, `startGateway` and
+ * `GatewaySession` all read them from here.
+ */
+export const GATEWAY_DEFAULTS = {
+  port: 8080,
+  host: "127.0.0.1",
+  /** Largest accepted request body. */
+  maxBodyBytes: 4 * 1024 * 1024,
+  /** A client request unanswered by the upstream after this long gets an error and is cancelled upstream. */
+  requestTimeoutMs: 5 * 60_000,
+  /** A session with no open client request or stream for this long is ended (its stdio child stopped). */
+  sessionIdleMs: 15 * 60_000,
+  /** Pending access requests nobody decided within this long expire. */
+  accessRequestTtlMinutes: 24 * 60,
+  /** Browser origins allowed to call the gateway (none: browsers are refused). */
+  allowedOrigins: [] as readonly string[],
+} as const;
+
 const publicUrlsSchema = z.object({
-  GATEWAY_PUBLIC_URL: z.url().default("http://localhost:8080"),
+  GATEWAY_PUBLIC_URL: z.url().default(`http://localhost:${GATEWAY_DEFAULTS.port}`),
 });
 
 /** Where clients reach the gateway: used in the ready-to-paste client configs. */
@@ -69,29 +88,13 @@ export function gatewayPublicUrl(env: Record<string, string | undefined> = proce
 
 const gatewaySchema = z.object({
   DATABASE_URL: z.string({ error: "is required: the Postgres URL" }).min(1),
-  GATEWAY_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
-  GATEWAY_HOST: z.string().default("127.0.0.1"),
-  GATEWAY_MAX_BODY_BYTES: z.coerce
-    .number()
-    .int()
-    .positive()
-    .default(4 * 1024 * 1024),
-  GATEWAY_REQUEST_TIMEOUT_MS: z.coerce
-    .number()
-    .int()
-    .positive()
-    .default(5 * 60_000),
-  GATEWAY_SESSION_IDLE_MS: z.coerce
-    .number()
-    .int()
-    .positive()
-    .default(15 * 60_000),
-  ACCESS_REQUEST_TTL_MINUTES: z.coerce
-    .number()
-    .int()
-    .positive()
-    .default(24 * 60),
-  GATEWAY_ALLOWED_ORIGINS: z.string().default(""),
+  GATEWAY_PORT: z.coerce.number().int().min(0).max(65535).default(GATEWAY_DEFAULTS.port),
+  GATEWAY_HOST: z.string().default(GATEWAY_DEFAULTS.host),
+  GATEWAY_MAX_BODY_BYTES: z.coerce.number().int().positive().default(GATEWAY_DEFAULTS.maxBodyBytes),
+  GATEWAY_REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(GATEWAY_DEFAULTS.requestTimeoutMs),
+  GATEWAY_SESSION_IDLE_MS: z.coerce.number().int().positive().default(GATEWAY_DEFAULTS.sessionIdleMs),
+  ACCESS_REQUEST_TTL_MINUTES: z.coerce.number().int().positive().default(GATEWAY_DEFAULTS.accessRequestTtlMinutes),
+  GATEWAY_ALLOWED_ORIGINS: z.string().default(GATEWAY_DEFAULTS.allowedOrigins.join(",")),
 });
 export type GatewayConfig = z.infer<typeof gatewaySchema>;
 

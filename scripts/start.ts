@@ -1,4 +1,5 @@
 import path from "node:path";
+import { GATEWAY_DEFAULTS } from "../lib/config.ts";
 import { ROOT, startStack } from "./stack.ts";
 
 // `npm start`: the whole stack on embedded defaults. Ctrl-C stops everything cleanly.
@@ -15,7 +16,7 @@ const port = (name: string, fallback: number) => {
 const stack = await startStack({
   dataDir: path.join(ROOT, ".data"),
   portalPort: port("PORT", 3000),
-  gatewayPort: port("GATEWAY_PORT", 8080),
+  gatewayPort: port("GATEWAY_PORT", GATEWAY_DEFAULTS.port),
   idpPort: port("DEV_IDP_PORT", 9000),
   embeddedPgPort: port("EMBEDDED_PG_PORT", 54329),
   inheritOutput: true,

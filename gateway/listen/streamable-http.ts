@@ -8,7 +8,7 @@ import { endSession, startSession } from "../../lib/recording/sessions.ts";
 import type { GatewayTokenGrant } from "../../lib/tokens/resolve-gateway-token.ts";
 import { GatewayError } from "../errors.ts";
 import type { Logger } from "../log.ts";
-import type { Metrics } from "../metrics.ts";
+import type { GatewayMetrics } from "../metrics.ts";
 import { authenticate } from "../pipeline/authenticate.ts";
 import { authorize } from "../pipeline/authorize.ts";
 import type { SessionRegistry } from "../registry.ts";
@@ -25,7 +25,7 @@ export interface ListenerDeps {
   requestTimeoutMs: number;
   sessionIdleMs: number;
   log: Logger;
-  metrics: Metrics;
+  metrics: GatewayMetrics;
 }
 
 function isInitializeRequest(body: unknown): body is { method: "initialize"; params?: { protocolVersion?: string; clientInfo?: unknown } } {
@@ -107,37 +107,38 @@ export async function handleStreamableHttp(deps: ListenerDeps, req: IncomingMess
       clientInfo: params?.clientInfo ?? null,
     }),
   );
+  const log = deps.log.child({ session: id, connection: slug, user: auth.user.email });
   let upstream: ReturnType<typeof openUpstream>;
   try {
-    upstream = openUpstream(connection, { onStderr: (line) => deps.log.info("upstream stderr", { session: id, connection: slug, line }) });
+    upstream = openUpstream(connection, { onStderr: (line) => log.info("upstream stderr", { line }) });
   } catch (error) {
     await endSession(deps.db, { sessionId: id, reason: "upstream failed to start" });
     throw new GatewayError("UPSTREAM_UNAVAILABLE", `Could not open the upstream for "${slug}": ${(error as Error).message}`);
   }
-  const session = new GatewaySession(
-    id,
-    auth.user.id,
-    auth.tokenId,
-    auth.grant,
-    connection,
-    upstream,
-    new SessionRecorder(deps.writer, id),
-    deps.db,
-    deps.log,
-  );
-  session.requestTimeoutMs = deps.requestTimeoutMs;
-  session.idleMs = deps.sessionIdleMs;
   const transport = new StreamableHTTPServerTransport({
     sessionIdGenerator: () => id,
     onsessionclosed: () => void session.close("client ended session"),
   });
-  transport.onmessage = (message) => {
-    deps.metrics.inc("tollgate_gateway_messages_total", { direction: "client_to_upstream" });
-    void session.fromClient(message);
-  };
+  const session = new GatewaySession({
+    id,
+    userId: auth.user.id,
+    tokenId: auth.tokenId,
+    grant: auth.grant,
+    connection,
+    client: transport,
+    upstream,
+    recorder: new SessionRecorder(deps.writer, id),
+    db: deps.db,
+    log,
+    requestTimeoutMs: deps.requestTimeoutMs,
+    idleMs: deps.sessionIdleMs,
+    onClosed: (closed) => deps.registry.remove(closed),
+    metrics: deps.metrics.connection(slug),
+  });
+  transport.onmessage = (message) => void session.fromClient(message);
   transport.onclose = () => void session.close("client transport closed");
   try {
-    await session.start(transport);
+    await session.start();
   } catch (error) {
     await session.close("upstream failed to start");
     throw new GatewayError("UPSTREAM_UNAVAILABLE", `Could not start the upstream MCP server for "${slug}": ${(error as Error).message}`);
@@ -145,7 +146,7 @@ export async function handleStreamableHttp(deps: ListenerDeps, req: IncomingMess
   deps.registry.add(session);
   const request = session.beginRequest();
   res.once("close", request.done);
-  deps.metrics.inc("tollgate_gateway_sessions_total", { connection: slug });
-  deps.log.info("session started", { session: id, connection: slug, user: auth.user.email });
+  deps.metrics.sessionStarted(slug);
+  log.info("session started");
   await transport.handleRequest(req, res, body);
 }
