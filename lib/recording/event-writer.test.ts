@@ -9,6 +9,7 @@ import { startSession } from "./sessions.ts";
 let t: TestDatabase;
 let pool: pg.Pool;
 let sessionId: string;
+let newSession: () => Promise<string>;
 
 beforeAll(async () => {
   t = await createTestDatabase();
@@ -16,7 +17,9 @@ beforeAll(async () => {
   const users = await seedDemo(t.db);
   const { grantId } = await grantAndMint(t.db, { requester: users.alice, approver: users.bob, connection: "everything" });
   const grant = await t.db.grant.findUniqueOrThrow({ where: { id: grantId } });
-  sessionId = await startSession(t.db, { grantId, userId: users.alice.id, connectionId: grant.connectionId, transport: "streamable-http" });
+  newSession = () =>
+    startSession(t.db, { grantId, userId: users.alice.id, connectionId: grant.connectionId, transport: "streamable-http" });
+  sessionId = await newSession();
 });
 afterAll(async () => {
   await pool.end();
@@ -58,5 +61,28 @@ describe("EventWriter (group commit)", () => {
     fail = false;
     await expect(recorder.record("CLIENT_TO_UPSTREAM", { jsonrpc: "2.0", id: 2, method: "ping" })).rejects.toThrow(/failed earlier/);
     expect(recorder.failed).toBe(true);
+  });
+
+  it("reports its backlog (queued rows plus the batch being committed) for the gateway's queue depth gauge", async () => {
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const slow: Queryable = {
+      query: async (sql, params) => {
+        await held;
+        return pool.query(sql, params);
+      },
+      end: async () => undefined,
+    };
+    const writer = new EventWriter(slow);
+    const recorder = new SessionRecorder(writer, await newSession());
+    expect(writer.backlog).toBe(0);
+    const writes = Array.from({ length: 5 }, (_, i) => recorder.record("CLIENT_TO_UPSTREAM", { jsonrpc: "2.0", id: i, method: "ping" }));
+    // The first row went out alone; the other four wait for it.
+    expect(writer.backlog).toBe(5);
+    release();
+    await Promise.all(writes);
+    expect(writer.backlog).toBe(0);
   });
 });
