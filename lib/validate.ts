@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import { z } from "zod";
 import { AppError } from "./errors.ts";
 
 /**
@@ -15,4 +15,9 @@ export function parseInput<T extends z.ZodType>(schema: T, input: unknown): z.ou
   }
   const field = issue.path.join(".");
   throw new AppError("BAD_REQUEST", field ? `${field}: ${issue.message}` : issue.message, { field: field || undefined });
+}
+
+/** A timestamp as the API returns it (Date#toISOString), for response schemas. */
+export function timestamp() {
+  return z.string().meta({ format: "date-time", example: "2026-01-31T09:30:00.000Z" });
 }

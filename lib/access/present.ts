@@ -1,19 +1,24 @@
 import type { AccessRequest, Approval, Connection, Grant, User } from "../db/generated/client.ts";
+import type { GrantStatus, GrantView } from "../grants/views.ts";
+import type { UserRefView } from "../users/views.ts";
+import type { AccessRequestView } from "./views.ts";
+
+// The API's shapes are the zod schemas in ./views.ts, ../grants/views.ts and ../users/views.ts
+// (from which the OpenAPI document is generated); the presenters are typed by them.
+export type { AccessRequestView, GrantStatus, GrantView };
 
 type UserRef = Pick<User, "id" | "email" | "name">;
 
-export function presentUser(user: UserRef) {
+export function presentUser(user: UserRef): UserRefView {
   return { id: user.id, email: user.email, name: user.name };
 }
-
-export type GrantStatus = "ACTIVE" | "EXPIRED" | "REVOKED";
 
 export function grantStatus(grant: Pick<Grant, "expiresAt" | "revokedAt">, now = new Date()): GrantStatus {
   if (grant.revokedAt) return "REVOKED";
   return grant.expiresAt <= now ? "EXPIRED" : "ACTIVE";
 }
 
-export function presentGrant(grant: Grant & { connection?: Pick<Connection, "slug" | "name">; user?: UserRef }) {
+export function presentGrant(grant: Grant & { connection?: Pick<Connection, "slug" | "name">; user?: UserRef }): GrantView {
   return {
     id: grant.id,
     requestId: grant.requestId,
@@ -25,7 +30,6 @@ export function presentGrant(grant: Grant & { connection?: Pick<Connection, "slu
     user: grant.user ? presentUser(grant.user) : undefined,
   };
 }
-export type GrantView = ReturnType<typeof presentGrant>;
 
 export const accessRequestInclude = {
   requester: { select: { id: true, email: true, name: true } },
@@ -41,7 +45,7 @@ type AccessRequestRow = AccessRequest & {
   grant: Grant | null;
 };
 
-export function presentAccessRequest(request: AccessRequestRow) {
+export function presentAccessRequest(request: AccessRequestRow): AccessRequestView {
   return {
     id: request.id,
     status: request.status,
@@ -60,4 +64,3 @@ export function presentAccessRequest(request: AccessRequestRow) {
     grant: request.grant ? presentGrant(request.grant) : null,
   };
 }
-export type AccessRequestView = ReturnType<typeof presentAccessRequest>;

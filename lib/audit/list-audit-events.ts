@@ -2,6 +2,10 @@ import { type Actor, assertCan } from "../authz/permissions.ts";
 import type { Db } from "../db/client.ts";
 import { AppError } from "../errors.ts";
 import { AUDIT_PAGE_DEFAULT, AUDIT_PAGE_MAX, isAuditCursor } from "./schema.ts";
+import type { AuditEventPage, AuditEventView } from "./views.ts";
+
+/** The API's shapes of the audit log: the zod schemas in ./views.ts (the OpenAPI document's). */
+export type { AuditEventPage, AuditEventView };
 
 export interface ListAuditEventsOptions {
   actor: Actor;
@@ -24,7 +28,7 @@ function escapeLike(value: string): string {
 
 type AuditEventRow = Awaited<ReturnType<Db["auditEvent"]["findFirstOrThrow"]>>;
 
-function presentAuditEvent(row: AuditEventRow) {
+function presentAuditEvent(row: AuditEventRow): AuditEventView {
   return {
     id: String(row.id),
     at: row.at.toISOString(),
@@ -36,13 +40,6 @@ function presentAuditEvent(row: AuditEventRow) {
     hash: row.hash,
     prevHash: row.prevHash,
   };
-}
-export type AuditEventView = ReturnType<typeof presentAuditEvent>;
-
-export interface AuditEventPage {
-  events: AuditEventView[];
-  /** Pass as `before` for the next (older) page; null on the last page. */
-  nextCursor: string | null;
 }
 
 /** The audit log, newest first, one page at a time (auditors and admins). */

@@ -1,7 +1,9 @@
 import type { Db } from "../db/client.ts";
 import { chainHash, GENESIS_HASH } from "../hash.ts";
+import type { AuditChainResult } from "./views.ts";
 
-export type AuditChainResult = { ok: true; events: number } | { ok: false; events: number; brokenAt: string; reason: string };
+/** `{ ok: true, events }` or `{ ok: false, events, brokenAt, reason }`: the zod schema in ./views.ts. */
+export type { AuditChainResult };
 
 /** Recomputes the audit hash chain from the first event; reports the first event that does not link. */
 export async function verifyAuditChain(db: Db): Promise<AuditChainResult> {

@@ -1,8 +1,12 @@
 import type { Connection } from "../db/generated/client.ts";
 import { transportName } from "./transport.ts";
+import type { ConnectionView } from "./views.ts";
+
+/** The API's shape of a connection: the zod schema in ./views.ts (the OpenAPI document's). */
+export type { ConnectionView };
 
 /** The public shape of a connection. The sealed credential never leaves: only whether one is set. */
-export function presentConnection(connection: Connection) {
+export function presentConnection(connection: Connection): ConnectionView {
   return {
     id: connection.id,
     slug: connection.slug,
@@ -17,4 +21,3 @@ export function presentConnection(connection: Connection) {
     createdAt: connection.createdAt.toISOString(),
   };
 }
-export type ConnectionView = ReturnType<typeof presentConnection>;

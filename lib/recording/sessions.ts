@@ -4,6 +4,10 @@ import type { Db } from "../db/client.ts";
 import { AppError } from "../errors.ts";
 import { LIVE_CHANNELS } from "../events/channels.ts";
 import { SESSION_EVENTS_PAGE } from "./limits.ts";
+import type { SessionEventView, SessionView } from "./views.ts";
+
+/** The API's shapes of sessions and their events: the zod schemas in ./views.ts (the OpenAPI document's). */
+export type { SessionEventView, SessionView };
 
 export async function startSession(
   db: Db,
@@ -66,7 +70,7 @@ type SessionRow = Awaited<ReturnType<Db["session"]["findFirstOrThrow"]>> & {
   _count: { events: number };
 };
 
-function presentSession(row: SessionRow) {
+function presentSession(row: SessionRow): SessionView {
   return {
     id: row.id,
     grantId: row.grantId,
@@ -81,7 +85,6 @@ function presentSession(row: SessionRow) {
     eventCount: row._count.events,
   };
 }
-export type SessionView = ReturnType<typeof presentSession>;
 
 /** Sessions the actor may see: their own, or everyone's with sessions:read:all. */
 function visibleTo(actor: Actor) {
@@ -100,33 +103,36 @@ export async function listSessions(db: Db, options: { actor: Actor; limit?: numb
 
 async function findVisibleSession(db: Db, actor: Actor, sessionId: string): Promise<SessionRow> {
   const row = await db.session.findFirst({ where: { id: sessionId, ...visibleTo(actor) }, include: sessionInclude });
-  if (row) return row;
-  const exists = await db.session.findUnique({ where: { id: sessionId }, select: { id: true } });
-  if (exists) throw new AppError("FORBIDDEN", "This session belongs to someone else.");
-  throw new AppError("NOT_FOUND", `No session ${sessionId}.`);
+  // Someone else's session is answered exactly like one that does not exist: no hint that it does.
+  if (!row) throw new AppError("NOT_FOUND", `No session ${sessionId}.`);
+  return row;
 }
 
 export async function getSession(db: Db, options: { actor: Actor; sessionId: string }): Promise<SessionView> {
   return presentSession(await findVisibleSession(db, options.actor, options.sessionId));
 }
 
-export async function listSessionEvents(db: Db, options: { actor: Actor; sessionId: string; afterSeq?: number }) {
+export async function listSessionEvents(
+  db: Db,
+  options: { actor: Actor; sessionId: string; afterSeq?: number },
+): Promise<SessionEventView[]> {
   await findVisibleSession(db, options.actor, options.sessionId);
   const rows = await db.sessionEvent.findMany({
     where: { sessionId: options.sessionId, seq: { gt: options.afterSeq ?? 0 } },
     orderBy: { seq: "asc" },
     take: SESSION_EVENTS_PAGE,
   });
-  return rows.map((row) => ({
-    seq: row.seq,
-    at: row.at.toISOString(),
-    direction: row.direction,
-    kind: row.kind,
-    rpcId: row.rpcId,
-    method: row.method,
-    tool: row.tool,
-    payload: row.payload,
-    hash: row.hash,
-  }));
+  return rows.map(
+    (row): SessionEventView => ({
+      seq: row.seq,
+      at: row.at.toISOString(),
+      direction: row.direction,
+      kind: row.kind,
+      rpcId: row.rpcId,
+      method: row.method,
+      tool: row.tool,
+      payload: row.payload,
+      hash: row.hash,
+    }),
+  );
 }
-export type SessionEventView = Awaited<ReturnType<typeof listSessionEvents>>[number];

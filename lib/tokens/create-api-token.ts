@@ -4,17 +4,12 @@ import type { Db } from "../db/client.ts";
 import { parseInput } from "../validate.ts";
 import { type CreateApiTokenInput, createApiTokenSchema } from "./schema.ts";
 import { API_TOKEN_PREFIX, newToken } from "./secret-token.ts";
+import type { CreatedApiToken } from "./views.ts";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-export interface CreatedApiToken {
-  id: string;
-  /** The plaintext token (tg_…): returned this once, stored only as a hash. */
-  token: string;
-  prefix: string;
-  name: string;
-  expiresAt: string | null;
-}
+/** The API's shape of a new token, with the plaintext (tg_…) returned this once: the zod schema in ./views.ts. */
+export type { CreatedApiToken };
 
 /** Mints a personal API token for the actor. The plaintext is returned once and never stored. */
 export async function createApiToken(db: Db, options: { actor: Actor } & CreateApiTokenInput): Promise<CreatedApiToken> {

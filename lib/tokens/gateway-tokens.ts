@@ -3,15 +3,11 @@ import { type Actor, can } from "../authz/permissions.ts";
 import type { Db } from "../db/client.ts";
 import { AppError } from "../errors.ts";
 import { LIVE_CHANNELS } from "../events/channels.ts";
+import { grantNotFound, visibleGrants } from "../grants/list-grants.ts";
+import type { GatewayTokenView } from "./views.ts";
 
-export interface GatewayTokenView {
-  id: string;
-  grantId: string;
-  prefix: string;
-  createdAt: string;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-}
+/** The API's shape of a gateway token (never the token): the zod schema in ./views.ts. */
+export type { GatewayTokenView };
 
 function present(row: {
   id: string;
@@ -34,9 +30,8 @@ function present(row: {
 /** The gateway tokens minted for a grant: its holder's own, or anyone's with grants:read:all. Never the hash. */
 export async function listGatewayTokens(db: Db, options: { actor: Actor; grantId: string }): Promise<GatewayTokenView[]> {
   const { actor, grantId } = options;
-  const grant = await db.grant.findUnique({ where: { id: grantId }, select: { userId: true } });
-  if (!grant) throw new AppError("NOT_FOUND", `No grant ${grantId}.`);
-  if (grant.userId !== actor.id && !can(actor, "grants:read:all")) throw new AppError("FORBIDDEN", "This grant belongs to someone else.");
+  const grant = await db.grant.findFirst({ where: { id: grantId, ...visibleGrants(actor) }, select: { id: true } });
+  if (!grant) throw grantNotFound(grantId);
   const rows = await db.gatewayToken.findMany({
     where: { grantId },
     select: { id: true, grantId: true, prefix: true, createdAt: true, lastUsedAt: true, revokedAt: true },
@@ -52,7 +47,8 @@ export async function listGatewayTokens(db: Db, options: { actor: Actor; grantId
 export async function revokeGatewayToken(db: Db, options: { actor: Actor; tokenId: string }): Promise<GatewayTokenView> {
   const { actor, tokenId } = options;
   const mayRevokeAny = can(actor, "grants:revoke");
-  const token = await db.gatewayToken.findUnique({ where: { id: tokenId }, select: { userId: true } });
+  // Visible like the grants they belong to: the holder's own, or everyone's with grants:read:all.
+  const token = await db.gatewayToken.findFirst({ where: { id: tokenId, ...visibleGrants(actor) }, select: { userId: true } });
   if (!token) throw new AppError("NOT_FOUND", `No gateway token ${tokenId}.`);
   if (!mayRevokeAny && token.userId !== actor.id) throw new AppError("FORBIDDEN", "You can only revoke your own gateway tokens.");
   await db.$transaction(async (tx) => {

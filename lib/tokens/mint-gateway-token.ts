@@ -3,16 +3,18 @@ import { writeAuditEvent } from "../audit/write-audit-event.ts";
 import type { Actor } from "../authz/permissions.ts";
 import type { Db } from "../db/client.ts";
 import { AppError } from "../errors.ts";
+import { grantNotFound, visibleGrants } from "../grants/list-grants.ts";
 import { GATEWAY_TOKEN_PREFIX, newToken } from "./secret-token.ts";
+import type { MintedGatewayToken } from "./views.ts";
 
 /** Mints a gateway access token bound to one of the actor's own active grants. Shown once. */
-export async function mintGatewayToken(
-  db: Db,
-  options: { actor: Actor; grantId: string },
-): Promise<{ token: string; prefix: string; grantId: string; connection: string; expiresAt: string }> {
+export async function mintGatewayToken(db: Db, options: { actor: Actor; grantId: string }): Promise<MintedGatewayToken> {
   const { actor, grantId } = options;
-  const grant = await db.grant.findUnique({ where: { id: grantId }, include: { connection: { select: { slug: true } } } });
-  if (!grant) throw new AppError("NOT_FOUND", `No grant ${grantId}.`);
+  const grant = await db.grant.findFirst({
+    where: { id: grantId, ...visibleGrants(actor) },
+    include: { connection: { select: { slug: true } } },
+  });
+  if (!grant) throw grantNotFound(grantId);
   if (grant.userId !== actor.id) throw new AppError("FORBIDDEN", "Gateway tokens can only be minted by the grant's holder.");
   const status = grantStatus(grant);
   if (status !== "ACTIVE") throw new AppError("GONE", `This grant is ${status.toLowerCase()}; request access again.`);

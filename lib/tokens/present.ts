@@ -1,4 +1,8 @@
 import type { ApiToken } from "../db/generated/client.ts";
+import type { ApiTokenView } from "./views.ts";
+
+/** The API's shape of a token: the zod schema in ./views.ts (the OpenAPI document's). */
+export type { ApiTokenView };
 
 /** Every column a view shows — and not the hash, which never leaves the database. */
 export const apiTokenSelect = {
@@ -11,7 +15,7 @@ export const apiTokenSelect = {
   revokedAt: true,
 } as const;
 
-export function presentApiToken(token: Pick<ApiToken, keyof typeof apiTokenSelect>) {
+export function presentApiToken(token: Pick<ApiToken, keyof typeof apiTokenSelect>): ApiTokenView {
   return {
     id: token.id,
     name: token.name,
@@ -22,4 +26,3 @@ export function presentApiToken(token: Pick<ApiToken, keyof typeof apiTokenSelec
     revokedAt: token.revokedAt?.toISOString() ?? null,
   };
 }
-export type ApiTokenView = ReturnType<typeof presentApiToken>;

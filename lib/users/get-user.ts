@@ -1,14 +1,10 @@
 import type { Actor } from "../authz/permissions.ts";
 import type { Db } from "../db/client.ts";
-import type { Role } from "../db/generated/enums.ts";
 import { AppError } from "../errors.ts";
+import type { UserView } from "./views.ts";
 
-export interface UserView {
-  id: string;
-  email: string;
-  name: string | null;
-  roles: Role[];
-}
+/** The API's shape of the caller: the zod schema in ./views.ts (the OpenAPI document's). */
+export type { UserView };
 
 /** The acting user's own profile, read fresh so role changes show at once. */
 export async function getUser(db: Db, options: { actor: Actor }): Promise<UserView> {

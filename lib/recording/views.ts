@@ -1,0 +1,38 @@
+import { z } from "zod";
+import { Direction } from "../db/generated/enums.ts";
+import { userRefSchema } from "../users/views.ts";
+import { timestamp } from "../validate.ts";
+
+// What the API returns about recorded sessions (the presenters in ./sessions.ts are typed by it).
+
+export const sessionViewSchema = z
+  .object({
+    id: z.string(),
+    grantId: z.string(),
+    user: userRefSchema,
+    connection: z.object({ slug: z.string(), name: z.string() }),
+    transport: z.string(),
+    protocolVersion: z.string().nullable(),
+    clientInfo: z.unknown().describe("The MCP client's clientInfo from initialize, or null."),
+    startedAt: timestamp(),
+    endedAt: timestamp().nullable(),
+    endReason: z.string().nullable(),
+    eventCount: z.number().int(),
+  })
+  .meta({ id: "Session", description: "One MCP session through the gateway." });
+export type SessionView = z.output<typeof sessionViewSchema>;
+
+export const sessionEventViewSchema = z
+  .object({
+    seq: z.number().int().describe("Position in the session, from 1; pass the last one seen as ?after= to page."),
+    at: timestamp(),
+    direction: z.enum(Direction),
+    kind: z.string(),
+    rpcId: z.string().nullable(),
+    method: z.string().nullable(),
+    tool: z.string().nullable(),
+    payload: z.unknown().describe("The recorded JSON-RPC message, after masking."),
+    hash: z.string().describe("Hash chaining this event to its predecessor."),
+  })
+  .meta({ id: "SessionEvent" });
+export type SessionEventView = z.output<typeof sessionEventViewSchema>;
