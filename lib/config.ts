@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { Role } from "./db/generated/enums.ts";
+import { Role } from "./db/generated/enums.ts";
 
 // Environment is parsed once per concern, with messages that say which variable to fix.
 
@@ -12,7 +12,9 @@ function parse<T extends z.ZodType>(schema: T, source: Record<string, string | u
   return result.data;
 }
 
-const ROLES = ["REQUESTER", "APPROVER", "ADMIN", "AUDITOR"] as const satisfies readonly Role[];
+/** The roles, as the database enum has them (prisma/schema.prisma `enum Role`). */
+const ROLES: readonly string[] = Object.values(Role);
+const isRole = (value: string): value is Role => ROLES.includes(value);
 
 /**
  * `ROLE_MAPPINGS` maps IdP groups to Tollgate roles: "group=ROLE[,group=ROLE…]".
@@ -23,10 +25,10 @@ export function parseRoleMappings(value: string): Array<{ group: string; role: R
   return value.split(",").map((pair) => {
     const [group, role] = pair.split("=").map((part) => part.trim());
     const upper = role?.toUpperCase();
-    if (!group || !upper || !(ROLES as readonly string[]).includes(upper)) {
+    if (!group || !upper || !isRole(upper)) {
       throw new Error(`ROLE_MAPPINGS entry "${pair}" must look like group=ROLE with ROLE one of ${ROLES.join(", ")}`);
     }
-    return { group, role: upper as Role };
+    return { group, role: upper };
   });
 }
 
