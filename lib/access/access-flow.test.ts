@@ -124,11 +124,19 @@ describe("request → approve → grant → token → revoke", () => {
     expect(await t.db.auditEvent.count({ where: { action: "access_request.cancelled", targetId: request.id } })).toBe(1);
   });
 
-  it("answers 403 for someone else's request and 404 for none", async () => {
+  it("answers someone else's request exactly like a missing one (404), so its existence does not leak", async () => {
     const request = await createAccessRequest(t.db, { actor: bob, connectionSlug: "everything", minutes: 5, reason: "bob's own" });
-    await expect(getAccessRequest(t.db, { actor: alice, requestId: request.id })).rejects.toMatchObject({ code: "FORBIDDEN" });
-    await expect(getAccessRequest(t.db, { actor: alice, requestId: "missing" })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    const theirs = await getAccessRequest(t.db, { actor: alice, requestId: request.id }).catch((error: unknown) => error);
+    const missing = await getAccessRequest(t.db, { actor: alice, requestId: "missing" }).catch((error: unknown) => error);
+    expect(theirs).toMatchObject({ code: "NOT_FOUND", message: `No access request ${request.id}.` });
+    expect(missing).toMatchObject({ code: "NOT_FOUND", message: "No access request missing." });
+    await expect(cancelAccessRequest(t.db, { actor: alice, requestId: request.id })).rejects.toMatchObject({
+      code: "NOT_FOUND",
+      message: `No access request ${request.id}.`,
+    });
     await expect(getAccessRequest(t.db, { actor: carol, requestId: request.id })).resolves.toMatchObject({ id: request.id });
+    // Nothing changed: the request is still pending.
+    expect((await getAccessRequest(t.db, { actor: bob, requestId: request.id })).status).toBe("PENDING");
   });
 
   it("expires requests nobody decided in time, once, with an audit event", async () => {

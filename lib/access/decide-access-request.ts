@@ -3,6 +3,7 @@ import { type Actor, assertCan } from "../authz/permissions.ts";
 import type { Db } from "../db/client.ts";
 import { AppError } from "../errors.ts";
 import { LIVE_CHANNELS } from "../events/channels.ts";
+import { accessRequestNotFound, visibleAccessRequests } from "./list-access-requests.ts";
 import { type AccessRequestView, accessRequestInclude, presentAccessRequest } from "./present.ts";
 
 /**
@@ -17,8 +18,11 @@ export async function decideAccessRequest(
   assertCan(actor, "access:decide", "approve or deny access requests");
 
   await db.$transaction(async (tx) => {
-    const request = await tx.accessRequest.findUnique({ where: { id: requestId }, include: { connection: true } });
-    if (!request) throw new AppError("NOT_FOUND", `No access request ${requestId}.`);
+    const request = await tx.accessRequest.findFirst({
+      where: { id: requestId, ...visibleAccessRequests(actor) },
+      include: { connection: true },
+    });
+    if (!request) throw accessRequestNotFound(requestId);
     if (request.requesterId === actor.id) throw new AppError("FORBIDDEN", "You cannot approve or deny your own access request.");
     const now = new Date();
     // The status and requester conditions sit in the WHERE: a concurrent decision, or a request

@@ -15,14 +15,22 @@ export async function listAccessRequests(db: Db, options: { actor: Actor; scope:
   return rows.map(presentAccessRequest);
 }
 
+/** The requests the actor may see: their own, or everyone's with access:read:all. */
+export function visibleAccessRequests(actor: Actor) {
+  return can(actor, "access:read:all") ? {} : { requesterId: actor.id };
+}
+
+/** The one 404 for a request that does not exist and for one the actor may not see: the two look the same. */
+export function accessRequestNotFound(requestId: string): AppError {
+  return new AppError("NOT_FOUND", `No access request ${requestId}.`);
+}
+
 export async function getAccessRequest(db: Db, options: { actor: Actor; requestId: string }): Promise<AccessRequestView> {
-  const { actor } = options;
-  const where = can(actor, "access:read:all") ? { id: options.requestId } : { id: options.requestId, requesterId: actor.id };
-  const row = await db.accessRequest.findFirst({ where, include: accessRequestInclude });
-  if (!row) {
-    const exists = await db.accessRequest.findUnique({ where: { id: options.requestId }, select: { id: true } });
-    if (exists) throw new AppError("FORBIDDEN", "This access request belongs to someone else.");
-    throw new AppError("NOT_FOUND", `No access request ${options.requestId}.`);
-  }
+  const { actor, requestId } = options;
+  const row = await db.accessRequest.findFirst({
+    where: { id: requestId, ...visibleAccessRequests(actor) },
+    include: accessRequestInclude,
+  });
+  if (!row) throw accessRequestNotFound(requestId);
   return presentAccessRequest(row);
 }

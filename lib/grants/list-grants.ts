@@ -3,6 +3,16 @@ import { type Actor, can } from "../authz/permissions.ts";
 import type { Db } from "../db/client.ts";
 import { AppError } from "../errors.ts";
 
+/** The grants the actor may see: their own, or everyone's with grants:read:all. */
+export function visibleGrants(actor: Actor) {
+  return can(actor, "grants:read:all") ? {} : { userId: actor.id };
+}
+
+/** The one 404 for a grant that does not exist and for one the actor may not see: the two look the same. */
+export function grantNotFound(grantId: string): AppError {
+  return new AppError("NOT_FOUND", `No grant ${grantId}.`);
+}
+
 export async function listGrants(db: Db, options: { actor: Actor; scope: "mine" | "all"; activeOnly?: boolean }): Promise<GrantView[]> {
   const { actor, scope } = options;
   if (scope === "all" && !can(actor, "grants:read:all")) {

@@ -4,16 +4,18 @@ import { type Actor, can } from "../authz/permissions.ts";
 import type { Db } from "../db/client.ts";
 import { AppError } from "../errors.ts";
 import { LIVE_CHANNELS } from "../events/channels.ts";
+import { grantNotFound, visibleGrants } from "./list-grants.ts";
 
 /**
- * Revokes a grant: approvers/admins may revoke any, a holder may give up their own. Gateways learn
- * of it through NOTIFY (delivered at commit) and cut open sessions at once.
+ * Revokes a grant: approvers/admins may revoke any, a holder may give up their own; someone else's
+ * grant is "not found" to a caller who may not see it. Gateways learn of it through NOTIFY
+ * (delivered at commit) and cut open sessions at once.
  */
 export async function revokeGrant(db: Db, options: { actor: Actor; grantId: string; reason?: string }): Promise<GrantView> {
   const { actor, grantId } = options;
   const mayRevokeAny = can(actor, "grants:revoke");
-  const grant = await db.grant.findUnique({ where: { id: grantId } });
-  if (!grant) throw new AppError("NOT_FOUND", `No grant ${grantId}.`);
+  const grant = await db.grant.findFirst({ where: { id: grantId, ...visibleGrants(actor) }, select: { userId: true } });
+  if (!grant) throw grantNotFound(grantId);
   if (!mayRevokeAny && grant.userId !== actor.id) throw new AppError("FORBIDDEN", "You can only revoke your own grants.");
 
   await db.$transaction(async (tx) => {

@@ -70,9 +70,12 @@ describe("session recordings", () => {
     expect((await listSessions(t.db, { actor: users.alice })).map((s) => s.id)).toEqual([aliceSession]);
     expect((await listSessions(t.db, { actor: users.bob })).map((s) => s.id).sort()).toEqual([aliceSession, bobSession].sort());
     expect((await listSessions(t.db, { actor: users.carol })).map((s) => s.id).sort()).toEqual([aliceSession, bobSession].sort());
-    await expect(getSession(t.db, { actor: users.alice, sessionId: bobSession })).rejects.toMatchObject({ code: "FORBIDDEN" });
-    await expect(listSessionEvents(t.db, { actor: users.alice, sessionId: bobSession })).rejects.toMatchObject({ code: "FORBIDDEN" });
-    await expect(getSession(t.db, { actor: users.alice, sessionId: "nope" })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    // Someone else's session is answered exactly like a missing one: its existence does not leak.
+    const notFound = (id: string) => ({ code: "NOT_FOUND", message: `No session ${id}.` });
+    await expect(getSession(t.db, { actor: users.alice, sessionId: bobSession })).rejects.toMatchObject(notFound(bobSession));
+    await expect(listSessionEvents(t.db, { actor: users.alice, sessionId: bobSession })).rejects.toMatchObject(notFound(bobSession));
+    await expect(getSession(t.db, { actor: users.alice, sessionId: "nope" })).rejects.toMatchObject(notFound("nope"));
+    await expect(listSessionEvents(t.db, { actor: users.alice, sessionId: "nope" })).rejects.toMatchObject(notFound("nope"));
     const session = await getSession(t.db, { actor: users.bob, sessionId: aliceSession });
     expect(session).toMatchObject({ user: { email: "alice@example.com" }, endReason: "client ended session", eventCount: 3 });
   });
