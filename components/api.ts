@@ -23,9 +23,12 @@ export async function apiFetch<T>(path: string, init: RequestInit & { json?: unk
   const requestHeaders = new Headers(headers);
   requestHeaders.set("accept", "application/json");
   let body = rest.body;
-  if (json !== undefined) {
+  // The API takes only JSON writes (anything else is a 415), even when there is nothing to send.
+  const write = !["GET", "HEAD"].includes((rest.method ?? "GET").toUpperCase());
+  const payload = json === undefined && write && body == null ? {} : json;
+  if (payload !== undefined) {
     requestHeaders.set("content-type", "application/json");
-    body = JSON.stringify(json);
+    body = JSON.stringify(payload);
   }
 
   let response: Response;
@@ -64,17 +67,4 @@ export async function apiFetch<T>(path: string, init: RequestInit & { json?: unk
 export function errorMessage(error: unknown): string {
   if (error instanceof Error) return error.message;
   return "Something went wrong.";
-}
-
-/** Splits a mutation error: messages for the form's own `fields`, anything else for a form-level alert. */
-export function formErrors<F extends string>(
-  error: unknown,
-  fields: readonly F[],
-): { fieldError: (field: F) => string | null; formError: string | null } {
-  const apiError = error instanceof ApiError ? error : null;
-  const own = apiError?.field !== undefined && (fields as readonly string[]).includes(apiError.field);
-  return {
-    fieldError: (field) => (apiError?.field === field ? apiError.message : null),
-    formError: error && !own ? errorMessage(error) : null,
-  };
 }

@@ -1,20 +1,31 @@
 import type { z } from "zod";
 import { getPortalUser } from "@/app/auth";
-import type { Actor } from "@/lib/authz/permissions";
+import { type Actor, can, type Permission, ROLE_PERMISSIONS } from "@/lib/authz/permissions";
 import { type Db, getDb } from "@/lib/db/client";
 import { AppError, isAppError } from "@/lib/errors";
+import {
+  assertDeclaredLengthWithin,
+  assertJsonContentType,
+  declaresBody,
+  isWriteMethod,
+  MAX_BODY_BYTES,
+  readJsonBody,
+} from "@/lib/http/body";
+import { assertSameOriginWrite, originOf } from "@/lib/http/csrf";
 import { authenticateApiToken } from "@/lib/tokens/authenticate-api-token";
 import { parseInput } from "@/lib/validate";
 
-// The one shape of every /api/v1 handler: authenticate (bearer API token or portal session),
-// run the domain action, map AppError to an HTTP status with a JSON body a person can act on.
-
-const MAX_BODY_BYTES = 64 * 1024;
+// The one shape of every /api/v1 handler: authenticate (bearer API token or portal session, the
+// latter with CSRF checks on writes), check the route's permission, check a write's declared
+// size and content type, run the domain action (which reads the body with readJson, bounded),
+// and map AppError to an HTTP status with a JSON body a person can act on.
 
 export function errorResponse(error: unknown): Response {
   if (isAppError(error)) {
     const headers: Record<string, string> = {};
     if (error.code === "UNAUTHENTICATED") headers["WWW-Authenticate"] = 'Bearer realm="tollgate"';
+    // The rest of an oversized body is not worth reading to keep the connection alive.
+    if (error.code === "PAYLOAD_TOO_LARGE") headers.Connection = "close";
     return Response.json(
       { error: { code: error.code, message: error.message, ...(error.field ? { field: error.field } : {}) } },
       { status: error.status, headers },
@@ -24,37 +35,52 @@ export function errorResponse(error: unknown): Response {
   return Response.json({ error: { code: "INTERNAL", message: "Internal error; it has been logged." } }, { status: 500 });
 }
 
-export async function authenticate(request: Request): Promise<Actor> {
+type Authenticated = { actor: Actor; via: "bearer" | "cookie" };
+
+async function authenticateRequest(request: Request): Promise<Authenticated> {
   const authorization = request.headers.get("authorization");
   if (authorization) {
     const match = /^Bearer\s+(\S+)$/i.exec(authorization);
     if (!match) throw new AppError("UNAUTHENTICATED", 'Authorization header must be "Bearer <token>".');
-    return authenticateApiToken(getDb(), match[1]!);
+    return { actor: await authenticateApiToken(getDb(), match[1]!), via: "bearer" };
   }
   const user = await getPortalUser();
   if (!user) throw new AppError("UNAUTHENTICATED", "Sign in to the portal or send a personal API token as a Bearer token.");
-  // Cookie-authenticated writes must come from the portal's own pages (CSRF).
-  if (request.method !== "GET" && request.method !== "HEAD") {
-    const origin = request.headers.get("origin");
-    if (origin && origin !== new URL(request.url).origin && origin !== process.env.NEXTAUTH_URL?.replace(/\/$/, "")) {
-      throw new AppError("FORBIDDEN", "Cross-site request refused.");
-    }
-  }
-  return user;
+  // A browser attaches the session cookie to any request to the portal, whoever's page made it:
+  // writes must provably come from the portal's own pages (CSRF).
+  if (isWriteMethod(request.method)) assertSameOriginWrite(request.headers, portalOrigins(request));
+  return { actor: user, via: "cookie" };
 }
 
+/** The caller: a bearer API token, or the portal session (whose writes must come from the portal's own origin). */
+export async function authenticate(request: Request): Promise<Actor> {
+  return (await authenticateRequest(request)).actor;
+}
+
+/** The portal's own origins: NEXTAUTH_URL (its public origin) and the origin the request was addressed to. */
+function portalOrigins(request: Request): string[] {
+  return [originOf(process.env.NEXTAUTH_URL), originOf(request.url)].filter((origin): origin is string => origin !== null);
+}
+
+function assertPermission(actor: Actor, permission: Permission): void {
+  if (can(actor, permission)) return;
+  const roles = Object.entries(ROLE_PERMISSIONS)
+    .filter(([, permissions]) => permissions.includes(permission))
+    .map(([role]) => role);
+  throw new AppError(
+    "FORBIDDEN",
+    `Your roles (${actor.roles.join(", ") || "none"}) do not allow this: it needs the ${permission} permission (${roles.join(", ")}).`,
+  );
+}
+
+/**
+ * Reads the request's JSON body and parses it with a zod schema: at most MAX_BODY_BYTES, read
+ * incrementally and abandoned as soon as it is over (413); a body that is not application/json is
+ * a 415; bad JSON or a schema mismatch a 400 naming the field. An empty body counts as `{}`.
+ */
 export async function readJson<T extends z.ZodType>(request: Request, schema: T): Promise<z.infer<T>> {
-  const text = await request.text();
-  if (text.length > MAX_BODY_BYTES) throw new AppError("BAD_REQUEST", `Body is larger than ${MAX_BODY_BYTES} bytes.`);
-  let body: unknown = {};
-  if (text.trim()) {
-    try {
-      body = JSON.parse(text);
-    } catch {
-      throw new AppError("BAD_REQUEST", "Body must be JSON.");
-    }
-  }
-  return parseInput(schema, body);
+  const body = await readJsonBody(request, { maxBytes: MAX_BODY_BYTES });
+  return parseInput(schema, body ?? {});
 }
 
 /**
@@ -76,14 +102,32 @@ export interface HandlerContext<P> {
   db: Db;
 }
 
+export interface HandleOptions {
+  /** Success status; default 200. */
+  status?: number;
+  /** Set on the success response only (e.g. Cache-Control: no-store for secrets shown once). */
+  headers?: Record<string, string>;
+  /**
+   * The permission every caller needs, checked right after authentication: before the body is
+   * read or parsed, so a caller without it gets 403 whatever they sent.
+   */
+  permission?: Permission;
+}
+
 export function handle<P = Record<string, never>>(
   run: (context: HandlerContext<P>) => Promise<unknown>,
-  /** `headers` are set on the success response only (e.g. Cache-Control: no-store for secrets shown once). */
-  options: { status?: number; headers?: Record<string, string> } = {},
+  options: HandleOptions = {},
 ): (request: Request, context: { params: Promise<P> }) => Promise<Response> {
   return async (request, context) => {
     try {
-      const actor = await authenticate(request);
+      const { actor, via } = await authenticateRequest(request);
+      if (options.permission) assertPermission(actor, options.permission);
+      if (isWriteMethod(request.method)) {
+        assertDeclaredLengthWithin(request.headers, MAX_BODY_BYTES);
+        // Writes are JSON. From a browser always (an HTML form or a no-cors fetch cannot send
+        // application/json without a CORS preflight); a script may leave out a body and its type.
+        assertJsonContentType(request.headers, { required: via === "cookie" || declaresBody(request.headers) });
+      }
       const params = context?.params ? await context.params : ({} as P);
       const result = await run({ request, actor, params, db: getDb() });
       return Response.json(result, { status: options.status ?? 200, headers: options.headers });

@@ -1,4 +1,3 @@
-import { assertCan } from "@/lib/authz/permissions";
 import { AppError } from "@/lib/errors";
 import { getPolicy, getPolicyVersion, listPolicyVersions } from "@/lib/policies/get-policy";
 import type { PolicyTarget } from "@/lib/policies/policy-scope";
@@ -19,17 +18,25 @@ function versionOf(params: Params): number {
 }
 
 export const policyRoutes = {
-  get: handle<Params>(async ({ actor, params, db }) => getPolicy(db, { actor, target: targetOf(params) })),
-  put: handle<Params>(async ({ request, actor, params, db }) => {
-    assertCan(actor, "policies:write", "change policies");
-    const { baseVersion, ...document } = await readJson(request, savePolicySchema);
-    return savePolicy(db, { actor, target: targetOf(params), document, baseVersion });
+  get: handle<Params>(async ({ actor, params, db }) => getPolicy(db, { actor, target: targetOf(params) }), {
+    permission: "connections:read",
   }),
-  versions: handle<Params>(async ({ actor, params, db }) => listPolicyVersions(db, { actor, target: targetOf(params) })),
-  version: handle<Params>(async ({ actor, params, db }) =>
-    getPolicyVersion(db, { actor, target: targetOf(params), version: versionOf(params) }),
+  put: handle<Params>(
+    async ({ request, actor, params, db }) => {
+      const { baseVersion, ...document } = await readJson(request, savePolicySchema);
+      return savePolicy(db, { actor, target: targetOf(params), document, baseVersion });
+    },
+    { permission: "policies:write" },
   ),
-  restore: handle<Params>(async ({ actor, params, db }) =>
-    restorePolicyVersion(db, { actor, target: targetOf(params), version: versionOf(params) }),
+  versions: handle<Params>(async ({ actor, params, db }) => listPolicyVersions(db, { actor, target: targetOf(params) }), {
+    permission: "connections:read",
+  }),
+  version: handle<Params>(
+    async ({ actor, params, db }) => getPolicyVersion(db, { actor, target: targetOf(params), version: versionOf(params) }),
+    { permission: "connections:read" },
+  ),
+  restore: handle<Params>(
+    async ({ actor, params, db }) => restorePolicyVersion(db, { actor, target: targetOf(params), version: versionOf(params) }),
+    { permission: "policies:write" },
   ),
 };

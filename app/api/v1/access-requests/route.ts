@@ -19,5 +19,5 @@ export const POST = handle(
     const input = await readJson(request, createAccessRequestSchema);
     return createAccessRequest(db, { actor, connectionSlug: input.connection, minutes: input.minutes, reason: input.reason });
   },
-  { status: 201 },
+  { status: 201, permission: "access:request" },
 );

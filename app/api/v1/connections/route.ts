@@ -6,12 +6,12 @@ import { handle, readJson } from "../_lib/handler";
 
 export const dynamic = "force-dynamic";
 
-export const GET = handle(async ({ actor, db }) => listConnections(db, { actor }));
+export const GET = handle(async ({ actor, db }) => listConnections(db, { actor }), { permission: "connections:read" });
 
 export const POST = handle(
   async ({ request, actor, db }) => {
     const input = await readJson(request, createConnectionSchema);
     return createConnection(db, { actor, input, vaultKey: vaultKey() });
   },
-  { status: 201 },
+  { status: 201, permission: "connections:write" },
 );

@@ -3,4 +3,4 @@ import { handle } from "../../_lib/handler";
 
 export const dynamic = "force-dynamic";
 
-export const GET = handle(async ({ actor, db }) => verifyAuditChainFor(db, { actor }));
+export const GET = handle(async ({ actor, db }) => verifyAuditChainFor(db, { actor }), { permission: "audit:read" });

@@ -6,9 +6,14 @@ import { handle, readJson } from "../../_lib/handler";
 
 export const dynamic = "force-dynamic";
 
-export const GET = handle<{ slug: string }>(async ({ actor, params, db }) => getConnection(db, { actor, slug: params.slug }));
-
-export const PATCH = handle<{ slug: string }>(async ({ request, actor, params, db }) => {
-  const input = await readJson(request, updateConnectionSchema);
-  return updateConnection(db, { actor, slug: params.slug, input, vaultKey: vaultKey() });
+export const GET = handle<{ slug: string }>(async ({ actor, params, db }) => getConnection(db, { actor, slug: params.slug }), {
+  permission: "connections:read",
 });
+
+export const PATCH = handle<{ slug: string }>(
+  async ({ request, actor, params, db }) => {
+    const input = await readJson(request, updateConnectionSchema);
+    return updateConnection(db, { actor, slug: params.slug, input, vaultKey: vaultKey() });
+  },
+  { permission: "connections:write" },
+);

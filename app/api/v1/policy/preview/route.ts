@@ -6,7 +6,10 @@ import { handle, readJson } from "../../_lib/handler";
 
 export const dynamic = "force-dynamic";
 
-export const POST = handle(async ({ request, actor, db }) => {
-  const input = await readJson(request, previewPolicySchema);
-  return previewPolicy(db, { actor, input, hashKey: maskHashKey(vaultKey()) });
-});
+export const POST = handle(
+  async ({ request, actor, db }) => {
+    const input = await readJson(request, previewPolicySchema);
+    return previewPolicy(db, { actor, input, hashKey: maskHashKey(vaultKey()) });
+  },
+  { permission: "connections:read" },
+);

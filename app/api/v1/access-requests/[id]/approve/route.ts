@@ -4,7 +4,10 @@ import { handle, readJson } from "../../../_lib/handler";
 
 export const dynamic = "force-dynamic";
 
-export const POST = handle<{ id: string }>(async ({ request, actor, params, db }) => {
-  const input = await readJson(request, decideAccessRequestSchema);
-  return decideAccessRequest(db, { actor, requestId: params.id, decision: "APPROVE", comment: input.comment });
-});
+export const POST = handle<{ id: string }>(
+  async ({ request, actor, params, db }) => {
+    const input = await readJson(request, decideAccessRequestSchema);
+    return decideAccessRequest(db, { actor, requestId: params.id, decision: "APPROVE", comment: input.comment });
+  },
+  { permission: "access:decide" },
+);

@@ -3,4 +3,6 @@ import { handle } from "../../../../_lib/handler";
 
 export const dynamic = "force-dynamic";
 
-export const GET = handle<{ slug: string }>(async ({ actor, params, db }) => listPolicySamples(db, { actor, slug: params.slug }));
+export const GET = handle<{ slug: string }>(async ({ actor, params, db }) => listPolicySamples(db, { actor, slug: params.slug }), {
+  permission: "sessions:read:all",
+});
