@@ -11,13 +11,91 @@ export { TRANSPORT_NAMES, type TransportName } from "./transport.ts";
 /** A record's key that fails its check reports the key's own message, not zod's "Invalid key in record". */
 const keyError = (issue: z.core.$ZodRawIssue) => (issue.code === "invalid_key" ? issue.issues[0]?.message : undefined);
 
+/** C0 controls (CR, LF, NUL, TAB, …), DEL and C1 controls: header injection, truncated env values. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/;
+
+/** A credential value (header or environment variable): refused, naming the character, when it holds a control character. */
+const credentialValue = (max: number) =>
+  z
+    .string()
+    .max(max, `must be at most ${max.toLocaleString("en-US")} characters`)
+    .check((ctx) => {
+      const at = ctx.value.search(CONTROL_CHARACTER);
+      if (at < 0) return;
+      const code = ctx.value.charCodeAt(at).toString(16).toUpperCase().padStart(4, "0");
+      ctx.issues.push({
+        code: "custom",
+        input: ctx.value,
+        message: `must not contain control characters such as CR, LF or NUL (found U+${code} at position ${at + 1})`,
+      });
+    });
+
 const headersSchema = z
-  .record(z.string().regex(HEADER_NAME, "is not a valid HTTP header name"), z.string().max(8192, "must be at most 8,192 characters"), {
+  .record(z.string().regex(HEADER_NAME, "is not a valid HTTP header name"), credentialValue(8192), {
     error: keyError,
   })
   .refine((headers) => Object.keys(headers).every((name) => !FORBIDDEN_HEADERS.has(name.toLowerCase())), {
     message: `must not set ${[...FORBIDDEN_HEADERS].join(", ")}`,
   });
+
+/**
+ * Words that make a query parameter's name look like a secret when its name ends with one of them
+ * (`token`, `api_key`, `apiKey`, `X-Amz-Signature`, `client_secret`, `sig`…).
+ */
+const SECRET_WORDS = new Set([
+  "token",
+  "key",
+  "apikey",
+  "secret",
+  "password",
+  "passwd",
+  "pwd",
+  "pass",
+  "auth",
+  "authorization",
+  "sig",
+  "signature",
+  "credential",
+  "credentials",
+  "jwt",
+  "bearer",
+  "session",
+  "sas",
+]);
+/** Whole names that are secrets though their last word is not in SECRET_WORDS. */
+const SECRET_NAMES = new Set(["accesstoken", "apikey", "clientsecret", "privatekey", "sessionid", "sid"]);
+
+/** Whether a query parameter's name looks like it carries a credential. */
+export function isSecretParameter(name: string): boolean {
+  const words = name
+    .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean);
+  const last = words.at(-1);
+  return (last !== undefined && SECRET_WORDS.has(last)) || SECRET_NAMES.has(words.join(""));
+}
+
+const USE_HEADERS =
+  'put it in a credential header instead (headers, e.g. {"Authorization": "Bearer …"} or {"X-Api-Key": "…"}), which is sealed and never shown again';
+
+/** Why an upstream URL may not be stored (it carries a credential), or null. URLs are shown to admins and logged; headers are sealed. */
+export function credentialInUrl(url: string): string | null {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return null; // reported by the URL check itself
+  }
+  if (parsed.username || parsed.password) return `must not carry credentials (user:password@ in the URL); ${USE_HEADERS}`;
+  for (const name of new Set(parsed.searchParams.keys())) {
+    if (isSecretParameter(name)) {
+      return `must not carry credentials: the query parameter "${name.slice(0, 60)}" looks like one; ${USE_HEADERS}`;
+    }
+  }
+  return null;
+}
 
 /** One schema per connection field, shared by create and update (which add defaults or optionality). */
 const field = {
@@ -29,10 +107,15 @@ const field = {
     .int("must be a whole number of minutes")
     .min(1, "must be at least 1")
     .max(24 * 60, "must be at most 1440 (24 h)"),
-  url: z.url({ protocol: /^https?$/, error: "must be an http(s) URL of the upstream MCP endpoint" }),
+  url: z.url({ protocol: /^https?$/, error: "must be an http(s) URL of the upstream MCP endpoint" }).check((ctx) => {
+    const problem = credentialInUrl(ctx.value);
+    if (problem) ctx.issues.push({ code: "custom", input: ctx.value, message: problem });
+  }),
   command: z.string({ error: "is required for stdio connections" }).trim().min(1, "is required for stdio connections"),
   args: z.array(z.string()).max(64, "must be at most 64 arguments"),
-  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "is not a valid environment variable name"), z.string(), { error: keyError }),
+  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "is not a valid environment variable name"), credentialValue(32_768), {
+    error: keyError,
+  }),
   headers: headersSchema,
 };
 
