@@ -1,0 +1,31 @@
+import { Buffer } from "node:buffer";
+import { tokenStartsAt } from "./chars.ts";
+import type { Detector } from "./types.ts";
+
+// JSON Web Tokens (JWS compact form): three base64url segments whose first one decodes to a JSON
+// object with an "alg" — that check is what tells a JWT from any other dotted base64 string. The
+// signature may be empty (alg "none").
+const JWT = /eyJ[A-Za-z0-9_-]{5,8000}\.[A-Za-z0-9_-]{2,65536}\.[A-Za-z0-9_-]{0,8000}(?![A-Za-z0-9_-])/g;
+
+export function jwtHeaderValid(segment: string): boolean {
+  try {
+    const header: unknown = JSON.parse(Buffer.from(segment, "base64url").toString("utf8"));
+    return typeof header === "object" && header !== null && typeof (header as { alg?: unknown }).alg === "string";
+  } catch {
+    return false;
+  }
+}
+
+export const jwt: Detector = {
+  name: "jwt",
+  detect(text, _context, out) {
+    if (!text.includes("eyJ")) return;
+    JWT.lastIndex = 0;
+    for (let match = JWT.exec(text); match !== null; match = JWT.exec(text)) {
+      if (!tokenStartsAt(text, match.index, "_-")) continue;
+      const header = match[0].slice(0, match[0].indexOf("."));
+      if (!jwtHeaderValid(header)) continue;
+      out.push({ start: match.index, end: match.index + match[0].length, kind: "jwt" });
+    }
+  },
+};

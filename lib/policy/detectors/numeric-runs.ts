@@ -1,0 +1,140 @@
+import { isDigitCode } from "./chars.ts";
+
+// Card, phone, SSN and IPv4 detectors all look at runs of digit groups separated by a space, "-"
+// or "." (and parentheses, and a leading "+"). Tokenizing once per string and sharing the result
+// keeps the four of them to a single pass over the text instead of four regex scans.
+
+export interface DigitGroup {
+  /** Offsets of the digits (without parentheses). */
+  start: number;
+  end: number;
+  /** "(" right before / ")" right after the digits. */
+  open: boolean;
+  close: boolean;
+  /** What separates this group from the previous one ("" for the first, or after ")"/before "("). */
+  sep: string;
+}
+
+export interface NumericRun {
+  /** From the "+" or "(" that leads the run, if any, to the last digit or ")". */
+  start: number;
+  end: number;
+  plus: boolean;
+  groups: DigitGroup[];
+}
+
+const MAX_GROUPS = 12;
+const DIGIT = /\d/g;
+
+function isSeparator(code: number): boolean {
+  return code === 32 || code === 45 || code === 46; // " ", "-", "."
+}
+
+function scan(text: string): NumericRun[] {
+  const runs: NumericRun[] = [];
+  DIGIT.lastIndex = 0;
+  for (let match = DIGIT.exec(text); match !== null; match = DIGIT.exec(text)) {
+    const first = match.index;
+    let open = first > 0 && text.charCodeAt(first - 1) === 40; // "("
+    let runStart = open ? first - 1 : first;
+    const plus = runStart > 0 && text.charCodeAt(runStart - 1) === 43; // "+"
+    if (plus) runStart--;
+    const groups: DigitGroup[] = [];
+    let pos = first;
+    let sep = "";
+    let runEnd = first;
+    for (;;) {
+      const start = pos;
+      while (pos < text.length && isDigitCode(text.charCodeAt(pos))) pos++;
+      const close = open && text.charCodeAt(pos) === 41; // ")"
+      groups.push({ start, end: pos, open: open && close, close, sep });
+      if (close) pos++;
+      runEnd = pos;
+      if (groups.length >= MAX_GROUPS) break;
+      const sepStart = pos;
+      if (isSeparator(text.charCodeAt(pos))) pos++;
+      open = text.charCodeAt(pos) === 40;
+      if (open) pos++;
+      if (!isDigitCode(text.charCodeAt(pos))) break;
+      if (pos === sepStart && !close) break; // unreachable: digits would have continued the group
+      sep = text.slice(sepStart, open ? pos - 1 : pos);
+    }
+    // A lone group of fewer than 9 digits without "+" is nothing any of the detectors reports
+    // (cards need 13, bare SSNs 9, phones a "+" or separators, IPs four groups): most digit runs in
+    // prose ("2024", "12") end here.
+    if (groups.length > 1 || plus || groups[0]!.end - groups[0]!.start >= 9) runs.push({ start: runStart, end: runEnd, plus, groups });
+    DIGIT.lastIndex = runEnd;
+  }
+  return runs;
+}
+
+// One-entry cache: the masker runs every enabled detector on the same string in a row.
+let cachedText: string | null = null;
+let cachedRuns: NumericRun[] = [];
+
+export function numericRuns(text: string): NumericRun[] {
+  if (text !== cachedText) {
+    cachedRuns = scan(text);
+    cachedText = text;
+  }
+  return cachedRuns;
+}
+
+export function digitCount(groups: DigitGroup[], s: number, e: number): number {
+  let count = 0;
+  for (let i = s; i < e; i++) count += groups[i]!.end - groups[i]!.start;
+  return count;
+}
+
+export function groupLength(groups: DigitGroup[], i: number): number {
+  return groups[i]!.end - groups[i]!.start;
+}
+
+/** The separator shared by groups s+1 … e-1, "" if none, or null if they differ or a group has parentheses. */
+export function uniformSeparator(groups: DigitGroup[], s: number, e: number): string | null {
+  if (groups[s]!.open || groups[s]!.close) return null;
+  const sep = e - s > 1 ? groups[s + 1]!.sep : "";
+  for (let i = s + 1; i < e; i++) {
+    const g = groups[i]!;
+    if (g.open || g.close || g.sep !== sep) return null;
+  }
+  return sep;
+}
+
+export function runDigits(text: string, groups: DigitGroup[], s: number, e: number): string {
+  let digits = "";
+  for (let i = s; i < e; i++) digits += text.slice(groups[i]!.start, groups[i]!.end);
+  return digits;
+}
+
+/** Offsets of groups [s, e) including their parentheses and, for s = 0, the run's "+". */
+export function rangeOf(run: NumericRun, s: number, e: number): { start: number; end: number } {
+  const first = run.groups[s]!;
+  const last = run.groups[e - 1]!;
+  const start = s === 0 ? run.start : first.open ? first.start - 1 : first.start;
+  return { start, end: last.close ? last.end + 1 : last.end };
+}
+
+/**
+ * Tries sub-runs [s, e) longest first and reports the accepted ones without overlap. A run is only
+ * cut at a single space: "2024 415-555-2671" contains a phone number, "1-415-555-2671-9" does not.
+ */
+export function forEachAccepted(run: NumericRun, accept: (s: number, e: number) => boolean): void {
+  const n = run.groups.length;
+  let s = 0;
+  while (s < n) {
+    if (s > 0 && run.groups[s]!.sep !== " ") {
+      s++;
+      continue;
+    }
+    let next = s + 1;
+    for (let e = n; e > s; e--) {
+      if (e < n && run.groups[e]!.sep !== " ") continue;
+      if (accept(s, e)) {
+        next = e;
+        break;
+      }
+    }
+    s = next;
+  }
+}

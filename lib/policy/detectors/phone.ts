@@ -1,0 +1,89 @@
+import { numberEndsAt, numberStartsAt } from "./chars.ts";
+import { type DigitGroup, digitCount, forEachAccepted, groupLength, type NumericRun, numericRuns, rangeOf } from "./numeric-runs.ts";
+import type { Detector } from "./types.ts";
+
+// Phone numbers, 7–15 digits, in the shapes people write them:
+//   international  +CC then groups with " ", "-", "." or "(0)"   +1 415 555 2671, +44 20 7946 0958, +14155552671
+//   NANP           (415) 555-2671, 415-555-2671, 415.555.2671, 1-800-555-0199, local 555-1234
+//   trunk "0"      020 7946 0958, 030-1234567, 06-12345678, (030) 1234567, 01 23 45 67 89, 01.23.45.67.89
+// Bare digit runs without "+" are never phones here (order numbers, timestamps, amounts), and
+// dates, times, versions, prices and digits inside longer numbers are rejected by shape or by the
+// boundary checks ("2026-11-22T…", "$1,234.56", "v2.10.3").
+
+function internationalOk(groups: DigitGroup[], s: number, e: number, count: number): boolean {
+  if (count < 8 || count > 15) return false;
+  for (let i = s + 1; i < e; i++) {
+    const sep = groups[i]!.sep;
+    if (sep !== " " && sep !== "-" && sep !== "." && sep !== "") return false;
+  }
+  return true;
+}
+
+function sameSeparator(groups: DigitGroup[], s: number, e: number, allowed: string): string | null {
+  const sep = groups[s + 1]!.sep;
+  if (!allowed.includes(sep) || sep === "") return null;
+  for (let i = s + 2; i < e; i++) if (groups[i]!.sep !== sep || groups[i]!.open) return null;
+  return sep;
+}
+
+function lengthsAre(groups: DigitGroup[], s: number, e: number, lengths: number[]): boolean {
+  if (e - s !== lengths.length) return false;
+  for (let i = 0; i < lengths.length; i++) if (groupLength(groups, s + i) !== lengths[i]) return false;
+  return true;
+}
+
+function nationalOk(text: string, groups: DigitGroup[], s: number, e: number, count: number): boolean {
+  const k = e - s;
+  if (k < 2 || count < 7 || count > 13) return false;
+  const first = groups[s]!;
+  for (let i = s + 1; i < e; i++) if (groups[i]!.open) return false;
+  if (first.open) {
+    // (415) 555-2671 / (030) 1234567: the separator after ")" may be missing or a space.
+    const after = groups[s + 1]!.sep;
+    if (after !== "" && after !== " ") return false;
+    if (k === 3 && lengthsAre(groups, s, e, [3, 3, 4])) return groups[s + 2]!.sep === "-" || groups[s + 2]!.sep === " ";
+    if (text.charCodeAt(first.start) !== 48) return false;
+    for (let i = s + 2; i < e; i++) if (groups[i]!.sep !== " " && groups[i]!.sep !== "-") return false;
+    return count >= 9;
+  }
+  const sep = sameSeparator(groups, s, e, " -.");
+  if (sep === null) return false;
+  if (lengthsAre(groups, s, e, [3, 3, 4])) return true;
+  if (lengthsAre(groups, s, e, [1, 3, 3, 4])) return text.charCodeAt(first.start) === 49; // 1-800-555-0199
+  if (lengthsAre(groups, s, e, [3, 4])) return sep === "-"; // 555-1234
+  if (lengthsAre(groups, s, e, [3, 2, 4])) return false; // the US SSN shape, never a phone
+  if (text.charCodeAt(first.start) !== 48 || count < 9) return false; // trunk prefix "0"
+  if (sep === ".") return lengthsAre(groups, s, e, [2, 2, 2, 2, 2]); // 01.23.45.67.89
+  const firstLength = groupLength(groups, s);
+  if (firstLength < 2 || firstLength > 5 || k > 5) return false;
+  for (let i = s + 1; i < e; i++) {
+    const length = groupLength(groups, i);
+    if (length < 2 || length > 8) return false;
+  }
+  return true;
+}
+
+function accept(text: string, run: NumericRun, s: number, e: number): boolean {
+  const groups = run.groups;
+  const count = digitCount(groups, s, e);
+  if (count < 7 || count > 15) return false;
+  const international = s === 0 && run.plus;
+  if (international ? !internationalOk(groups, s, e, count) : !nationalOk(text, groups, s, e, count)) return false;
+  const { start, end } = rangeOf(run, s, e);
+  return numberStartsAt(text, start) && numberEndsAt(text, end);
+}
+
+export const phone: Detector = {
+  name: "phone",
+  detect(text, _context, out) {
+    for (const run of numericRuns(text)) {
+      if (run.groups.length === 1 && !run.plus) continue;
+      forEachAccepted(run, (s, e) => {
+        if (!accept(text, run, s, e)) return false;
+        const { start, end } = rangeOf(run, s, e);
+        out.push({ start, end, kind: "phone" });
+        return true;
+      });
+    }
+  },
+};

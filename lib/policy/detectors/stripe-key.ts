@@ -1,0 +1,18 @@
+import { tokenStartsAt } from "./chars.ts";
+import type { Detector } from "./types.ts";
+
+// Stripe API keys: secret (sk_), restricted (rk_) in live and test mode, and live publishable keys
+// (pk_live_; test publishable keys are public by design).
+const STRIPE_KEY = /(?:[sr]k_(?:live|test)|pk_live)_[A-Za-z0-9]{10,247}(?![A-Za-z0-9])/g;
+
+export const stripeKey: Detector = {
+  name: "stripe-key",
+  detect(text, _context, out) {
+    if (!text.includes("_live_") && !text.includes("_test_")) return;
+    STRIPE_KEY.lastIndex = 0;
+    for (let match = STRIPE_KEY.exec(text); match !== null; match = STRIPE_KEY.exec(text)) {
+      if (!tokenStartsAt(text, match.index, "_")) continue;
+      out.push({ start: match.index, end: match.index + match[0].length, kind: "stripe-key" });
+    }
+  },
+};

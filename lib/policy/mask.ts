@@ -1,0 +1,517 @@
+import type { RE2JS } from "re2js";
+import { compileAdminRegex } from "./admin-regex.ts";
+import { DETECTOR_IMPLEMENTATIONS } from "./detectors/index.ts";
+import type { Detector, Span } from "./detectors/types.ts";
+import { type CompiledJsonPath, compileJsonPath, formatIndex, formatKey, selectJsonPath } from "./json-path.ts";
+import { normalizeKey } from "./normalize.ts";
+import { Hasher, isMaskToken, maskedRegions, replacement } from "./replace.ts";
+import { DETECTORS, type MaskRule, type MaskStyle } from "./schema.ts";
+import { mergeSpans, withoutMasked } from "./spans.ts";
+
+// Masking: every string leaf of a JSON-RPC message except `jsonrpc`, `id`, `method` and
+// `error.code` is searched and the sensitive parts replaced. Selections:
+//   detectors   spans inside strings (built-in, validated: Luhn, mod-97, JWT header, …)
+//   regex       spans inside strings (admin's RE2 pattern, labelled)
+//   keys        whole values of properties with that name at any depth, and `key: value`,
+//               `key=value`, `"key": "value"` inside free text
+//   paths       whole values selected by JSON path from the message root
+//   peers       a value taken by a key or path rule (4+ characters) wherever else it appears
+// A string that is itself JSON ("{…}" / "[…]", up to 1 MB) is masked as JSON — so key rules and
+// detectors see inside serialized payloads in content[].text — and re-serialized only if
+// something changed (2-space or the original indentation kept).
+// The result is a new object; the input is never modified. Errors are not caught here: a caller
+// that cannot mask must withhold the message, never send it unmasked.
+
+export interface MaskFinding {
+  kind: string;
+  /**
+   * JSON path of the string leaf, e.g. `$.result.content[0].text`. Inside a string that holds
+   * JSON, the path within that JSON follows a "#": `$.result.content[0].text#$.user.email`.
+   */
+  path: string;
+  /** Offsets in the original string; for a whole-value replacement 0 and its length. */
+  start: number;
+  end: number;
+}
+
+export interface MaskResult {
+  message: unknown;
+  findings: MaskFinding[];
+  counts: Record<string, number>;
+  maskedCount: number;
+}
+
+interface Selection {
+  kind: string;
+  style: MaskStyle;
+}
+
+export interface CompiledMask {
+  detectors: Array<{ detector: Detector; style: MaskStyle }>;
+  regexes: Array<{ re: RE2JS; kind: string; style: MaskStyle }>;
+  /** Normalized key name → what to do with its value. */
+  keys: Map<string, Selection>;
+  /** `key: value` inside free text, for all key rules at once; null without key rules. */
+  keyText: { re: RegExp; selections: Selection[] } | null;
+  paths: Array<{ path: CompiledJsonPath; selection: Selection }>;
+  hasher: Hasher;
+}
+
+/** Strings longer than this are not parsed as JSON, and are scanned in chunks (see chunkSpans). */
+export const MAX_STRING_SCAN = 1024 * 1024;
+const CHUNK_OVERLAP = 64 * 1024;
+/** Deeper structures are replaced whole rather than risk the stack (the gateway bounds depth first). */
+const MAX_DEPTH = 256;
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&");
+}
+
+function keyTextRegex(names: string[]): RegExp {
+  // Each normalized key letter may be followed by "_" or "-": "apikey" also finds "API_KEY".
+  const alternatives = names.map((name) => `(${Array.from(name, escapeRegExp).join("[_-]?")})`);
+  const quoted = `"((?:[^"\\\\\\n]|\\\\.){1,4096})"`;
+  const escapedQuoted = `\\\\"((?:[^"\\\\\\n]|\\\\[^"]){1,4096})\\\\"`;
+  const singleQuoted = `'([^'\\n]{1,4096})'`;
+  const bare = `([^\\s&,;"'<>{}()\\[\\]\\\\][^\\s&,;"'<>{}()\\[\\]]{0,4095})`;
+  const source = `(?:${alternatives.join("|")})\\\\?["']?[ \\t]{0,3}[:=][ \\t]{0,3}(?:${quoted}|${escapedQuoted}|${singleQuoted}|${bare})`;
+  return new RegExp(source, "gid");
+}
+
+/** Compiles the mask rules of both policies (global first); null when there are none. */
+export function compileMask(rules: MaskRule[], hashKey: Uint8Array): CompiledMask | null {
+  if (rules.length === 0) return null;
+  const detectors = new Map<string, { detector: Detector; style: MaskStyle }>();
+  const regexes: CompiledMask["regexes"] = [];
+  const keys = new Map<string, Selection>();
+  const paths: CompiledMask["paths"] = [];
+  for (const rule of rules) {
+    const names = rule.detectors?.[0] === "all" ? DETECTORS : (rule.detectors ?? []);
+    for (const name of names) {
+      // The first rule that enables a detector decides its style.
+      if (!detectors.has(name))
+        detectors.set(name, { detector: DETECTOR_IMPLEMENTATIONS[name as keyof typeof DETECTOR_IMPLEMENTATIONS], style: rule.style });
+    }
+    if (rule.regex !== undefined) regexes.push({ re: compileAdminRegex(rule.regex), kind: rule.label ?? "regex", style: rule.style });
+    for (const key of rule.keys ?? []) {
+      const normalized = normalizeKey(key);
+      if (normalized !== "" && !keys.has(normalized)) keys.set(normalized, { kind: `key:${key}`, style: rule.style });
+    }
+    for (const path of rule.paths ?? []) paths.push({ path: compileJsonPath(path), selection: { kind: "path", style: rule.style } });
+  }
+  const keyNames = [...keys.keys()];
+  return {
+    detectors: [...detectors.values()],
+    regexes,
+    keys,
+    keyText: keyNames.length > 0 ? { re: keyTextRegex(keyNames), selections: keyNames.map((name) => keys.get(name)!) } : null,
+    paths,
+    hasher: new Hasher(hashKey),
+  };
+}
+
+type Container = Record<string, unknown> | unknown[];
+
+/** A span plus the style of the rule that found it. */
+interface StyledSpan extends Span {
+  style: MaskStyle;
+}
+
+/** Assignment that is safe for a "__proto__" key (JSON.parse makes it an own property; so must we). */
+function setProp(container: Container, key: string | number, value: unknown): void {
+  if (key === "__proto__") Object.defineProperty(container, key, { value, enumerable: true, writable: true, configurable: true });
+  else (container as Record<string | number, unknown>)[key] = value;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+const normalizedKeys = new Map<string, string>();
+function cachedNormalizeKey(key: string): string {
+  let normalized = normalizedKeys.get(key);
+  if (normalized === undefined) {
+    normalized = normalizeKey(key);
+    if (normalizedKeys.size >= 10_000) normalizedKeys.clear();
+    normalizedKeys.set(key, normalized);
+  }
+  return normalized;
+}
+
+/** A string leaf that holds JSON, masked as a document of its own. */
+interface NestedDocument {
+  parent: NestedDocument | null;
+  container: Container;
+  key: string | number;
+  box: { value: unknown };
+  indent: string | number | undefined;
+  trailingNewline: boolean;
+  dirty: boolean;
+}
+
+interface PendingLeaf {
+  container: Container;
+  key: string | number;
+  text: string;
+  path: string;
+  contextKey: string;
+  nested: NestedDocument | null;
+}
+
+class Masking {
+  readonly findings: MaskFinding[] = [];
+  readonly counts: Record<string, number> = {};
+  readonly pending: PendingLeaf[] = [];
+  readonly nested: NestedDocument[] = [];
+  /** Values taken whole by key and path rules, to be masked wherever else they appear. */
+  readonly peers = new Map<string, Selection>();
+
+  constructor(
+    readonly mask: CompiledMask,
+    readonly selectedPaths: Map<string, Selection> | null,
+  ) {}
+
+  record(kind: string, path: string, start: number, end: number): void {
+    this.findings.push({ kind, path, start, end });
+    this.counts[kind] = (this.counts[kind] ?? 0) + 1;
+  }
+
+  /** Copies `value` into container[key], masking as it goes (strings are deferred to the span pass). */
+  copy(
+    container: Container,
+    key: string | number,
+    value: unknown,
+    path: string,
+    contextKey: string,
+    nested: NestedDocument | null,
+    depth: number,
+  ): void {
+    const byPath = nested === null ? this.selectedPaths?.get(path) : undefined;
+    if (byPath) {
+      this.replaceWhole(container, key, value, path, byPath);
+      return;
+    }
+    if (typeof value === "string") {
+      this.copyString(container, key, value, path, contextKey, nested, depth);
+      return;
+    }
+    if (value === null || typeof value !== "object") {
+      setProp(container, key, value);
+      return;
+    }
+    if (depth >= MAX_DEPTH) {
+      setProp(container, key, "[REDACTED:too-deep]");
+      this.record("too-deep", path, 0, 0);
+      if (nested) nested.dirty = true;
+      return;
+    }
+    if (Array.isArray(value)) {
+      const out: unknown[] = new Array(value.length);
+      setProp(container, key, out);
+      for (let i = 0; i < value.length; i++) this.copy(out, i, value[i], path + formatIndex(i), contextKey, nested, depth + 1);
+      return;
+    }
+    const out: Record<string, unknown> = {};
+    setProp(container, key, out);
+    const record = value as Record<string, unknown>;
+    const keyRules = this.mask.keys.size > 0;
+    for (const name of Object.keys(record)) {
+      const childPath = path + formatKey(name);
+      const normalized = keyRules || this.mask.detectors.length > 0 ? cachedNormalizeKey(name) : "";
+      const byKey = keyRules ? this.mask.keys.get(normalized) : undefined;
+      if (byKey) {
+        if (this.replaceWhole(out, name, record[name], childPath, byKey) && nested) nested.dirty = true;
+      } else {
+        this.copy(out, name, record[name], childPath, normalized, nested, depth + 1);
+      }
+    }
+  }
+
+  private copyString(
+    container: Container,
+    key: string | number,
+    text: string,
+    path: string,
+    contextKey: string,
+    nested: NestedDocument | null,
+    depth: number,
+  ): void {
+    setProp(container, key, text);
+    const parsed = text.length <= MAX_STRING_SCAN && depth < MAX_DEPTH ? parseJsonDocument(text) : undefined;
+    if (parsed !== undefined) {
+      const document: NestedDocument = {
+        parent: nested,
+        container,
+        key,
+        box: { value: undefined },
+        indent: indentOf(text),
+        trailingNewline: /\n\s*$/.test(text),
+        dirty: false,
+      };
+      this.nested.push(document);
+      this.copy(document.box as unknown as Container, "value", parsed, `${path}#$`, contextKey, document, depth + 1);
+      return;
+    }
+    this.pending.push({ container, key, text, path, contextKey, nested });
+  }
+
+  /**
+   * A key or path rule took this value: a string, number or boolean becomes the replacement
+   * string; in an object or array every string and number leaf does. Returns whether anything
+   * changed (values that already are replacement tokens stay as they are).
+   */
+  private replaceWhole(container: Container, key: string | number, value: unknown, path: string, selection: Selection): boolean {
+    if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") {
+      const text = String(value);
+      if (typeof value === "string" && isMaskToken(text)) {
+        setProp(container, key, text);
+        return false;
+      }
+      const replaced = replacement(selection.style, selection.kind, text, this.mask.hasher);
+      setProp(container, key, replaced);
+      this.record(selection.kind, path, 0, text.length);
+      if (text.length >= 4 && !this.peers.has(text)) this.peers.set(text, selection);
+      return replaced !== value;
+    }
+    if (value === null || typeof value !== "object") {
+      setProp(container, key, value);
+      return false;
+    }
+    let changed = false;
+    // Iterative: a whole subtree may be deep, and nothing in it needs the span pass.
+    const root: Container = Array.isArray(value) ? [] : {};
+    setProp(container, key, root);
+    const stack: Array<{ source: Container; target: Container; path: string }> = [{ source: value as Container, target: root, path }];
+    while (stack.length > 0) {
+      const { source, target, path: base } = stack.pop()!;
+      const entries: Array<[string | number, unknown, string]> = Array.isArray(source)
+        ? source.map((item, i) => [i, item, base + formatIndex(i)])
+        : Object.keys(source).map((name) => [name, source[name], base + formatKey(name)]);
+      for (const [childKey, child, childPath] of entries) {
+        if (typeof child === "string" || typeof child === "number") {
+          const text = String(child);
+          if (typeof child === "string" && isMaskToken(text)) {
+            setProp(target, childKey, text);
+            continue;
+          }
+          const replaced = replacement(selection.style, selection.kind, text, this.mask.hasher);
+          setProp(target, childKey, replaced);
+          this.record(selection.kind, childPath, 0, text.length);
+          if (text.length >= 4 && !this.peers.has(text)) this.peers.set(text, selection);
+          if (replaced !== child) changed = true;
+        } else if (child !== null && typeof child === "object") {
+          const inner: Container = Array.isArray(child) ? [] : {};
+          setProp(target, childKey, inner);
+          stack.push({ source: child as Container, target: inner, path: childPath });
+        } else {
+          setProp(target, childKey, child);
+        }
+      }
+    }
+    return changed;
+  }
+
+  /** Second pass: spans in every deferred string leaf (peers are known by now). */
+  maskLeaves(): void {
+    for (const leaf of this.pending) {
+      const spans = this.spansOf(leaf.text, leaf.contextKey);
+      if (spans.length === 0) continue;
+      let out = "";
+      let at = 0;
+      for (const span of spans) {
+        out +=
+          leaf.text.slice(at, span.start) + replacement(span.style, span.kind, leaf.text.slice(span.start, span.end), this.mask.hasher);
+        at = span.end;
+        this.record(span.kind, leaf.path, span.start, span.end);
+      }
+      out += leaf.text.slice(at);
+      setProp(leaf.container, leaf.key, out);
+      if (leaf.nested) leaf.nested.dirty = true;
+    }
+    // Innermost documents were created last: serialize them first, then mark their parent changed.
+    for (let i = this.nested.length - 1; i >= 0; i--) {
+      const document = this.nested[i]!;
+      if (!document.dirty) continue;
+      const json = JSON.stringify(document.box.value, null, document.indent) + (document.trailingNewline ? "\n" : "");
+      setProp(document.container, document.key, json);
+      if (document.parent) document.parent.dirty = true;
+    }
+  }
+
+  private spansOf(text: string, contextKey: string): StyledSpan[] {
+    const found = text.length > MAX_STRING_SCAN ? this.chunkSpans(text, contextKey) : this.scan(text, contextKey);
+    if (this.peers.size > 0 && text.length >= 4) {
+      for (const [value, selection] of this.peers) {
+        for (let at = text.indexOf(value); at >= 0; at = text.indexOf(value, at + value.length)) {
+          found.push({ start: at, end: at + value.length, kind: selection.kind, style: selection.style });
+        }
+      }
+    }
+    if (found.length === 0) return found;
+    const regions = maskedRegions(text);
+    const kept = regions ? withoutMasked(found, regions) : found;
+    return mergeSpans(kept);
+  }
+
+  /**
+   * Strings over 1 MB are scanned in 1 MB chunks that overlap by 64 KB (every pattern we look for
+   * is far shorter, so each occurrence lies whole in some chunk), not redacted wholesale: large
+   * tool outputs stay usable. PEM blocks can be longer than the overlap, so that detector sees
+   * the whole string (it only uses indexOf).
+   */
+  private chunkSpans(text: string, contextKey: string): StyledSpan[] {
+    const spans: StyledSpan[] = [];
+    const step = MAX_STRING_SCAN - CHUNK_OVERLAP;
+    for (let offset = 0; offset < text.length; offset += step) {
+      const chunk = text.slice(offset, offset + MAX_STRING_SCAN);
+      for (const span of this.scan(chunk, contextKey, true)) spans.push({ ...span, start: span.start + offset, end: span.end + offset });
+      if (offset + MAX_STRING_SCAN >= text.length) break;
+    }
+    const pem = this.mask.detectors.find((entry) => entry.detector.name === "private-key");
+    if (pem) addStyled(spans, pem.style, (out) => pem.detector.detect(text, { key: contextKey }, out));
+    return spans;
+  }
+
+  private scan(text: string, contextKey: string, chunked = false): StyledSpan[] {
+    const spans: StyledSpan[] = [];
+    if (text.length >= 3) {
+      const context = { key: contextKey };
+      for (const { detector, style } of this.mask.detectors) {
+        if (chunked && detector.name === "private-key") continue;
+        addStyled(spans, style, (out) => detector.detect(text, context, out));
+      }
+      const keyText = this.mask.keyText;
+      if (keyText && (text.includes(":") || text.includes("="))) this.keyTextSpans(text, keyText, spans);
+    }
+    for (const { re, kind, style } of this.mask.regexes) {
+      if (!re.test(text)) continue;
+      const matcher = re.matcher(text);
+      while (matcher.find()) {
+        const start = matcher.start();
+        const end = matcher.end();
+        if (end > start) spans.push({ start, end, kind, style });
+      }
+    }
+    return spans;
+  }
+
+  private keyTextSpans(text: string, keyText: NonNullable<CompiledMask["keyText"]>, spans: StyledSpan[]): void {
+    const { re, selections } = keyText;
+    re.lastIndex = 0;
+    for (let match = re.exec(text); match !== null; match = re.exec(text)) {
+      // A key glued to a longer word ("xpassword=") is not that key.
+      if (match.index > 0 && /[A-Za-z0-9]/.test(text[match.index - 1]!)) {
+        re.lastIndex = match.index + 1;
+        continue;
+      }
+      const which = selections.findIndex((_, i) => match[i + 1] !== undefined);
+      const selection = selections[which];
+      const indices = match.indices;
+      if (!selection || !indices) continue;
+      for (let g = selections.length + 1; g < indices.length; g++) {
+        const range = indices[g];
+        if (range) {
+          spans.push({ start: range[0], end: range[1], kind: selection.kind, style: selection.style });
+          break;
+        }
+      }
+    }
+  }
+}
+
+/** Runs a detector and stamps the style of its rule on what it found. */
+function addStyled(spans: StyledSpan[], style: MaskStyle, run: (out: Span[]) => void): void {
+  const before = spans.length;
+  run(spans as Span[]);
+  for (let i = before; i < spans.length; i++) spans[i]!.style = style;
+}
+
+/** A string that is a JSON object or array (cheap checks first: most strings are not). */
+function parseJsonDocument(text: string): unknown {
+  let first = 0;
+  while (first < text.length && text.charCodeAt(first) <= 32) first++;
+  const open = text.charCodeAt(first);
+  if (open !== 123 && open !== 91) return undefined; // "{" "["
+  let last = text.length - 1;
+  while (last > first && text.charCodeAt(last) <= 32) last--;
+  const close = text.charCodeAt(last);
+  if ((open === 123 && close !== 125) || (open === 91 && close !== 93)) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return typeof parsed === "object" && parsed !== null ? parsed : undefined;
+  } catch {
+    return undefined; // not JSON after all: masked as text
+  }
+}
+
+/** JSON.stringify's indent argument that reproduces the original layout (compact stays compact). */
+function indentOf(text: string): string | number | undefined {
+  if (!text.includes("\n")) return undefined;
+  const match = /\n([ \t]+)\S/.exec(text);
+  if (!match) return 2;
+  const indent = match[1]!;
+  return indent.includes("\t") ? "\t" : Math.min(indent.length, 10);
+}
+
+const PROTOCOL_FIELDS = new Set(["jsonrpc", "id", "method"]);
+
+function maskOne(mask: CompiledMask, message: unknown, rootPath: string): { result: unknown; masking: Masking } {
+  let selectedPaths: Map<string, Selection> | null = null;
+  if (mask.paths.length > 0) {
+    selectedPaths = new Map();
+    for (const { path, selection } of mask.paths) {
+      for (const match of selectJsonPath(message, path, rootPath))
+        if (!selectedPaths.has(match.path)) selectedPaths.set(match.path, selection);
+    }
+  }
+  const masking = new Masking(mask, selectedPaths);
+  const box: { value: unknown } = { value: undefined };
+  if (isRecord(message)) {
+    const out: Record<string, unknown> = {};
+    box.value = out;
+    for (const name of Object.keys(message)) {
+      const value = message[name];
+      const path = rootPath + formatKey(name);
+      if (PROTOCOL_FIELDS.has(name)) {
+        setProp(out, name, value);
+      } else if (name === "error" && isRecord(value)) {
+        // error.code is protocol; error.message, error.data and anything else may carry data.
+        const error: Record<string, unknown> = {};
+        setProp(out, name, error);
+        for (const field of Object.keys(value)) {
+          if (field === "code") setProp(error, field, value[field]);
+          else masking.copy(error, field, value[field], path + formatKey(field), cachedNormalizeKey(field), null, 2);
+        }
+      } else {
+        masking.copy(out, name, value, path, cachedNormalizeKey(name), null, 1);
+      }
+    }
+  } else {
+    masking.copy(box as unknown as Container, "value", message, rootPath, "", null, 0);
+  }
+  masking.maskLeaves();
+  return { result: box.value, masking };
+}
+
+/**
+ * Masks a parsed JSON-RPC message (or a batch) with compiled mask rules. Returns a new message;
+ * `jsonrpc`, `id`, `method` and `error.code` are copied as they are, so the output is still valid
+ * JSON-RPC. Idempotent: masking the output again changes nothing.
+ */
+export function maskMessage(mask: CompiledMask, message: unknown): MaskResult {
+  if (Array.isArray(message)) {
+    // A JSON-RPC batch: each element is a message of its own (paths from `$[i]`).
+    const out: unknown[] = [];
+    const findings: MaskFinding[] = [];
+    const counts: Record<string, number> = {};
+    message.forEach((element, i) => {
+      const { result, masking } = maskOne(mask, element, `$${formatIndex(i)}`);
+      out.push(result);
+      findings.push(...masking.findings);
+      for (const [kind, count] of Object.entries(masking.counts)) counts[kind] = (counts[kind] ?? 0) + count;
+    });
+    return { message: out, findings, counts, maskedCount: findings.length };
+  }
+  const { result, masking } = maskOne(mask, message, "$");
+  return { message: result, findings: masking.findings, counts: masking.counts, maskedCount: masking.findings.length };
+}
