@@ -161,7 +161,7 @@ function valuesOf(connection: ConnectionView): FormValues {
     transport: connection.transport,
     url: connection.url ?? "",
     command: connection.command ?? "",
-    args: connection.args.join("\n"),
+    args: (connection.args ?? []).join("\n"),
     maxMinutes: String(connection.maxMinutes),
   };
 }

@@ -4,14 +4,14 @@ import { type Actor, assertCan } from "../authz/permissions.ts";
 import type { Db } from "../db/client.ts";
 import { AppError } from "../errors.ts";
 import { seal } from "../vault/seal.ts";
-import { type ConnectionView, presentConnection } from "./present-connection.ts";
+import { type AdminConnectionView, presentAdminConnection } from "./present-connection.ts";
 import type { ConnectionCredential, CreateConnectionData } from "./schema.ts";
 import { transportEnum } from "./transport.ts";
 
 export async function createConnection(
   db: Db,
   options: { actor: Actor; input: CreateConnectionData; vaultKey: Buffer },
-): Promise<ConnectionView> {
+): Promise<AdminConnectionView> {
   const { actor, input } = options;
   assertCan(actor, "connections:write", "add connections");
   const id = randomUUID();
@@ -54,5 +54,5 @@ export async function createConnection(
     });
     return row;
   });
-  return presentConnection(created);
+  return presentAdminConnection(created);
 }

@@ -7,5 +7,5 @@ export async function getConnection(db: Db, options: { actor: Actor; slug: strin
   assertCan(options.actor, "connections:read", "see the catalog");
   const row = await db.connection.findUnique({ where: { slug: options.slug } });
   if (!row) throw new AppError("NOT_FOUND", `No connection "${options.slug}" in the catalog.`);
-  return presentConnection(row);
+  return presentConnection(row, options.actor);
 }

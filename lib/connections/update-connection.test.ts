@@ -78,7 +78,10 @@ describe("updateConnection", () => {
       vaultKey,
     });
     expect(updated).toMatchObject({ slug: "github", name: "GitHub (prod)", maxMinutes: 30, description: "the org", hasCredential: true });
-    await expect(getConnection(t.db, { actor: alice, slug: "github" })).resolves.toEqual(updated);
+    await expect(getConnection(t.db, { actor: carol, slug: "github" })).resolves.toEqual(updated);
+    // Requesters see the change too, without where the upstream is.
+    const { url: _url, command: _command, args: _args, ...catalog } = updated;
+    await expect(getConnection(t.db, { actor: alice, slug: "github" })).resolves.toEqual(catalog);
     expect((await t.db.grant.findUniqueOrThrow({ where: { id: grantId } })).expiresAt).toEqual(before.expiresAt);
     await expect(grantAndMint(t.db, { requester: alice, approver: bob, connection: "github", minutes: 50 })).rejects.toMatchObject({
       field: "minutes",

@@ -5,7 +5,7 @@ import type { Connection } from "../db/generated/client.ts";
 import { AppError } from "../errors.ts";
 import { parseInput } from "../validate.ts";
 import { open, seal } from "../vault/seal.ts";
-import { type ConnectionView, presentConnection } from "./present-connection.ts";
+import { type AdminConnectionView, presentAdminConnection } from "./present-connection.ts";
 import { type ConnectionCredential, type UpdateConnectionData, type UpdateConnectionInput, updateConnectionSchema } from "./schema.ts";
 import { TRANSPORT_NAMES, type TransportName, transportName } from "./transport.ts";
 
@@ -39,7 +39,7 @@ interface CredentialChange {
 export async function updateConnection(
   db: Db,
   options: { actor: Actor; slug: string; input: UpdateConnectionInput; vaultKey: Buffer },
-): Promise<ConnectionView> {
+): Promise<AdminConnectionView> {
   const { actor, slug } = options;
   assertCan(actor, "connections:write", "change connections");
   const input = parseInput(updateConnectionSchema, options.input);
@@ -87,7 +87,7 @@ export async function updateConnection(
     if (credential) data.credential = credential.sealed;
 
     const fields = Object.keys(data);
-    if (fields.length === 0) return presentConnection(current);
+    if (fields.length === 0) return presentAdminConnection(current);
     const row = await tx.connection.update({ where: { id: current.id }, data });
     await writeAuditEvent(tx, {
       actor,
@@ -96,7 +96,7 @@ export async function updateConnection(
       targetId: row.id,
       data: { slug: row.slug, fields, ...(credential ? { credential: credential.audit } : {}) },
     });
-    return presentConnection(row);
+    return presentAdminConnection(row);
   });
 }
 
