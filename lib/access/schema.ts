@@ -15,7 +15,19 @@ export const createAccessRequestSchema = z.object({
 });
 export type CreateAccessRequestInput = z.input<typeof createAccessRequestSchema>;
 
-export const decideAccessRequestSchema = z.object({
-  comment: z.string({ error: "must be text" }).trim().max(MAX_REASON_LENGTH, tooLong).optional(),
-});
+/** Body of POST /api/v1/access-requests/{id}/approve and …/deny. */
+export const decideAccessRequestSchema = z
+  .object({
+    comment: z.string({ error: "must be text" }).trim().max(MAX_REASON_LENGTH, tooLong).optional(),
+  })
+  .meta({ id: "DecideAccessRequest" });
 export type DecideAccessRequestInput = z.input<typeof decideAccessRequestSchema>;
+
+/** Query of GET /api/v1/access-requests. */
+export const listAccessRequestsQuerySchema = z.object({
+  scope: z
+    .enum(["mine", "pending", "all"], { error: 'must be "mine", "pending" or "all"' })
+    .default("mine")
+    .describe("`mine` (default): your own; `pending`: everyone's pending (approvers); `all`: everyone's (approvers, auditors, admins)."),
+});
+export type ListAccessRequestsQuery = z.output<typeof listAccessRequestsQuerySchema>;

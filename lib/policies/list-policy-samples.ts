@@ -1,6 +1,10 @@
 import { type Actor, assertCan } from "../authz/permissions.ts";
 import type { Db } from "../db/client.ts";
 import { resolvePolicyScope } from "./policy-scope.ts";
+import type { PolicySample } from "./views.ts";
+
+/** The API's shape of a sample: the zod schema in ./views.ts (the OpenAPI document's). */
+export type { PolicySample };
 
 const SAMPLE_LIMIT = 40;
 
@@ -8,7 +12,7 @@ const SAMPLE_LIMIT = 40;
  * The connection's recent real messages, for the editor's preview. They are what the recording
  * holds, i.e. already masked by the policy in force when they were recorded.
  */
-export async function listPolicySamples(db: Db, options: { actor: Actor; slug: string }) {
+export async function listPolicySamples(db: Db, options: { actor: Actor; slug: string }): Promise<PolicySample[]> {
   assertCan(options.actor, "sessions:read:all", "read recorded messages");
   const scope = await resolvePolicyScope(db, { kind: "connection", slug: options.slug });
   const rows = await db.sessionEvent.findMany({
@@ -39,4 +43,3 @@ export async function listPolicySamples(db: Db, options: { actor: Actor; slug: s
     payload: row.payload,
   }));
 }
-export type PolicySample = Awaited<ReturnType<typeof listPolicySamples>>[number];

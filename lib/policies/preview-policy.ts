@@ -5,12 +5,19 @@ import { compilePolicy, evaluateMessage } from "../policy/index.ts";
 import { loadPolicyDocuments } from "./load-policies.ts";
 import { resolvePolicyScope } from "./policy-scope.ts";
 import type { PreviewPolicyInput } from "./schema.ts";
+import type { PolicyPreview } from "./views.ts";
+
+/** The API's shape of a preview: the zod schema in ./views.ts (the OpenAPI document's). */
+export type { PolicyPreview };
 
 /**
  * What the gateway would do with one message: the same compile + evaluate the gateway runs, on the
  * saved policies or on a draft that stands in for one of them (the editor's live preview).
  */
-export async function previewPolicy(db: Db, options: { actor: Actor; input: PreviewPolicyInput; hashKey: Uint8Array }) {
+export async function previewPolicy(
+  db: Db,
+  options: { actor: Actor; input: PreviewPolicyInput; hashKey: Uint8Array },
+): Promise<PolicyPreview> {
   const { actor, input } = options;
   assertCan(actor, "connections:read", "preview policies");
   let documents = { global: input.policy ?? null, connection: null as PreviewPolicyInput["policy"] | null };
@@ -42,4 +49,3 @@ export async function previewPolicy(db: Db, options: { actor: Actor; input: Prev
     hidden: result.hidden,
   };
 }
-export type PolicyPreview = Awaited<ReturnType<typeof previewPolicy>>;

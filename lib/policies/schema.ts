@@ -4,16 +4,18 @@ import { policyDocumentSchema } from "../policy/schema.ts";
 // The policy API's bodies. The rule format itself is lib/policy/schema.ts (shared with the engine).
 
 /** PUT body: a whole policy document; `baseVersion` makes the save fail (409) if someone saved in between. */
-export const savePolicySchema = policyDocumentSchema.and(
-  z.object({
-    baseVersion: z
-      .number()
-      .int()
-      .min(0)
-      .optional()
-      .describe("The version this edit started from; a newer saved version makes the save fail with 409 instead of overwriting it."),
-  }),
-);
+export const savePolicySchema = policyDocumentSchema
+  .and(
+    z.object({
+      baseVersion: z
+        .number()
+        .int()
+        .min(0)
+        .optional()
+        .describe("The version this edit started from; a newer saved version makes the save fail with 409 instead of overwriting it."),
+    }),
+  )
+  .meta({ id: "SavePolicy" });
 export type SavePolicyInput = z.output<typeof savePolicySchema>;
 
 const jsonRpcMessageSchema = z

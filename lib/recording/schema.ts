@@ -13,6 +13,6 @@ export const listSessionEventsQuerySchema = z.object({
     .refine((seq) => seq <= MAX_SEQ, afterError)
     .optional()
     .meta({ example: "42" })
-    .describe("Only events with a seq greater than this (for paging and following a live session); default 0."),
+    .describe(`Only events with a seq greater than this (for paging and following a live session): 0 (default) to ${MAX_SEQ}.`),
 });
 export type ListSessionEventsQuery = z.output<typeof listSessionEventsQuerySchema>;

@@ -1,17 +1,13 @@
 import { createAccessRequest } from "@/lib/access/create-access-request";
 import { listAccessRequests } from "@/lib/access/list-access-requests";
-import { createAccessRequestSchema } from "@/lib/access/schema";
-import { AppError } from "@/lib/errors";
-import { handle, readJson } from "../_lib/handler";
+import { createAccessRequestSchema, listAccessRequestsQuerySchema } from "@/lib/access/schema";
+import { handle, readJson, readQuery } from "../_lib/handler";
 
 export const dynamic = "force-dynamic";
 
 export const GET = handle(async ({ request, actor, db }) => {
-  const scope = new URL(request.url).searchParams.get("scope") ?? "mine";
-  if (scope !== "mine" && scope !== "pending" && scope !== "all") {
-    throw new AppError("BAD_REQUEST", 'scope must be "mine", "pending" or "all".', { field: "scope" });
-  }
-  return listAccessRequests(db, { actor, scope });
+  const query = readQuery(request, listAccessRequestsQuerySchema);
+  return listAccessRequests(db, { actor, scope: query.scope });
 });
 
 export const POST = handle(
