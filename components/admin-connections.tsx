@@ -1,10 +1,13 @@
 "use client";
 
-import { type FormEvent, type ReactNode, useState } from "react";
+import { type ReactNode, useState } from "react";
+import { type FieldErrors, type UseFormRegister, type UseFormRegisterReturn, useForm } from "react-hook-form";
 import type { ConnectionView } from "@/lib/connections/present-connection";
-import { ApiError, errorMessage } from "./api";
+import { createConnectionSchema, updateConnectionSchema } from "@/lib/connections/schema";
+import type { TransportName } from "@/lib/connections/transport";
+import { fieldMessage, schemaResolver, showServerError } from "./form";
 import { formatDateTime, formatMinutes, transportLabel } from "./format";
-import { type CreateConnectionBody, type UpdateConnectionBody, useConnections, useCreateConnection, useUpdateConnection } from "./hooks";
+import { useConnections, useCreateConnection, useUpdateConnection } from "./hooks";
 import {
   Alert,
   Badge,
@@ -30,7 +33,7 @@ export function AdminConnections() {
   return (
     <div className="space-y-6">
       <PageHeader title="Connections" description="MCP servers people can request access to. Credentials are write-only." />
-      <div className="grid items-start gap-6 xl:grid-cols-[minmax(0,3fr)_minmax(24rem,2fr)]">
+      <div className="grid grid-cols-1 items-start gap-6 xl:grid-cols-[minmax(0,3fr)_minmax(24rem,2fr)]">
         <Card title="Registered connections" bodyClassName="p-0">
           {saved ? (
             <div className="p-3">
@@ -113,35 +116,29 @@ type FieldName =
   | "clearCredential"
   | "maxMinutes";
 
-/** Maps an API `error.field` ("url", "args.2", "headers.X-Api-Key", "env", …) to a form field. */
-function formField(field: string | undefined): FieldName | null {
-  if (!field) return null;
-  const head = field.split(/[.[]/)[0];
-  switch (head) {
-    case "slug":
-    case "name":
-    case "description":
-    case "transport":
-    case "url":
-    case "command":
-    case "args":
-    case "maxMinutes":
-    case "clearCredential":
-      return head;
-    case "headers":
-    case "env":
-    case "credential":
-      return "credentialHeader";
-    default:
-      return null;
-  }
+/**
+ * What the inputs hold. The request body is built from it (a credential is a name and a value,
+ * arguments one per line) and checked by the schema the API route parses with, before sending.
+ */
+interface FormValues {
+  slug: string;
+  name: string;
+  description: string;
+  transport: TransportName;
+  url: string;
+  command: string;
+  args: string;
+  credentialHeader: string;
+  credentialValue: string;
+  clearCredential: boolean;
+  maxMinutes: string;
 }
 
-const EMPTY = {
+const EMPTY: FormValues = {
   slug: "",
   name: "",
   description: "",
-  transport: "streamable-http" as ConnectionView["transport"],
+  transport: "streamable-http",
   url: "",
   command: "",
   args: "",
@@ -150,7 +147,6 @@ const EMPTY = {
   clearCredential: false,
   maxMinutes: "60",
 };
-type FormValues = typeof EMPTY;
 
 function valuesOf(connection: ConnectionView): FormValues {
   return {
@@ -167,61 +163,101 @@ function valuesOf(connection: ConnectionView): FormValues {
 }
 
 /**
- * The state of one connection form: its values, its errors (local checks first, then the API's
- * `error.field` when the form shows that field, else a form-level message) and the parts of the
- * request body both forms build alike. `prefix` makes the input ids unique on the page.
+ * The form field an API `error.field` or a schema issue's path names: "url", "args.2",
+ * "headers.X-Api-Key" (a bad name is the header field's problem, a bad value the value's), "env", …
  */
-function useConnectionForm(options: { prefix: string; initial: FormValues; error: unknown; fields: readonly FieldName[] }) {
-  const [form, setForm] = useState(options.initial);
-  const [localErrors, setLocalErrors] = useState<Partial<Record<FieldName, string>>>({});
-  const apiError = options.error instanceof ApiError ? options.error : null;
-  const apiField = formField(apiError?.field);
-  const shownField = apiField && options.fields.includes(apiField) ? apiField : null;
-  const stdio = form.transport === "stdio";
-
-  function set<K extends keyof FormValues>(key: K, value: FormValues[K]) {
-    setForm((current) => ({ ...current, [key]: value }));
+function formField(path: string, code?: string): FieldName | null {
+  const [head, key] = path.split(/[.[]/);
+  switch (head) {
+    case "slug":
+    case "name":
+    case "description":
+    case "transport":
+    case "url":
+    case "command":
+    case "args":
+    case "maxMinutes":
+    case "clearCredential":
+      return head;
+    case "headers":
+    case "env":
+    case "credential":
+      return key !== undefined && code !== undefined && code !== "invalid_key" ? "credentialValue" : "credentialHeader";
+    default:
+      return null;
   }
+}
 
-  /** The credential entered, as `{ headers }` or (stdio) `{ env }`; `{}` for none; null when half filled in (errors shown). */
-  function credentialBody(): { headers?: Record<string, string>; env?: Record<string, string> } | null {
-    const header = form.credentialHeader.trim();
-    const value = form.credentialValue;
-    const errors: Partial<Record<FieldName, string>> = {};
-    if (header && !value) errors.credentialValue = "Enter the credential value, or clear the credential header.";
-    if (!header && value)
-      errors.credentialHeader = stdio
-        ? "Name the environment variable for this credential."
-        : "Name the header this credential is sent in.";
-    setLocalErrors(errors);
-    if (Object.keys(errors).length) return null;
-    if (!header) return {};
-    return stdio ? { env: { [header]: value } } : { headers: { [header]: value } };
+/** "" is not a number: the schema says so rather than the API's default applying. */
+const minutesOf = (text: string) => (text.trim() === "" ? Number.NaN : Number(text));
+
+const argsOf = (text: string) =>
+  text
+    .split("\n")
+    .map((line) => line.trim())
+    .filter(Boolean);
+
+/** The credential entered, as `{ headers }` or (stdio) `{ env }`; `{}` for none or a half-filled pair (see credentialErrors). */
+function credentialOf(values: FormValues): { headers?: Record<string, string>; env?: Record<string, string> } {
+  const name = values.credentialHeader.trim();
+  if (!name || !values.credentialValue) return {};
+  return values.transport === "stdio" ? { env: { [name]: values.credentialValue } } : { headers: { [name]: values.credentialValue } };
+}
+
+/** The one check no API schema makes: a credential needs both its name and its value. */
+function credentialErrors(values: FormValues): Partial<Record<FieldName, string>> {
+  if (values.clearCredential) return {};
+  const name = values.credentialHeader.trim();
+  if (name && !values.credentialValue) return { credentialValue: "Enter the credential value, or clear the credential header." };
+  if (!name && values.credentialValue) {
+    return {
+      credentialHeader:
+        values.transport === "stdio" ? "Name the environment variable for this credential." : "Name the header this credential is sent in.",
+    };
   }
+  return {};
+}
 
-  /** The upstream fields of the body: `{ url }`, or `{ command, args }` for stdio. */
-  function upstreamBody(): { url: string } | { command: string; args: string[] } {
-    if (!stdio) return { url: form.url.trim() };
-    const args = form.args
-      .split("\n")
-      .map((line) => line.trim())
-      .filter(Boolean);
-    return { command: form.command.trim(), args };
-  }
+/** POST /api/v1/connections. */
+function toCreateBody(values: FormValues) {
+  const base = {
+    slug: values.slug.trim(),
+    name: values.name,
+    ...(values.description.trim() ? { description: values.description.trim() } : {}),
+    maxMinutes: minutesOf(values.maxMinutes),
+  };
+  const credential = credentialOf(values);
+  return values.transport === "stdio"
+    ? {
+        ...base,
+        transport: "stdio",
+        command: values.command,
+        args: argsOf(values.args),
+        ...(credential.env ? { env: credential.env } : {}),
+      }
+    : { ...base, transport: "streamable-http", url: values.url.trim(), ...(credential.headers ? { headers: credential.headers } : {}) };
+}
 
+/** PATCH /api/v1/connections/{slug}. Unchanged fields may be sent as they are: the server records only what differs. */
+function toUpdateBody(values: FormValues) {
   return {
-    prefix: options.prefix,
-    form,
-    setForm,
-    set,
-    stdio,
-    errorFor: (field: FieldName) => localErrors[field] ?? (shownField === field ? apiError?.message : undefined),
-    formError: options.error && !shownField ? errorMessage(options.error) : null,
-    credentialBody,
-    upstreamBody,
+    name: values.name,
+    description: values.description.trim() || null,
+    maxMinutes: minutesOf(values.maxMinutes),
+    ...(values.transport === "stdio" ? { command: values.command, args: argsOf(values.args) } : { url: values.url.trim() }),
+    ...(values.clearCredential ? { clearCredential: true } : credentialOf(values)),
   };
 }
-type ConnectionForm = ReturnType<typeof useConnectionForm>;
+
+const toField = ({ path, code }: { path: string; code: string }) => formField(path, code);
+const createResolver = schemaResolver({ schema: createConnectionSchema, toInput: toCreateBody, toField, extra: credentialErrors });
+const updateResolver = schemaResolver({ schema: updateConnectionSchema, toInput: toUpdateBody, toField, extra: credentialErrors });
+
+/** Where a server error goes: the field it names when this form shows that field, else the form. */
+const serverField = (shown: readonly FieldName[]) => (apiField: string) => {
+  const field = formField(apiField);
+  return field && shown.includes(field) ? field : null;
+};
 
 const ADD_FIELDS: readonly FieldName[] = [
   "slug",
@@ -247,77 +283,66 @@ const EDIT_FIELDS: readonly FieldName[] = [
   "maxMinutes",
 ];
 
+/** What the shared field components need of either form. `prefix` makes the input ids unique on the page. */
+interface FormParts {
+  prefix: string;
+  register: UseFormRegister<FormValues>;
+  errors: FieldErrors<FormValues>;
+  stdio: boolean;
+}
+
 function AddConnectionForm() {
   const create = useCreateConnection();
-  const f = useConnectionForm({ prefix: "connection", initial: EMPTY, error: create.error, fields: ADD_FIELDS });
   const [created, setCreated] = useState<string | null>(null);
-  const { form, set } = f;
+  const {
+    register,
+    handleSubmit,
+    reset,
+    setError,
+    watch,
+    formState: { errors },
+  } = useForm({ resolver: createResolver, defaultValues: EMPTY });
+  const parts: FormParts = { prefix: "connection", register, errors, stdio: watch("transport") === "stdio" };
 
-  function submit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
+  const submit = handleSubmit((body) => {
     setCreated(null);
-    const credential = f.credentialBody();
-    if (!credential) return;
-    const base = {
-      slug: form.slug.trim(),
-      name: form.name.trim(),
-      ...(form.description.trim() ? { description: form.description.trim() } : {}),
-      maxMinutes: Number(form.maxMinutes),
-    };
-    const upstream = f.upstreamBody();
-    const body: CreateConnectionBody =
-      "command" in upstream
-        ? { ...base, transport: "stdio", ...upstream, ...(credential.env ? { env: credential.env } : {}) }
-        : { ...base, transport: "streamable-http", ...upstream, ...(credential.headers ? { headers: credential.headers } : {}) };
-
     create.mutate(body, {
       onSuccess: (connection) => {
         setCreated(connection.slug);
-        f.setForm(EMPTY);
+        reset(EMPTY);
       },
+      onError: (error) => showServerError(error, setError, serverField(ADD_FIELDS)),
     });
-  }
+  });
 
   return (
     <Card title="Add connection">
       <form onSubmit={submit} noValidate className="space-y-3">
-        <div className="grid grid-cols-2 gap-3">
-          <Field f={f} field="slug" label="Slug" hint="lowercase, digits, dashes">
-            {(props) => (
-              <input
-                {...props}
-                value={form.slug}
-                onChange={(e) => set("slug", e.target.value)}
-                placeholder="github-prod"
-                autoComplete="off"
-              />
-            )}
+        <div className="grid grid-cols-1 gap-3 sm:grid-cols-2">
+          <Field parts={parts} field="slug" label="Slug" hint="lowercase, digits, dashes">
+            {(props) => <input {...props} placeholder="github-prod" autoComplete="off" />}
           </Field>
-          <NameField f={f} />
+          <NameField parts={parts} />
         </div>
-        <DescriptionField f={f} />
-        <div className="grid grid-cols-2 gap-3">
-          <Field f={f} field="transport" label="Transport">
+        <DescriptionField parts={parts} />
+        <div className="grid grid-cols-1 gap-3 sm:grid-cols-2">
+          <Field parts={parts} field="transport" label="Transport">
             {(props) => (
-              <select
-                {...props}
-                value={form.transport}
-                onChange={(e) => set("transport", e.target.value === "stdio" ? "stdio" : "streamable-http")}
-              >
-                <option value="streamable-http">Streamable HTTP</option>
-                <option value="stdio">stdio</option>
+              <select {...props}>
+                <option value="streamable-http">{transportLabel("streamable-http")}</option>
+                <option value="stdio">{transportLabel("stdio")}</option>
               </select>
             )}
           </Field>
-          <MaxMinutesField f={f} />
+          <MaxMinutesField parts={parts} />
         </div>
-        <UpstreamFields f={f} />
+        <UpstreamFields parts={parts} />
         <CredentialFields
-          f={f}
+          parts={parts}
           legend="Upstream credential (optional)"
-          hint={`${f.stdio ? "Passed to the stdio process as an environment variable" : "Injected as a request header"} by the gateway; callers never see it. Write-only: stored encrypted, never shown again.`}
+          hint={`${parts.stdio ? "Passed to the stdio process as an environment variable" : "Injected as a request header"} by the gateway; callers never see it. Write-only: stored encrypted, never shown again.`}
         />
-        {f.formError ? <Alert>{f.formError}</Alert> : null}
+        {errors.root?.server ? <Alert>{errors.root.server.message}</Alert> : null}
         {created ? <Alert tone="green">Connection {created} added.</Alert> : null}
         <div className="flex justify-end">
           <button type="submit" className={buttonClass("primary")} disabled={create.isPending}>
@@ -340,30 +365,24 @@ function EditConnectionForm({
   onSaved: (connection: ConnectionView) => void;
 }) {
   const update = useUpdateConnection();
-  const f = useConnectionForm({
-    prefix: `edit-${connection.slug}`,
-    initial: valuesOf(connection),
-    error: update.error,
-    fields: EDIT_FIELDS,
-  });
-  const { form, set } = f;
-  const clearId = `${f.prefix}-clear-credential`;
-  const clearError = f.errorFor("clearCredential");
+  const {
+    register,
+    handleSubmit,
+    setError,
+    watch,
+    formState: { errors },
+  } = useForm({ resolver: updateResolver, defaultValues: valuesOf(connection) });
+  const parts: FormParts = { prefix: `edit-${connection.slug}`, register, errors, stdio: connection.transport === "stdio" };
+  const clearId = `${parts.prefix}-clear-credential`;
+  const clearError = fieldMessage(errors.clearCredential);
+  const clearing = watch("clearCredential");
 
-  function submit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    const credential = form.clearCredential ? { clearCredential: true } : f.credentialBody();
-    if (!credential) return;
-    // Unchanged fields may be sent as they are: the server records only what differs.
-    const body: UpdateConnectionBody = {
-      name: form.name.trim(),
-      description: form.description.trim() || null,
-      maxMinutes: Number(form.maxMinutes),
-      ...f.upstreamBody(),
-      ...credential,
-    };
-    update.mutate({ slug: connection.slug, body }, { onSuccess: onSaved });
-  }
+  const submit = handleSubmit((body) =>
+    update.mutate(
+      { slug: connection.slug, body },
+      { onSuccess: onSaved, onError: (error) => showServerError(error, setError, serverField(EDIT_FIELDS)) },
+    ),
+  );
 
   return (
     <form onSubmit={submit} noValidate aria-label={`Edit ${connection.name}`} className="space-y-3">
@@ -371,19 +390,19 @@ function EditConnectionForm({
         Edit <span className="font-mono">{connection.slug}</span>{" "}
         <span className="font-normal text-gray-500">({transportLabel(connection.transport)}; slug and transport cannot change)</span>
       </h3>
-      <div className="grid grid-cols-2 gap-3">
-        <NameField f={f} />
-        <MaxMinutesField f={f} />
+      <div className="grid grid-cols-1 gap-3 sm:grid-cols-2">
+        <NameField parts={parts} />
+        <MaxMinutesField parts={parts} />
       </div>
-      <DescriptionField f={f} />
-      <UpstreamFields f={f} />
+      <DescriptionField parts={parts} />
+      <UpstreamFields parts={parts} />
       <CredentialFields
-        f={f}
+        parts={parts}
         legend="Rotate credential"
-        disabled={form.clearCredential}
+        disabled={clearing}
         hint={
           (connection.hasCredential
-            ? `A credential is stored (write-only). Leave these empty to keep it; a new ${f.stdio ? "environment variable replaces the stored ones" : "header replaces the stored headers"}.`
+            ? `A credential is stored (write-only). Leave these empty to keep it; a new ${parts.stdio ? "environment variable replaces the stored ones" : "header replaces the stored headers"}.`
             : "No credential is stored; enter one to add it.") +
           " New sessions use the change at once; sessions already open keep theirs until they end."
         }
@@ -392,12 +411,9 @@ function EditConnectionForm({
           <label htmlFor={clearId} className="inline-flex items-center gap-2 text-sm text-gray-800">
             <input
               id={clearId}
-              name="clear-credential"
               type="checkbox"
               className="size-4 rounded border-gray-300 text-indigo-600"
-              checked={form.clearCredential}
-              disabled={!connection.hasCredential}
-              onChange={(e) => set("clearCredential", e.target.checked)}
+              {...register("clearCredential", { disabled: !connection.hasCredential })}
               aria-invalid={clearError ? true : undefined}
               aria-describedby={clearError ? `${clearId}-error` : undefined}
             />
@@ -406,7 +422,7 @@ function EditConnectionForm({
           <FieldError id={`${clearId}-error`} message={clearError} />
         </div>
       </CredentialFields>
-      {f.formError ? <Alert>{f.formError}</Alert> : null}
+      {errors.root?.server ? <Alert>{errors.root.server.message}</Alert> : null}
       <div className="flex justify-end gap-2">
         <button type="button" className={buttonClass("ghost")} onClick={onCancel}>
           Cancel
@@ -421,79 +437,49 @@ function EditConnectionForm({
 
 // ---- fields both forms show ------------------------------------------------------------------
 
-function NameField({ f }: { f: ConnectionForm }) {
+function NameField({ parts }: { parts: FormParts }) {
   return (
-    <Field f={f} field="name" label="Name">
-      {(props) => <input {...props} value={f.form.name} onChange={(e) => f.set("name", e.target.value)} placeholder="GitHub (prod)" />}
+    <Field parts={parts} field="name" label="Name">
+      {(props) => <input {...props} placeholder="GitHub (prod)" />}
     </Field>
   );
 }
 
-function DescriptionField({ f }: { f: ConnectionForm }) {
+function DescriptionField({ parts }: { parts: FormParts }) {
   return (
-    <Field f={f} field="description" label="Description">
-      {(props) => <textarea {...props} rows={2} value={f.form.description} onChange={(e) => f.set("description", e.target.value)} />}
+    <Field parts={parts} field="description" label="Description">
+      {(props) => <textarea {...props} rows={2} />}
     </Field>
   );
 }
 
-function MaxMinutesField({ f }: { f: ConnectionForm }) {
+function MaxMinutesField({ parts }: { parts: FormParts }) {
   return (
-    <Field f={f} field="maxMinutes" label="Max minutes">
-      {(props) => (
-        <input
-          {...props}
-          type="number"
-          min={1}
-          max={1440}
-          step={1}
-          value={f.form.maxMinutes}
-          onChange={(e) => f.set("maxMinutes", e.target.value)}
-        />
-      )}
+    <Field parts={parts} field="maxMinutes" label="Max minutes">
+      {(props) => <input {...props} type="number" inputMode="numeric" min={1} max={1440} step={1} />}
     </Field>
   );
 }
 
 /** URL, or Command and Arguments for stdio. */
-function UpstreamFields({ f }: { f: ConnectionForm }) {
-  const { form, set } = f;
-  if (!f.stdio) {
+function UpstreamFields({ parts }: { parts: FormParts }) {
+  if (!parts.stdio) {
     return (
-      <Field f={f} field="url" label="URL">
-        {(props) => (
-          <input
-            {...props}
-            type="url"
-            value={form.url}
-            onChange={(e) => set("url", e.target.value)}
-            placeholder="https://mcp.example.com/mcp"
-            className={`${inputClass} font-mono`}
-          />
-        )}
+      <Field parts={parts} field="url" label="URL">
+        {(props) => <input {...props} type="url" placeholder="https://mcp.example.com/mcp" className={`${inputClass} font-mono`} />}
       </Field>
     );
   }
   return (
     <>
-      <Field f={f} field="command" label="Command">
-        {(props) => (
-          <input
-            {...props}
-            value={form.command}
-            onChange={(e) => set("command", e.target.value)}
-            placeholder="npx"
-            className={`${inputClass} font-mono`}
-          />
-        )}
+      <Field parts={parts} field="command" label="Command">
+        {(props) => <input {...props} placeholder="npx" className={`${inputClass} font-mono`} />}
       </Field>
-      <Field f={f} field="args" label="Arguments" hint="one per line">
+      <Field parts={parts} field="args" label="Arguments" hint="one per line">
         {(props) => (
           <textarea
             {...props}
             rows={3}
-            value={form.args}
-            onChange={(e) => set("args", e.target.value)}
             placeholder={"@modelcontextprotocol/server-everything\nstdio"}
             className={`${inputClass} font-mono`}
           />
@@ -505,49 +491,35 @@ function UpstreamFields({ f }: { f: ConnectionForm }) {
 
 /** The write-only credential pair: a header (or, for stdio, environment variable) name and its value. */
 function CredentialFields({
-  f,
+  parts,
   legend,
   hint,
   disabled,
   children,
 }: {
-  f: ConnectionForm;
+  parts: FormParts;
   legend: string;
   hint: string;
   disabled?: boolean;
   children?: ReactNode;
 }) {
-  const { form, set } = f;
   return (
     <fieldset className="rounded-md border border-gray-200 p-3">
       <legend className="px-1 text-xs font-medium text-gray-700">{legend}</legend>
       <p className="mb-2 text-xs text-gray-500">{hint}</p>
-      <div className="grid grid-cols-2 gap-3">
-        <Field f={f} field="credentialHeader" label="Credential header">
+      <div className="grid grid-cols-1 gap-3 sm:grid-cols-2">
+        <Field parts={parts} field="credentialHeader" label="Credential header" disabled={disabled}>
           {(props) => (
             <input
               {...props}
-              value={form.credentialHeader}
-              onChange={(e) => set("credentialHeader", e.target.value)}
-              placeholder={f.stdio ? "GITHUB_TOKEN" : "Authorization"}
+              placeholder={parts.stdio ? "GITHUB_TOKEN" : "Authorization"}
               autoComplete="off"
-              disabled={disabled}
               className={`${inputClass} font-mono`}
             />
           )}
         </Field>
-        <Field f={f} field="credentialValue" label="Credential value">
-          {(props) => (
-            <input
-              {...props}
-              type="password"
-              value={form.credentialValue}
-              onChange={(e) => set("credentialValue", e.target.value)}
-              autoComplete="new-password"
-              placeholder="write-only"
-              disabled={disabled}
-            />
-          )}
+        <Field parts={parts} field="credentialValue" label="Credential value" disabled={disabled}>
+          {(props) => <input {...props} type="password" autoComplete="new-password" placeholder="write-only" />}
         </Field>
       </div>
       {children}
@@ -557,23 +529,28 @@ function CredentialFields({
 
 const kebab = (field: FieldName) => field.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
 
-/** Like ui's `Field`, with a hint beside the label; id, name and error come from the form and field. */
+/**
+ * Like ui's `Field`, with a hint beside the label. The control gets its id, styling, aria link to
+ * the error and its react-hook-form registration (name, ref, handlers).
+ */
 function Field({
-  f,
+  parts,
   field,
   label,
   hint,
+  disabled,
   children,
 }: {
-  f: ConnectionForm;
-  field: FieldName;
+  parts: FormParts;
+  field: Exclude<FieldName, "clearCredential">;
   label: string;
   hint?: string;
-  children: (props: ControlProps & { name: string }) => ReactNode;
+  disabled?: boolean;
+  children: (props: ControlProps & UseFormRegisterReturn<FieldName>) => ReactNode;
 }) {
-  const id = `${f.prefix}-${kebab(field)}`;
+  const id = `${parts.prefix}-${kebab(field)}`;
   const errorId = `${id}-error`;
-  const error = f.errorFor(field);
+  const error = fieldMessage(parts.errors[field]);
   return (
     <div>
       <div className="flex items-baseline justify-between gap-2">
@@ -584,10 +561,10 @@ function Field({
       </div>
       {children({
         id,
-        name: kebab(field),
         className: inputClass,
         "aria-invalid": error ? true : undefined,
         "aria-describedby": error ? errorId : undefined,
+        ...parts.register(field, { disabled }),
       })}
       <FieldError id={errorId} message={error} />
     </div>

@@ -1,9 +1,13 @@
 "use client";
 
-import { type FormEvent, useId, useState } from "react";
+import { zodResolver } from "@hookform/resolvers/zod";
+import { useId, useState } from "react";
+import { useForm } from "react-hook-form";
 import type { CreatedApiToken } from "@/lib/tokens/create-api-token";
 import type { ApiTokenView } from "@/lib/tokens/present";
-import { errorMessage, formErrors } from "./api";
+import { createApiTokenSchema } from "@/lib/tokens/schema";
+import { errorMessage } from "./api";
+import { fieldMessage, optionalNumber, sameNames, showServerError } from "./form";
 import { formatDateTime } from "./format";
 import { useApiTokens, useCreateApiToken, useRevokeApiToken } from "./hooks";
 import { OneTimeSecret, useNow } from "./live";
@@ -85,56 +89,44 @@ export function ApiTokens() {
   );
 }
 
+/** Name and optional expiry, checked by the schema POST /api/v1/api-tokens parses with before sending. */
 function CreateApiTokenForm({ onCreated }: { onCreated: (created: CreatedApiToken) => void }) {
   const id = useId();
-  const [name, setName] = useState("");
-  const [days, setDays] = useState("");
   const create = useCreateApiToken();
+  const {
+    register,
+    handleSubmit,
+    reset,
+    setError,
+    formState: { errors },
+  } = useForm({ resolver: zodResolver(createApiTokenSchema), defaultValues: { name: "", expiresInDays: undefined } });
 
-  const { fieldError, formError } = formErrors(create.error, ["name", "expiresInDays"]);
-
-  function submit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    const body: { name: string; expiresInDays?: number } = { name: name.trim() };
-    if (days.trim()) body.expiresInDays = Number(days);
+  const submit = handleSubmit((body) =>
     create.mutate(body, {
       onSuccess: (created) => {
         onCreated(created);
-        setName("");
-        setDays("");
+        reset();
       },
-    });
-  }
+      onError: (error) => showServerError(error, setError, sameNames(["name", "expiresInDays"])),
+    }),
+  );
 
   return (
     <form onSubmit={submit} className="flex flex-wrap items-start gap-3" noValidate>
-      <Field id={`${id}-name`} label="Token name" error={fieldError("name")} className="min-w-48 flex-1">
-        {(control) => (
-          <input
-            {...control}
-            name="name"
-            type="text"
-            required
-            maxLength={80}
-            autoComplete="off"
-            value={name}
-            onChange={(event) => setName(event.target.value)}
-            placeholder="e.g. ci-script"
-          />
-        )}
+      <Field id={`${id}-name`} label="Token name" error={fieldMessage(errors.name)} className="min-w-48 flex-1">
+        {(control) => <input {...control} {...register("name")} type="text" required autoComplete="off" placeholder="e.g. ci-script" />}
       </Field>
-      <Field id={`${id}-days`} label="Expires in days" error={fieldError("expiresInDays")} className="w-40 shrink-0">
+      <Field id={`${id}-days`} label="Expires in days" error={fieldMessage(errors.expiresInDays)} className="w-40 shrink-0">
         {(control) => (
           <input
             {...control}
-            name="expiresInDays"
+            // Empty means "never": the field is left out of the body.
+            {...register("expiresInDays", { setValueAs: optionalNumber })}
             type="number"
             inputMode="numeric"
             min={1}
             max={365}
             step={1}
-            value={days}
-            onChange={(event) => setDays(event.target.value)}
             placeholder="never"
           />
         )}
@@ -144,7 +136,7 @@ function CreateApiTokenForm({ onCreated }: { onCreated: (created: CreatedApiToke
           Create API token
         </button>
       </div>
-      {formError ? <Alert className="w-full">{formError}</Alert> : null}
+      {errors.root?.server ? <Alert className="w-full">{errors.root.server.message}</Alert> : null}
     </form>
   );
 }

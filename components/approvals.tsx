@@ -1,8 +1,12 @@
 "use client";
 
-import { useId, useState } from "react";
+import { zodResolver } from "@hookform/resolvers/zod";
+import { useId } from "react";
+import { useForm } from "react-hook-form";
 import type { AccessRequestView, GrantView } from "@/lib/access/present";
-import { ApiError, errorMessage } from "./api";
+import { decideAccessRequestSchema } from "@/lib/access/schema";
+import { errorMessage } from "./api";
+import { fieldMessage, sameNames, showServerError } from "./form";
 import { formatDateTime, formatMinutes } from "./format";
 import { useAccessRequests, useDecide, useGrants, useRevokeGrant } from "./hooks";
 import { Age, Countdown } from "./live";
@@ -51,11 +55,23 @@ export function Approvals({ viewerId }: { viewerId: string }) {
 
 function PendingRequest({ request, own }: { request: AccessRequestView; own: boolean }) {
   const id = useId();
-  const [comment, setComment] = useState("");
   const decide = useDecide();
   const commentId = `${id}-comment`;
-  const apiError = decide.error instanceof ApiError ? decide.error : null;
-  const commentError = apiError?.field === "comment" ? apiError.message : null;
+  // The comment is checked by the schema the approve and deny routes parse with, before sending.
+  const {
+    register,
+    handleSubmit,
+    setError,
+    formState: { errors },
+  } = useForm({ resolver: zodResolver(decideAccessRequestSchema), defaultValues: { comment: "" } });
+  const commentError = fieldMessage(errors.comment);
+  const decideWith = (decision: "approve" | "deny") =>
+    handleSubmit((body) =>
+      decide.mutate(
+        { id: request.id, decision, ...body },
+        { onError: (error) => showServerError(error, setError, sameNames(["comment"])) },
+      ),
+    );
 
   return (
     <article aria-label={`Request from ${request.requester.email} for ${request.connection.name}`} className="px-4 py-3">
@@ -76,13 +92,7 @@ function PendingRequest({ request, own }: { request: AccessRequestView; own: boo
         </div>
         <p className="min-w-0 flex-1 break-words whitespace-pre-wrap text-gray-800">{request.reason}</p>
       </div>
-      <form
-        className="mt-3 flex flex-wrap items-end gap-2"
-        onSubmit={(event) => {
-          event.preventDefault();
-          decide.mutate({ id: request.id, decision: "approve", comment: comment.trim() || undefined });
-        }}
-      >
+      <form className="mt-3 flex flex-wrap items-end gap-2" onSubmit={decideWith("approve")} noValidate>
         <div className="min-w-64 flex-1">
           <label htmlFor={commentId} className={labelClass}>
             Comment
@@ -90,9 +100,7 @@ function PendingRequest({ request, own }: { request: AccessRequestView; own: boo
           <input
             id={commentId}
             type="text"
-            value={comment}
-            onChange={(event) => setComment(event.target.value)}
-            disabled={own || decide.isPending}
+            {...register("comment", { disabled: own || decide.isPending })}
             placeholder={own ? "" : "Optional — shown to the requester"}
             aria-invalid={commentError ? true : undefined}
             aria-describedby={commentError ? `${commentId}-error` : undefined}
@@ -102,18 +110,13 @@ function PendingRequest({ request, own }: { request: AccessRequestView; own: boo
         <button type="submit" className={buttonClass("primary")} disabled={own || decide.isPending}>
           Approve
         </button>
-        <button
-          type="button"
-          className={buttonClass("danger")}
-          disabled={own || decide.isPending}
-          onClick={() => decide.mutate({ id: request.id, decision: "deny", comment: comment.trim() || undefined })}
-        >
+        <button type="button" className={buttonClass("danger")} disabled={own || decide.isPending} onClick={decideWith("deny")}>
           Deny
         </button>
       </form>
       <FieldError id={`${commentId}-error`} message={commentError} />
       {own ? <p className="mt-2 text-xs text-gray-500">You cannot approve your own request</p> : null}
-      {decide.error && !commentError ? <Alert className="mt-2">{errorMessage(decide.error)}</Alert> : null}
+      {errors.root?.server ? <Alert className="mt-2">{errors.root.server.message}</Alert> : null}
     </article>
   );
 }

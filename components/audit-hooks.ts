@@ -1,19 +1,19 @@
 "use client";
 
 import { useInfiniteQuery, useMutation } from "@tanstack/react-query";
+import type { z } from "zod";
 import type { AuditEventPage } from "@/lib/audit/list-audit-events";
+import { listAuditEventsQuerySchema } from "@/lib/audit/schema";
 import type { AuditChainResult } from "@/lib/audit/verify-audit-chain";
 import { apiFetch } from "./api";
 
-/** The filters of the audit log; an empty string means "any". */
-export interface AuditFilters {
-  action: string;
-  targetType: string;
-  targetId: string;
-  actorEmail: string;
-}
+/** The part of GET /api/v1/audit-events' query the filter form sets; "" (an empty input) means "any". */
+export const auditFiltersSchema = listAuditEventsQuerySchema.pick({ action: true, targetType: true, targetId: true, actor: true });
+/** The filters of the audit log, as the API parses them: a filter left out means "any". */
+export type AuditFilters = z.output<typeof auditFiltersSchema>;
+export const AUDIT_FILTER_NAMES = ["action", "targetType", "targetId", "actor"] as const satisfies ReadonlyArray<keyof AuditFilters>;
 
-export const EMPTY_AUDIT_FILTERS: AuditFilters = { action: "", targetType: "", targetId: "", actorEmail: "" };
+export const EMPTY_AUDIT_FILTERS: AuditFilters = {};
 
 export const auditQueryKeys = {
   events: (filters?: AuditFilters) => (filters ? (["audit-events", filters] as const) : (["audit-events"] as const)),
@@ -21,13 +21,10 @@ export const auditQueryKeys = {
 
 function auditEventsPath(filters: AuditFilters, before: string | null): string {
   const query = new URLSearchParams();
-  const pairs: Array<[string, string]> = [
-    ["action", filters.action],
-    ["targetType", filters.targetType],
-    ["targetId", filters.targetId],
-    ["actor", filters.actorEmail],
-  ];
-  for (const [name, value] of pairs) if (value.trim()) query.set(name, value.trim());
+  for (const name of AUDIT_FILTER_NAMES) {
+    const value = filters[name];
+    if (value) query.set(name, value);
+  }
   if (before) query.set("before", before);
   const search = query.toString();
   return `/api/v1/audit-events${search ? `?${search}` : ""}`;

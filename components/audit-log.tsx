@@ -1,22 +1,50 @@
 "use client";
 
 import type { InfiniteData } from "@tanstack/react-query";
-import { type FormEvent, useState } from "react";
+import { useState } from "react";
+import { useForm } from "react-hook-form";
 import type { AuditEventPage, AuditEventView } from "@/lib/audit/list-audit-events";
 import { errorMessage } from "./api";
-import { type AuditFilters, EMPTY_AUDIT_FILTERS, useAuditEvents, useVerifyAuditChain } from "./audit-hooks";
+import {
+  AUDIT_FILTER_NAMES,
+  type AuditFilters,
+  auditFiltersSchema,
+  EMPTY_AUDIT_FILTERS,
+  useAuditEvents,
+  useVerifyAuditChain,
+} from "./audit-hooks";
+import { fieldMessage, schemaResolver } from "./form";
 import { formatClock, formatDateTime, prettyJson } from "./format";
 import { Alert, buttonClass, Card, DataTable, Field, PageHeader, QueryState, tdClass } from "./ui";
 
-const FILTER_FIELDS: Array<{ key: keyof AuditFilters; label: string; placeholder: string }> = [
+type FilterName = (typeof AUDIT_FILTER_NAMES)[number];
+/** What the filter inputs hold: "" for "any". */
+type FilterValues = Record<FilterName, string>;
+
+const FILTER_FIELDS: Array<{ key: FilterName; label: string; placeholder: string }> = [
   { key: "action", label: "Action", placeholder: "grant. or grant.created" },
   { key: "targetType", label: "Target type", placeholder: "Grant" },
   { key: "targetId", label: "Target id", placeholder: "exact id" },
-  { key: "actorEmail", label: "Actor email", placeholder: "alice@example.com" },
+  { key: "actor", label: "Actor email", placeholder: "alice@example.com" },
 ];
 
 function sameFilters(a: AuditFilters, b: AuditFilters): boolean {
-  return FILTER_FIELDS.every(({ key }) => a[key].trim() === b[key].trim());
+  return AUDIT_FILTER_NAMES.every((key) => a[key] === b[key]);
+}
+
+const filterResolver = schemaResolver({
+  schema: auditFiltersSchema,
+  toInput: (values: FilterValues) => values,
+  toField: ({ path }) => AUDIT_FILTER_NAMES.find((name) => name === path) ?? null,
+});
+
+function filterValues(filters: AuditFilters): FilterValues {
+  return {
+    action: filters.action ?? "",
+    targetType: filters.targetType ?? "",
+    targetId: filters.targetId ?? "",
+    actor: filters.actor ?? "",
+  };
 }
 
 /** "2026-11-22 14:03:07.123", local time. */
@@ -67,30 +95,23 @@ function VerifyChain() {
   );
 }
 
+/** The filters, checked by the schema the audit-events route parses its query with (lengths), before a search. */
 function FilterBar({ applied, onApply }: { applied: AuditFilters; onApply: (filters: AuditFilters) => void }) {
-  const [draft, setDraft] = useState<AuditFilters>(applied);
-  const active = FILTER_FIELDS.some(({ key }) => applied[key].trim() !== "");
-
-  function submit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    onApply(draft);
-  }
+  const {
+    register,
+    handleSubmit,
+    reset,
+    formState: { errors },
+  } = useForm({ resolver: filterResolver, defaultValues: filterValues(applied) });
+  const active = AUDIT_FILTER_NAMES.some((key) => applied[key] !== undefined);
 
   return (
     <search aria-label="Filter the audit log">
-      <form onSubmit={submit} className="flex flex-wrap items-end gap-3">
+      <form onSubmit={handleSubmit(onApply)} className="flex flex-wrap items-end gap-3" noValidate>
         {FILTER_FIELDS.map(({ key, label, placeholder }) => (
-          <Field key={key} id={`audit-filter-${key}`} label={label} className="w-48 grow">
+          <Field key={key} id={`audit-filter-${key}`} label={label} error={fieldMessage(errors[key])} className="w-48 grow">
             {(control) => (
-              <input
-                {...control}
-                type="text"
-                autoComplete="off"
-                spellCheck={false}
-                placeholder={placeholder}
-                value={draft[key]}
-                onChange={(change) => setDraft({ ...draft, [key]: change.target.value })}
-              />
+              <input {...control} {...register(key)} type="text" autoComplete="off" spellCheck={false} placeholder={placeholder} />
             )}
           </Field>
         ))}
@@ -103,7 +124,7 @@ function FilterBar({ applied, onApply }: { applied: AuditFilters; onApply: (filt
               type="button"
               className={buttonClass("ghost")}
               onClick={() => {
-                setDraft(EMPTY_AUDIT_FILTERS);
+                reset(filterValues(EMPTY_AUDIT_FILTERS));
                 onApply(EMPTY_AUDIT_FILTERS);
               }}
             >

@@ -1,10 +1,15 @@
 "use client";
 
+import { zodResolver } from "@hookform/resolvers/zod";
 import Link from "next/link";
-import { type FormEvent, useId, useState } from "react";
+import { useId, useMemo, useState } from "react";
+import { useForm } from "react-hook-form";
 import type { AccessRequestView } from "@/lib/access/present";
+import { createAccessRequestSchemaFor } from "@/lib/access/schema";
 import type { ConnectionView } from "@/lib/connections/present-connection";
-import { errorMessage, formErrors } from "./api";
+import { errorMessage } from "./api";
+import { ConnectionGuardrails } from "./connection-guardrails";
+import { fieldMessage, sameNames, showServerError } from "./form";
 import { formatMinutes, transportLabel } from "./format";
 import { useConnections, useCreateAccessRequest } from "./hooks";
 import { Alert, Badge, buttonClass, Card, Empty, Field, Loading, PageHeader } from "./ui";
@@ -53,6 +58,7 @@ function ConnectionCard({ connection, canRequest }: { connection: ConnectionView
         <p className="mt-2 text-xs text-gray-500">
           Max duration: <span className="font-medium text-gray-700">{formatMinutes(connection.maxMinutes)}</span>
         </p>
+        <ConnectionGuardrails slug={connection.slug} />
       </div>
       <div className="mt-auto px-4 py-3">
         {canRequest ? (
@@ -65,29 +71,34 @@ function ConnectionCard({ connection, canRequest }: { connection: ConnectionView
   );
 }
 
+/**
+ * Minutes and reason, checked in the browser by the schema POST /api/v1/access-requests parses
+ * with (plus this connection's maximum) before anything is sent; every problem shows at its field.
+ */
 function RequestAccessForm({ connection }: { connection: ConnectionView }) {
   const id = useId();
   const defaultMinutes = Math.min(15, connection.maxMinutes);
-  const [minutes, setMinutes] = useState(String(defaultMinutes));
-  const [reason, setReason] = useState("");
   const [sent, setSent] = useState<AccessRequestView | null>(null);
   const create = useCreateAccessRequest();
+  const schema = useMemo(() => createAccessRequestSchemaFor(connection), [connection]);
+  const defaultValues = { connection: connection.slug, minutes: defaultMinutes, reason: "" };
+  const {
+    register,
+    handleSubmit,
+    reset,
+    setError,
+    formState: { errors },
+  } = useForm({ resolver: zodResolver(schema), defaultValues });
 
-  const { fieldError, formError } = formErrors(create.error, ["minutes", "reason"]);
-
-  function submit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    create.mutate(
-      { connection: connection.slug, minutes: Number(minutes), reason: reason.trim() },
-      {
-        onSuccess: (request) => {
-          setSent(request);
-          setReason("");
-          setMinutes(String(defaultMinutes));
-        },
+  const submit = handleSubmit((body) =>
+    create.mutate(body, {
+      onSuccess: (request) => {
+        setSent(request);
+        reset(defaultValues);
       },
-    );
-  }
+      onError: (error) => showServerError(error, setError, sameNames(["minutes", "reason"])),
+    }),
+  );
 
   if (sent) {
     return (
@@ -121,37 +132,27 @@ function RequestAccessForm({ connection }: { connection: ConnectionView }) {
   return (
     <form onSubmit={submit} className="space-y-2" noValidate>
       <div className="flex gap-3">
-        <Field id={`${id}-minutes`} label="Minutes" error={fieldError("minutes")} className="w-28 shrink-0">
+        <Field id={`${id}-minutes`} label="Minutes" error={fieldMessage(errors.minutes)} className="w-28 shrink-0">
           {(control) => (
             <input
               {...control}
-              name="minutes"
+              {...register("minutes", { valueAsNumber: true })}
               type="number"
               inputMode="numeric"
               min={1}
               max={connection.maxMinutes}
               step={1}
               required
-              value={minutes}
-              onChange={(event) => setMinutes(event.target.value)}
             />
           )}
         </Field>
-        <Field id={`${id}-reason`} label="Reason" error={fieldError("reason")} className="min-w-0 flex-1">
+        <Field id={`${id}-reason`} label="Reason" error={fieldMessage(errors.reason)} className="min-w-0 flex-1">
           {(control) => (
-            <textarea
-              {...control}
-              name="reason"
-              required
-              rows={2}
-              value={reason}
-              onChange={(event) => setReason(event.target.value)}
-              placeholder="e.g. INC-1234: check the failing deploy"
-            />
+            <textarea {...control} {...register("reason")} required rows={2} placeholder="e.g. INC-1234: check the failing deploy" />
           )}
         </Field>
       </div>
-      {formError ? <Alert>{formError}</Alert> : null}
+      {errors.root?.server ? <Alert>{errors.root.server.message}</Alert> : null}
       <div className="flex justify-end">
         <button type="submit" className={buttonClass("primary")} disabled={create.isPending}>
           Request access

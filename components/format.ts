@@ -1,5 +1,7 @@
 // Small, dependency-free formatters shared by the pages.
 
+import type { TransportName } from "@/lib/connections/transport";
+
 function pad(value: number, width = 2): string {
   return String(value).padStart(width, "0");
 }
@@ -44,10 +46,11 @@ export function formatMinutes(minutes: number): string {
   return rest ? `${hours} h ${rest} min` : `${hours} h`;
 }
 
-export function transportLabel(transport: string): string {
-  if (transport === "streamable-http" || transport === "STREAMABLE_HTTP") return "Streamable HTTP";
-  if (transport === "stdio" || transport === "STDIO") return "stdio";
-  return transport;
+const TRANSPORT_LABELS: Record<TransportName, string> = { "streamable-http": "Streamable HTTP", stdio: "stdio" };
+
+/** A connection's transport as the API names it ("streamable-http"), for people ("Streamable HTTP"). */
+export function transportLabel(transport: TransportName): string {
+  return TRANSPORT_LABELS[transport];
 }
 
 export function prettyJson(value: unknown): string {

@@ -1,52 +1,41 @@
 "use client";
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import type { z } from "zod";
+// Types only (erased from the bundle): the API's shapes come from the lib/ code that produces or
+// parses them, so they cannot drift apart.
+import type { AccessRequestScope } from "@/lib/access/list-access-requests";
 import type { AccessRequestView, GrantView } from "@/lib/access/present";
+import type { CreateAccessRequestInput, DecideAccessRequestInput } from "@/lib/access/schema";
 import type { ConnectionView } from "@/lib/connections/present-connection";
-import type { UpdateConnectionInput } from "@/lib/connections/schema";
+import type { CreateConnectionInput, UpdateConnectionInput } from "@/lib/connections/schema";
+import type { listGrants } from "@/lib/grants/list-grants";
+// A value, but a constant in a module without server code.
+import { SESSION_EVENTS_PAGE } from "@/lib/recording/limits";
 import type { SessionEventView, SessionView } from "@/lib/recording/sessions";
 import type { CreatedApiToken } from "@/lib/tokens/create-api-token";
 import type { GatewayTokenView } from "@/lib/tokens/gateway-tokens";
+import type { mintGatewayToken } from "@/lib/tokens/mint-gateway-token";
 import type { ApiTokenView } from "@/lib/tokens/present";
+import type { createApiTokenSchema } from "@/lib/tokens/schema";
+import type { getUser } from "@/lib/users/get-user";
 import { apiFetch } from "./api";
 
-export type Role = "REQUESTER" | "APPROVER" | "ADMIN" | "AUDITOR";
+export type { AccessRequestScope };
+export type GrantScope = Parameters<typeof listGrants>[1]["scope"];
+/** GET /api/v1/me. */
 export interface Me {
-  user: { id: string; email: string; name: string | null; roles: Role[] };
+  user: Awaited<ReturnType<typeof getUser>>;
   gatewayUrl: string;
 }
-export type AccessRequestScope = "mine" | "pending" | "all";
-export type GrantScope = "mine" | "all";
-export interface MintedToken {
-  token: string;
-  prefix: string;
-  grantId: string;
-  connection: string;
-  expiresAt: string;
-}
-export type CreateConnectionBody =
-  | {
-      slug: string;
-      name: string;
-      description?: string;
-      transport: "streamable-http";
-      url: string;
-      headers?: Record<string, string>;
-      maxMinutes: number;
-    }
-  | {
-      slug: string;
-      name: string;
-      description?: string;
-      transport: "stdio";
-      command: string;
-      args: string[];
-      env?: Record<string, string>;
-      maxMinutes: number;
-    };
-
+/** POST /api/v1/grants/{id}/tokens: shown once. */
+export type MintedToken = Awaited<ReturnType<typeof mintGatewayToken>>;
+/** POST /api/v1/connections. */
+export type CreateConnectionBody = CreateConnectionInput;
 /** PATCH /api/v1/connections/{slug}: only the fields to change (slug and transport are fixed). */
 export type UpdateConnectionBody = Omit<UpdateConnectionInput, "slug" | "transport">;
+/** POST /api/v1/api-tokens. */
+export type CreateApiTokenBody = z.input<typeof createApiTokenSchema>;
 
 /**
  * Dashboards update at once from the /api/v1/events stream (components/live-updates.tsx); this
@@ -117,7 +106,7 @@ export function useSessionEvents(id: string) {
   return useQuery({
     queryKey: queryKeys.sessionEvents(id),
     // Incremental: ask only for events after the last seq we hold (`?after=`), page by page
-    // (the API returns at most EVENTS_PAGE per call), and append.
+    // (the API returns at most SESSION_EVENTS_PAGE per call), and append.
     queryFn: async () => {
       const known = client.getQueryData<SessionEventView[]>(queryKeys.sessionEvents(id)) ?? [];
       const events = [...known];
@@ -126,7 +115,7 @@ export function useSessionEvents(id: string) {
         const batch = await apiFetch<SessionEventView[]>(`/api/v1/sessions/${encodeURIComponent(id)}/events?after=${after}`);
         const fresh = batch.filter((event) => event.seq > after).sort((a, b) => a.seq - b.seq);
         events.push(...fresh);
-        if (batch.length < EVENTS_PAGE || fresh.length === 0) break;
+        if (batch.length < SESSION_EVENTS_PAGE || fresh.length === 0) break;
       }
       return events;
     },
@@ -134,14 +123,10 @@ export function useSessionEvents(id: string) {
   });
 }
 
-/** The page size of GET /api/v1/sessions/{id}/events. */
-const EVENTS_PAGE = 1000;
-
 export function useCreateAccessRequest() {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: (body: { connection: string; minutes: number; reason: string }) =>
-      apiFetch<AccessRequestView>("/api/v1/access-requests", { method: "POST", json: body }),
+    mutationFn: (body: CreateAccessRequestInput) => apiFetch<AccessRequestView>("/api/v1/access-requests", { method: "POST", json: body }),
     onSuccess: async () => {
       await Promise.all([
         client.invalidateQueries({ queryKey: queryKeys.accessRequests() }),
@@ -155,10 +140,10 @@ export function useCreateAccessRequest() {
 export function useDecide() {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: (input: { id: string; decision: "approve" | "deny"; comment?: string }) =>
-      apiFetch<AccessRequestView>(`/api/v1/access-requests/${encodeURIComponent(input.id)}/${input.decision}`, {
+    mutationFn: ({ id, decision, ...body }: { id: string; decision: "approve" | "deny" } & DecideAccessRequestInput) =>
+      apiFetch<AccessRequestView>(`/api/v1/access-requests/${encodeURIComponent(id)}/${decision}`, {
         method: "POST",
-        json: input.comment ? { comment: input.comment } : {},
+        json: body.comment ? { comment: body.comment } : {},
       }),
     onSuccess: async () => {
       await Promise.all([
@@ -252,8 +237,7 @@ export function useApiTokens() {
 export function useCreateApiToken() {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: (body: { name: string; expiresInDays?: number }) =>
-      apiFetch<CreatedApiToken>("/api/v1/api-tokens", { method: "POST", json: body }),
+    mutationFn: (body: CreateApiTokenBody) => apiFetch<CreatedApiToken>("/api/v1/api-tokens", { method: "POST", json: body }),
     onSuccess: async () => {
       await client.invalidateQueries({ queryKey: queryKeys.apiTokens });
     },

@@ -12,11 +12,14 @@ import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import type { AccessRequestView, GrantView } from "../lib/access/present.ts";
+import type { CreateAccessRequestInput, DecideAccessRequestInput } from "../lib/access/schema.ts";
 import type { AuditEventPage } from "../lib/audit/list-audit-events.ts";
 import type { AuditChainResult } from "../lib/audit/verify-audit-chain.ts";
 import type { ConnectionView } from "../lib/connections/present-connection.ts";
+import type { RevokeGrantInput } from "../lib/grants/schema.ts";
 import type { SessionEventView, SessionView } from "../lib/recording/sessions.ts";
 import type { GatewayTokenView } from "../lib/tokens/gateway-tokens.ts";
+import type { mintGatewayToken } from "../lib/tokens/mint-gateway-token.ts";
 import type { UserView } from "../lib/users/get-user.ts";
 
 export const DEFAULT_URL = "http://localhost:3000";
@@ -125,7 +128,7 @@ const COMMANDS: Record<CommandName, CommandSpec> = {
       return {
         method: "POST",
         path: "/api/v1/access-requests",
-        body: { connection: positionals[0], minutes: wholeNumber(minutes, "--minutes", 1), reason },
+        body: { connection: positionals[0]!, minutes: wholeNumber(minutes, "--minutes", 1), reason } satisfies CreateAccessRequestInput,
       };
     },
   },
@@ -195,7 +198,8 @@ const COMMANDS: Record<CommandName, CommandSpec> = {
     options: { reason: { type: "string", short: "r" } },
     build: ({ positionals, values }) => {
       const reason = str(values.reason);
-      return { method: "POST", path: `/api/v1/grants/${id(positionals[0]!)}/revoke`, body: reason === undefined ? {} : { reason } };
+      const body: RevokeGrantInput = reason === undefined ? {} : { reason };
+      return { method: "POST", path: `/api/v1/grants/${id(positionals[0]!)}/revoke`, body };
     },
   },
   sessions: { positionals: [], options: {}, build: () => ({ method: "GET", path: "/api/v1/sessions" }) },
@@ -214,7 +218,7 @@ function decide(requestId: string, action: "approve" | "deny", comment: string |
   return {
     method: "POST",
     path: `/api/v1/access-requests/${id(requestId)}/${action}`,
-    body: comment === undefined ? {} : { comment },
+    body: (comment === undefined ? {} : { comment }) satisfies DecideAccessRequestInput,
   };
 }
 
@@ -297,13 +301,7 @@ function describeRequest(request: AccessRequestView): string {
   return lines.join("\n");
 }
 
-interface MintedToken {
-  token: string;
-  prefix: string;
-  grantId: string;
-  connection: string;
-  expiresAt: string;
-}
+type MintedToken = Awaited<ReturnType<typeof mintGatewayToken>>;
 
 /** What to print on stdout for a successful call. */
 export function formatResult(command: CommandName, data: unknown, json: boolean): string {

@@ -31,3 +31,16 @@ export const listAccessRequestsQuerySchema = z.object({
     .describe("`mine` (default): your own; `pending`: everyone's pending (approvers); `all`: everyone's (approvers, auditors, admins)."),
 });
 export type ListAccessRequestsQuery = z.output<typeof listAccessRequestsQuerySchema>;
+
+/**
+ * The same schema with one connection's maximum duration, which the server checks against the
+ * stored connection (createAccessRequest): the portal's form reports it with the other fields.
+ */
+export function createAccessRequestSchemaFor(connection: { maxMinutes: number; name: string }) {
+  return createAccessRequestSchema.extend({
+    minutes: createAccessRequestSchema.shape.minutes.max(
+      connection.maxMinutes,
+      `must be at most ${connection.maxMinutes} for ${connection.name}`,
+    ),
+  });
+}
