@@ -9,27 +9,24 @@ import type { AccessRequestView, GrantView } from "@/lib/access/present";
 import type { CreateAccessRequestInput, DecideAccessRequestInput } from "@/lib/access/schema";
 import type { ConnectionView } from "@/lib/connections/present-connection";
 import type { CreateConnectionInput, UpdateConnectionInput } from "@/lib/connections/schema";
-import type { listGrants } from "@/lib/grants/list-grants";
+import type { ListGrantsQuery } from "@/lib/grants/schema";
 // A value, but a constant in a module without server code.
 import { SESSION_EVENTS_PAGE } from "@/lib/recording/limits";
 import type { SessionEventView, SessionView } from "@/lib/recording/sessions";
 import type { CreatedApiToken } from "@/lib/tokens/create-api-token";
 import type { GatewayTokenView } from "@/lib/tokens/gateway-tokens";
-import type { mintGatewayToken } from "@/lib/tokens/mint-gateway-token";
 import type { ApiTokenView } from "@/lib/tokens/present";
 import type { createApiTokenSchema } from "@/lib/tokens/schema";
-import type { getUser } from "@/lib/users/get-user";
+import type { MintedGatewayToken } from "@/lib/tokens/views";
+import type { MeView } from "@/lib/users/views";
 import { apiFetch } from "./api";
 
 export type { AccessRequestScope };
-export type GrantScope = Parameters<typeof listGrants>[1]["scope"];
+export type GrantScope = ListGrantsQuery["scope"];
 /** GET /api/v1/me. */
-export interface Me {
-  user: Awaited<ReturnType<typeof getUser>>;
-  gatewayUrl: string;
-}
+export type Me = MeView;
 /** POST /api/v1/grants/{id}/tokens: shown once. */
-export type MintedToken = Awaited<ReturnType<typeof mintGatewayToken>>;
+export type MintedToken = MintedGatewayToken;
 /** POST /api/v1/connections. */
 export type CreateConnectionBody = CreateConnectionInput;
 /** PATCH /api/v1/connections/{slug}: only the fields to change (slug and transport are fixed). */

@@ -19,8 +19,8 @@ import type { ConnectionView } from "../lib/connections/present-connection.ts";
 import type { RevokeGrantInput } from "../lib/grants/schema.ts";
 import type { SessionEventView, SessionView } from "../lib/recording/sessions.ts";
 import type { GatewayTokenView } from "../lib/tokens/gateway-tokens.ts";
-import type { mintGatewayToken } from "../lib/tokens/mint-gateway-token.ts";
-import type { UserView } from "../lib/users/get-user.ts";
+import type { MintedGatewayToken } from "../lib/tokens/views.ts";
+import type { MeView } from "../lib/users/views.ts";
 
 export const DEFAULT_URL = "http://localhost:3000";
 
@@ -301,14 +301,12 @@ function describeRequest(request: AccessRequestView): string {
   return lines.join("\n");
 }
 
-type MintedToken = Awaited<ReturnType<typeof mintGatewayToken>>;
-
 /** What to print on stdout for a successful call. */
 export function formatResult(command: CommandName, data: unknown, json: boolean): string {
   if (json) return JSON.stringify(data, null, 2);
   switch (command) {
     case "whoami": {
-      const me = data as { user: UserView; gatewayUrl: string };
+      const me = data as MeView;
       return [
         `${me.user.email}${me.user.name ? ` (${me.user.name})` : ""}`,
         `roles    ${me.user.roles.join(", ")}`,
@@ -352,7 +350,7 @@ export function formatResult(command: CommandName, data: unknown, json: boolean)
       );
     case "token":
       // Only the token, so that $(tollgate token …) works.
-      return (data as MintedToken).token;
+      return (data as MintedGatewayToken).token;
     case "revoke": {
       const grant = data as GrantView;
       return `Grant ${grant.id}${grant.connection ? ` (${grant.connection.slug})` : ""}: ${grant.status} at ${time(grant.revokedAt)}`;

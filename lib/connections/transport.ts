@@ -9,6 +9,8 @@ export const TRANSPORT_NAMES = {
 } as const satisfies Record<string, Transport>;
 /** The API's name of a transport: "streamable-http" or "stdio". */
 export type TransportName = keyof typeof TRANSPORT_NAMES;
+/** Every API name, e.g. for `z.enum`. */
+export const TRANSPORT_NAME_LIST = Object.keys(TRANSPORT_NAMES) as [TransportName, ...TransportName[]];
 
 const NAMES_BY_ENUM = Object.fromEntries(Object.entries(TRANSPORT_NAMES).map(([name, value]) => [value, name])) as {
   [Name in TransportName as (typeof TRANSPORT_NAMES)[Name]]: Name;

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { timestamp } from "../validate.ts";
+import { TRANSPORT_NAME_LIST } from "./transport.ts";
 
 // What the API returns about a connection (presentConnection in ./present-connection.ts is typed by it).
 
@@ -16,7 +17,7 @@ export const connectionViewSchema = z
     slug: z.string().meta({ example: "github-prod" }),
     name: z.string(),
     description: z.string().nullable(),
-    transport: z.enum(["streamable-http", "stdio"]),
+    transport: z.enum(TRANSPORT_NAME_LIST),
     url: upstream.url.optional(),
     command: upstream.command.optional(),
     args: upstream.args.optional(),
