@@ -17,6 +17,14 @@ export const GATEWAY_ERRORS = {
   PAYLOAD_TOO_LARGE: { status: 413, code: -32018 },
   FORBIDDEN_ORIGIN: { status: 403, code: -32019 },
   METHOD_NOT_ALLOWED: { status: 405, code: -32000 },
+  /** A guardrail rule (or the policy's default) denies the call; it never reached the upstream. */
+  POLICY_DENIED: { status: 403, code: -32003 },
+  /** A require-approval rule matched; the call was not forwarded. */
+  APPROVAL_REQUIRED: { status: 403, code: -32004 },
+  /** The connection's policy could not be loaded or applied, so nothing is let through. */
+  POLICY_UNAVAILABLE: { status: 503, code: -32005 },
+  /** Masking failed on an upstream message; it was withheld rather than sent unmasked. */
+  MESSAGE_WITHHELD: { status: 502, code: -32006 },
   INTERNAL: { status: 500, code: -32603 },
 } as const;
 

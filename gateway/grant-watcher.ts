@@ -2,6 +2,7 @@ import pg from "pg";
 import type { Db } from "../lib/db/client.ts";
 import { LIVE_CHANNELS } from "../lib/events/channels.ts";
 import type { Logger } from "./log.ts";
+import type { PolicyCache } from "./policy-cache.ts";
 import type { SessionRegistry } from "./registry.ts";
 
 /**
@@ -16,7 +17,16 @@ export class GrantWatcher {
   private stopped = false;
   listening = false;
 
-  constructor(private readonly options: { databaseUrl: string; db: Db; registry: SessionRegistry; log: Logger; sweepMs?: number }) {}
+  constructor(
+    private readonly options: {
+      databaseUrl: string;
+      db: Db;
+      registry: SessionRegistry;
+      log: Logger;
+      policies?: PolicyCache;
+      sweepMs?: number;
+    },
+  ) {}
 
   async start(): Promise<void> {
     await this.connect();
@@ -31,6 +41,7 @@ export class GrantWatcher {
       if (message.channel === LIVE_CHANNELS.grantRevoked) void this.options.registry.closeGrant(message.payload, "grant revoked");
       if (message.channel === LIVE_CHANNELS.gatewayTokenRevoked)
         void this.options.registry.closeToken(message.payload, "gateway token revoked");
+      if (message.channel === LIVE_CHANNELS.policies) void this.reloadPolicies(message.payload);
     });
     client.on("error", (error) => {
       this.options.log.warn("grant watcher connection lost", { error: error.message });
@@ -45,8 +56,11 @@ export class GrantWatcher {
       await client.connect();
       await client.query(`LISTEN ${LIVE_CHANNELS.grantRevoked}`);
       await client.query(`LISTEN ${LIVE_CHANNELS.gatewayTokenRevoked}`);
+      await client.query(`LISTEN ${LIVE_CHANNELS.policies}`);
       this.client = client;
       this.listening = true;
+      // A policy saved while we were not listening: reload them all (cheap; a few rows).
+      void this.reloadPolicies(null);
       // Anything revoked while we were not listening is caught by a sweep right away.
       void this.sweep();
     } catch (error) {
@@ -54,6 +68,15 @@ export class GrantWatcher {
       await client.end().catch(() => undefined);
       this.scheduleReconnect();
     }
+  }
+
+  /** Recompiles the policies a NOTIFY names (null: all of them). */
+  private async reloadPolicies(scope: string | null): Promise<void> {
+    const policies = this.options.policies;
+    if (!policies) return;
+    await (scope ? policies.changed(scope) : policies.changedAll()).catch((error: Error) =>
+      this.options.log.warn("could not reload policies", { error: error.message }),
+    );
   }
 
   private scheduleReconnect(): void {

@@ -6,6 +6,9 @@ import { type CompiledPolicy, compilePolicy } from "../lib/policy/index.ts";
 import { maskHashKey } from "../lib/vault/derive-key.ts";
 import type { Logger } from "./log.ts";
 
+/** The policy of a connection cannot be used; the message is written for the caller. */
+export class PolicyUnavailableError extends Error {}
+
 type Entry = { policy: CompiledPolicy; version: string } | { error: string; version: string };
 
 /**
@@ -27,15 +30,15 @@ export class PolicyCache {
   /** The policy for a connection, loading it on first use (session start). */
   async load(connectionId: string): Promise<CompiledPolicy> {
     const entry = this.entries.get(connectionId) ?? (await this.refresh(connectionId));
-    if ("error" in entry) throw new Error(entry.error);
+    if ("error" in entry) throw new PolicyUnavailableError(entry.error);
     return entry.policy;
   }
 
   /** The policy in force right now, synchronously (the per-message path). Throws if it is unusable. */
   current(connectionId: string): CompiledPolicy {
     const entry = this.entries.get(connectionId);
-    if (!entry) throw new Error("The connection's policy is not loaded.");
-    if ("error" in entry) throw new Error(entry.error);
+    if (!entry) throw new PolicyUnavailableError("The connection's policy is not loaded.");
+    if ("error" in entry) throw new PolicyUnavailableError(entry.error);
     return entry.policy;
   }
 

@@ -9,6 +9,7 @@ import { GrantWatcher } from "./grant-watcher.ts";
 import { handleStreamableHttp, type ListenerDeps } from "./listen/streamable-http.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { GatewayMetrics } from "./metrics.ts";
+import { PolicyCache } from "./policy-cache.ts";
 import { SessionRegistry } from "./registry.ts";
 
 export interface GatewayOptions {
@@ -35,6 +36,8 @@ export interface Gateway {
   server: Server;
   registry: SessionRegistry;
   metrics: GatewayMetrics;
+  /** Compiled policies per connection, kept current by NOTIFY. */
+  policies: PolicyCache;
   db: Db;
   close(): Promise<void>;
 }
@@ -45,7 +48,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const log = options.log ?? createLogger();
   const db = createDb(options.databaseUrl);
   const registry = new SessionRegistry();
-  const watcher = new GrantWatcher({ databaseUrl: options.databaseUrl, db, registry, log });
+  const policies = new PolicyCache({ db, vaultKey: options.vaultKey, log });
+  const watcher = new GrantWatcher({ databaseUrl: options.databaseUrl, db, registry, log, policies });
   await watcher.start();
   // Housekeeping that needs a long-running process; safe on several replicas (SKIP LOCKED).
   const ttlMinutes = options.accessRequestTtlMinutes ?? GATEWAY_DEFAULTS.accessRequestTtlMinutes;
@@ -64,6 +68,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     db,
     writer,
     registry,
+    policies,
     vaultKey: options.vaultKey,
     maxBodyBytes: options.maxBodyBytes ?? GATEWAY_DEFAULTS.maxBodyBytes,
     requestTimeoutMs: options.requestTimeoutMs ?? GATEWAY_DEFAULTS.requestTimeoutMs,
@@ -154,6 +159,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     server,
     registry,
     metrics,
+    policies,
     db,
     async close() {
       clearInterval(housekeeping);

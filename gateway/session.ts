@@ -4,12 +4,14 @@ import type { JSONRPCMessage, RequestId } from "@modelcontextprotocol/sdk/types.
 import { GATEWAY_DEFAULTS } from "../lib/config.ts";
 import type { Db } from "../lib/db/client.ts";
 import type { Direction } from "../lib/db/generated/enums.ts";
-import type { SessionRecorder } from "../lib/recording/session-recorder.ts";
+import type { RecordAnnotations, SessionRecorder } from "../lib/recording/session-recorder.ts";
 import { endSession } from "../lib/recording/sessions.ts";
 import { GatewayError, type GatewayErrorKind, jsonRpcError } from "./errors.ts";
 import type { Logger } from "./log.ts";
 import type { ConnectionMetrics, RequestOutcome } from "./metrics.ts";
 import { authorize, type GrantState } from "./pipeline/authorize.ts";
+import { checkClientMessage, checkUpstreamMessage } from "./pipeline/policy.ts";
+import type { PolicyCache } from "./policy-cache.ts";
 
 /** The client-facing side of a session: what the gateway needs from any listener transport. */
 export interface ClientSide {
@@ -37,6 +39,8 @@ export interface GatewaySessionOptions {
   client: ClientSide;
   upstream: Transport;
   recorder: SessionRecorder;
+  /** Compiled policies (guardrails and masking), read on every message. */
+  policies: PolicyCache;
   db: Db;
   /** This session's logger: a child bound to `{ session, connection, user }`. */
   log: Logger;
@@ -64,14 +68,23 @@ interface Inflight {
 /** The `outcome` label of a request the gateway answered itself with this error. */
 function outcomeOf(kind: GatewayErrorKind): RequestOutcome {
   if (kind === "UPSTREAM_TIMEOUT") return "timeout";
-  if (kind === "GRANT_EXPIRED" || kind === "GRANT_REVOKED" || kind === "WRONG_CONNECTION" || kind === "UNAUTHENTICATED") return "denied";
+  if (
+    kind === "GRANT_EXPIRED" ||
+    kind === "GRANT_REVOKED" ||
+    kind === "WRONG_CONNECTION" ||
+    kind === "UNAUTHENTICATED" ||
+    kind === "POLICY_DENIED" ||
+    kind === "APPROVAL_REQUIRED"
+  )
+    return "denied";
   return "refused";
 }
 
 /**
  * One client session bound to one grant and one upstream. Every message passes the same pipeline:
- * client → authorize → record → upstream, and upstream → record → client. A message is forwarded
- * only after its record is committed; if it cannot be recorded it is refused (fail closed).
+ * client → authorize → guardrails → record (masked) → upstream (unchanged), and
+ * upstream → mask (and filter lists) → record → client. A message is forwarded only after its
+ * record is committed; if it cannot be recorded or masked it is refused or withheld (fail closed).
  */
 export class GatewaySession {
   private closed = false;
@@ -87,6 +100,7 @@ export class GatewaySession {
   readonly idleMs: number;
   private readonly upstream: Transport;
   private readonly recorder: SessionRecorder;
+  private readonly policies: PolicyCache;
   private readonly db: Db;
   private readonly log: Logger;
   private readonly onClosed: ((session: GatewaySession) => void) | undefined;
@@ -106,6 +120,7 @@ export class GatewaySession {
     this.client = options.client;
     this.upstream = options.upstream;
     this.recorder = options.recorder;
+    this.policies = options.policies;
     this.db = options.db;
     this.log = options.log;
     this.requestTimeoutMs = options.requestTimeoutMs ?? GATEWAY_DEFAULTS.requestTimeoutMs;
@@ -169,8 +184,15 @@ export class GatewaySession {
     try {
       if (this.closed) throw new GatewayError("SESSION_NOT_FOUND", "This session has ended; start a new one.");
       authorize(this.grant, this.connection);
+      const verdict = checkClientMessage(this.policies, this.connection.id, message);
+      if (!verdict.ok) {
+        if (verdict.cause) this.log.error("policy could not be applied; refusing message", { error: (verdict.cause as Error).message });
+        // A refused call is part of the session's story: record it (masked) with the decision.
+        if (verdict.record !== undefined) await this.recordQuietly("CLIENT_TO_UPSTREAM", verdict.record, verdict.annotations);
+        throw verdict.error;
+      }
       try {
-        await this.recorder.record("CLIENT_TO_UPSTREAM", message);
+        await this.recorder.record("CLIENT_TO_UPSTREAM", verdict.record, verdict.annotations);
       } catch (error) {
         this.log.error("recording failed; refusing message", { error: (error as Error).message });
         throw new GatewayError(
@@ -185,7 +207,7 @@ export class GatewaySession {
         if (meta?.progressToken !== undefined) this.progressTokens.set(meta.progressToken, requestId);
       }
       try {
-        await this.upstream.send(message);
+        await this.upstream.send(verdict.forward);
       } catch (error) {
         if (requestId !== undefined) this.finish(requestId);
         this.log.warn("upstream send failed", { error: (error as Error).message });
@@ -217,7 +239,8 @@ export class GatewaySession {
       answered = this.inflight.get(message.id);
       if (!answered) {
         // Already answered by the gateway (timed out): record the late answer, do not deliver it twice.
-        await this.recordQuietly("UPSTREAM_TO_CLIENT", message);
+        const late = checkUpstreamMessage(this.policies, this.connection.id, message, undefined);
+        if (late.ok) await this.recordQuietly("UPSTREAM_TO_CLIENT", late.record, late.annotations);
         return;
       }
       this.finish(message.id);
@@ -228,8 +251,14 @@ export class GatewaySession {
       // With exactly one call in flight, server messages belong to it (e.g. sampling during a tool call).
       if (relatedRequestId === undefined && this.inflight.size === 1) relatedRequestId = [...this.inflight.keys()][0];
     }
+    const masked = checkUpstreamMessage(this.policies, this.connection.id, message, answered?.method);
+    if (!masked.ok) {
+      this.log.error("masking failed; withholding upstream message", { error: (masked.cause as Error | undefined)?.message });
+      await this.withhold(message, masked.error, answered);
+      return;
+    }
     try {
-      await this.recorder.record("UPSTREAM_TO_CLIENT", message);
+      await this.recorder.record("UPSTREAM_TO_CLIENT", masked.record, masked.annotations);
     } catch (error) {
       this.log.error("recording failed; withholding upstream message", { error: (error as Error).message });
       if (isResponse(message)) {
@@ -244,11 +273,29 @@ export class GatewaySession {
       return;
     }
     try {
-      await this.client.send(message, relatedRequestId !== undefined ? { relatedRequestId } : undefined);
+      await this.client.send(masked.forward, relatedRequestId !== undefined ? { relatedRequestId } : undefined);
     } catch (error) {
       this.log.warn("client send failed", { error: (error as Error).message });
     }
     if (answered) this.observe(answered.started, answered.method, "error" in message ? "error" : "ok");
+  }
+
+  /**
+   * An upstream message that could not be masked never reaches the client: a response becomes an
+   * error for the client, a server-to-client request is refused back to the upstream, and a
+   * notification is dropped. Only the gateway's own messages about it are recorded.
+   */
+  private async withhold(message: JSONRPCMessage, error: GatewayError, answered: Inflight | undefined): Promise<void> {
+    if (isResponse(message)) {
+      await this.replyError(message.id, error, answered?.started, answered?.method);
+      return;
+    }
+    if (isRequest(message)) {
+      const refusal = jsonRpcError(message.id, error.code, error.message, { reason: error.kind }) as JSONRPCMessage;
+      await this.recordQuietly("GATEWAY_TO_UPSTREAM", refusal);
+      await this.upstream.send(refusal).catch(() => undefined);
+    }
+    this.metrics?.refusal(error.kind);
   }
 
   private observe(started: number, method: string, outcome: RequestOutcome): void {
@@ -310,8 +357,10 @@ export class GatewaySession {
     if (started !== undefined && method !== undefined) this.observe(started, method, outcomeOf(error.kind));
   }
 
-  private async recordQuietly(direction: Direction, payload: unknown): Promise<void> {
-    await this.recorder.record(direction, payload).catch((error: Error) => this.log.warn("could not record", { error: error.message }));
+  private async recordQuietly(direction: Direction, payload: unknown, annotations?: RecordAnnotations): Promise<void> {
+    await this.recorder
+      .record(direction, payload, annotations)
+      .catch((error: Error) => this.log.warn("could not record", { error: error.message }));
   }
 
   get isClosed(): boolean {

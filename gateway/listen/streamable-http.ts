@@ -11,6 +11,7 @@ import type { Logger } from "../log.ts";
 import type { GatewayMetrics } from "../metrics.ts";
 import { authenticate } from "../pipeline/authenticate.ts";
 import { authorize } from "../pipeline/authorize.ts";
+import { type PolicyCache, PolicyUnavailableError } from "../policy-cache.ts";
 import type { SessionRegistry } from "../registry.ts";
 import { GatewaySession } from "../session.ts";
 import { openUpstream } from "../upstream/open-upstream.ts";
@@ -20,6 +21,7 @@ export interface ListenerDeps {
   db: Db;
   writer: EventWriter;
   registry: SessionRegistry;
+  policies: PolicyCache;
   vaultKey: Buffer | null;
   maxBodyBytes: number;
   requestTimeoutMs: number;
@@ -95,6 +97,12 @@ export async function handleStreamableHttp(deps: ListenerDeps, req: IncomingMess
     );
   }
 
+  // The policy must be in memory before the first message: every message is checked against it.
+  await needsDatabase(
+    deps.policies.load(connection.id).catch((error: unknown) => {
+      throw error instanceof PolicyUnavailableError ? new GatewayError("POLICY_UNAVAILABLE", error.message) : error;
+    }),
+  );
   const params = (Array.isArray(body) ? body[0] : body).params;
   const id = await needsDatabase(
     startSession(deps.db, {
@@ -128,6 +136,7 @@ export async function handleStreamableHttp(deps: ListenerDeps, req: IncomingMess
     client: transport,
     upstream,
     recorder: new SessionRecorder(deps.writer, id),
+    policies: deps.policies,
     db: deps.db,
     log,
     requestTimeoutMs: deps.requestTimeoutMs,
