@@ -165,6 +165,56 @@ describe("guardrails at the gateway", () => {
     await client.close();
   });
 
+  it("checks a 2025-03-26 batch message by message: the denied call is refused, the allowed one answered", async () => {
+    await setPolicy(
+      { kind: "connection", slug: "leaky" },
+      {
+        default: "allow",
+        rules: [{ kind: "guardrail", id: "no-drop", description: "No destructive tools", match: { name: "delete_*" }, action: "deny" }],
+      },
+    );
+    const { token } = await grantAndMint(harness.t.db, {
+      requester: harness.users.alice,
+      approver: harness.users.bob,
+      connection: "leaky",
+    });
+    const url = `${harness.gateway.url}/mcp/leaky`;
+    const headers = { authorization: `Bearer ${token}`, "content-type": "application/json", accept: "application/json, text/event-stream" };
+    const init = await fetch(url, {
+      method: "POST",
+      headers,
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        id: 0,
+        method: "initialize",
+        params: { protocolVersion: "2025-03-26", capabilities: {}, clientInfo: { name: "batcher", version: "0" } },
+      }),
+    });
+    const session = { ...headers, "mcp-session-id": init.headers.get("mcp-session-id") ?? "", "mcp-protocol-version": "2025-03-26" };
+    await init.text();
+    await fetch(url, { method: "POST", headers: session, body: JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }) });
+    upstreamCalls.length = 0;
+    const batch = await fetch(url, {
+      method: "POST",
+      headers: session,
+      body: JSON.stringify([
+        { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "delete_database", arguments: {} } },
+        { jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "echo", arguments: { message: "batched" } } },
+      ]),
+    });
+    const text = await batch.text();
+    const answers = text.trim().startsWith("[")
+      ? (JSON.parse(text) as Array<Record<string, unknown>>)
+      : text
+          .split("\n")
+          .filter((line) => line.startsWith("data: "))
+          .flatMap((line) => JSON.parse(line.slice(6)) as Record<string, unknown>);
+    const byId = new Map(answers.map((answer) => [answer.id, answer]));
+    expect(byId.get(1)).toMatchObject({ error: { code: -32003, message: expect.stringMatching(/No destructive tools/) } });
+    expect(byId.get(2)).toMatchObject({ result: { content: [{ type: "text", text: "batched" }] } });
+    expect(upstreamCalls).toEqual(["echo"]);
+  });
+
   it("a connection rule cannot loosen a global deny, and a global default deny only lets named tools through", async () => {
     await setPolicy(
       { kind: "global" },
