@@ -41,6 +41,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
     ...(can(user, "access:decide") ? [{ href: "/approvals", label: "Approvals" }] : []),
     { href: "/sessions", label: "Sessions" },
     ...(can(user, "connections:write") ? [{ href: "/admin/connections", label: "Connections" }] : []),
+    ...(can(user, "policies:write") ? [{ href: "/admin/policies", label: "Policies" }] : []),
     ...(can(user, "audit:read") ? [{ href: "/audit", label: "Audit" }] : []),
   ];
 
@@ -49,16 +50,19 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
       <body>
         <Providers>
           <header className="sticky top-0 z-10 border-b border-gray-200 bg-white">
-            <div className="mx-auto flex h-12 max-w-7xl items-center gap-6 px-4">
+            {/* Below lg the nav gets a row of its own (scrolling sideways if it must) so that phones never scroll the page sideways. */}
+            <div className="mx-auto flex max-w-7xl flex-wrap items-center gap-x-6 gap-y-1 px-4 py-2 lg:h-12 lg:flex-nowrap lg:py-0">
               <Link href="/" aria-label="Tollgate home">
                 <Wordmark />
               </Link>
-              <Nav items={nav} />
-              <div className="ml-auto flex items-center gap-2">
-                <span className="text-gray-700" data-testid="user-email" title={user.name ?? undefined}>
+              <div className="order-last -mx-4 w-[calc(100%+2rem)] overflow-x-auto px-4 [&_a]:whitespace-nowrap lg:order-none lg:mx-0 lg:w-auto lg:min-w-0 lg:px-0">
+                <Nav items={nav} />
+              </div>
+              <div className="ml-auto flex min-w-0 items-center gap-2">
+                <span className="truncate text-gray-700" data-testid="user-email" title={user.name ?? undefined}>
                   {user.email}
                 </span>
-                <span className="flex gap-1">
+                <span className="hidden gap-1 sm:flex">
                   <span className="sr-only">Roles:</span>
                   {user.roles.map((role) => (
                     <RoleBadge key={role} role={role} />

@@ -1,0 +1,15 @@
+import type { Metadata } from "next";
+import { getPortalUser } from "@/app/auth";
+import { ConnectionPolicyPage } from "@/components/policy-pages";
+import { Forbidden } from "@/components/ui";
+import { can } from "@/lib/authz/permissions";
+
+export const metadata: Metadata = { title: "Connection policy · Tollgate" };
+
+export default async function ConnectionPolicyRoute({ params }: { params: Promise<{ slug: string }> }) {
+  const { slug } = await params;
+  const user = await getPortalUser();
+  if (!user) return null; // the layout shows the sign-in card
+  if (!can(user, "policies:write")) return <Forbidden neededRole="admin" />;
+  return <ConnectionPolicyPage slug={slug} />;
+}
