@@ -7,6 +7,90 @@ function call(argv: string[]) {
   return parsed;
 }
 
+describe("policy commands", () => {
+  const files: Record<string, string> = {
+    "p.json": JSON.stringify({ default: "deny", rules: [] }),
+    "m.json": JSON.stringify({ jsonrpc: "2.0", id: 1, result: {} }),
+    "bad.json": "{not json",
+  };
+  const read = (file: string | undefined) => {
+    const text = files[file ?? "stdin"];
+    if (text === undefined) throw new Error("ENOENT");
+    return text;
+  };
+  const parse = (argv: string[]) => {
+    const parsed = parseCommand(argv, read);
+    if (parsed.kind !== "call") throw new Error("expected a call");
+    return parsed.call;
+  };
+
+  it("maps policy get/set/versions/preview to the policy routes, with bodies from files or stdin", () => {
+    expect(parse(["policy", "get", "everything"])).toEqual({ method: "GET", path: "/api/v1/connections/everything/policy" });
+    expect(parse(["policy", "get", "--global"])).toEqual({ method: "GET", path: "/api/v1/policy" });
+    expect(parse(["policy", "versions", "everything"]).path).toBe("/api/v1/connections/everything/policy/versions");
+    expect(parse(["policy", "set", "everything", "p.json"])).toEqual({
+      method: "PUT",
+      path: "/api/v1/connections/everything/policy",
+      body: { default: "deny", rules: [] },
+    });
+    files.stdin = JSON.stringify({ default: "allow", rules: [] });
+    expect(parse(["policy", "set", "--global"]).body).toEqual({ default: "allow", rules: [] });
+    expect(parse(["policy", "preview", "--connection", "everything", "--request-method", "tools/list", "m.json"])).toEqual({
+      method: "POST",
+      path: "/api/v1/policy/preview",
+      body: {
+        message: { jsonrpc: "2.0", id: 1, result: {} },
+        direction: "response",
+        connection: "everything",
+        requestMethod: "tools/list",
+      },
+    });
+    expect(parse(["policy", "preview", "--direction", "request", "--policy", "p.json", "m.json"]).body).toMatchObject({
+      direction: "request",
+      policy: { default: "deny", rules: [] },
+    });
+  });
+
+  it("says what is wrong with a policy command line", () => {
+    expect(() => parseCommand(["policy"], read)).toThrow(/needs a subcommand/);
+    expect(() => parseCommand(["policy", "get"], read)).toThrow(/needs a connection slug \(or --global/);
+    expect(() => parseCommand(["policy", "get", "x", "--global"], read)).toThrow(/not both/);
+    expect(() => parseCommand(["policy", "set", "x", "bad.json"], read)).toThrow(/is not JSON/);
+    expect(() => parseCommand(["policy", "set", "x", "missing.json"], read)).toThrow(/cannot read the policy from missing.json/);
+    expect(() => parseCommand(["policy", "preview", "--direction", "sideways", "m.json"], read)).toThrow(/--direction must be/);
+  });
+
+  it("prints a policy as a table of its rules and a preview as decision, counts and the masked message", () => {
+    const policy = {
+      scope: "connection",
+      connection: "everything",
+      version: 2,
+      default: "allow",
+      rules: [
+        { id: "r-1", kind: "guardrail", description: "No drops", match: { name: "delete_*" }, action: "deny" },
+        { id: "r-2", kind: "mask", detectors: ["email"], style: "redact" },
+      ],
+      updatedBy: "carol@example.com",
+      updatedAt: "2026-11-22T10:00:00.000Z",
+    };
+    const text = formatResult("policy get", policy, false);
+    expect(text).toContain("Policy of everything: version 2 by carol@example.com at 2026-11-22 10:00:00Z; default allow");
+    expect(text).toMatch(/r-1\s+guardrail\s+deny\s+name delete_\*\s+No drops/);
+    expect(text).toMatch(/r-2\s+mask\s+redact\s+detectors email/);
+    const preview = {
+      decision: "allow",
+      rule: null,
+      reason: null,
+      forwarded: {},
+      masked: { jsonrpc: "2.0", id: 1, result: { text: "[REDACTED:email]" } },
+      findings: [],
+      counts: { email: 1 },
+      hidden: 0,
+    };
+    expect(formatResult("policy preview", preview, false)).toMatch(/^decision {2}allow\nmasked {4}email 1\n\{/);
+  });
+});
+
 describe("parseCommand", () => {
   it("turns a request into POST /api/v1/access-requests with the body the API expects", () => {
     expect(call(["request", "everything", "--minutes", "15", "--reason", "x"])).toEqual({

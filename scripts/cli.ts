@@ -8,7 +8,7 @@
  * Parsing and formatting are pure functions (parseCommand, formatResult) so they can be tested
  * without a server; main() wires them to fetch, stdout and stderr.
  */
-import { realpathSync } from "node:fs";
+import { readFileSync, realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import type { AccessRequestView, GrantView } from "../lib/access/present.ts";
@@ -17,6 +17,9 @@ import type { AuditEventPage } from "../lib/audit/list-audit-events.ts";
 import type { AuditChainResult } from "../lib/audit/verify-audit-chain.ts";
 import type { ConnectionView } from "../lib/connections/present-connection.ts";
 import type { RevokeGrantInput } from "../lib/grants/schema.ts";
+import type { PolicyVersionView, PolicyView } from "../lib/policies/present-policy.ts";
+import type { PolicyPreview } from "../lib/policies/preview-policy.ts";
+import type { Rule } from "../lib/policy/schema.ts";
 import type { SessionEventView, SessionView } from "../lib/recording/sessions.ts";
 import type { GatewayTokenView } from "../lib/tokens/gateway-tokens.ts";
 import type { MintedGatewayToken } from "../lib/tokens/views.ts";
@@ -45,6 +48,13 @@ Commands:
   revoke-token <tokenId>                        revoke one gateway token (the grant stays)
   audit [--action PREFIX] [--target ID]         the audit log (auditors, admins)
   verify-audit                                  recompute the audit hash chain
+  policy get <slug> | --global                  a connection's (or the global) guardrail and masking policy
+  policy set <slug> | --global [file]           save a policy document (JSON; stdin when no file) as a new version
+  policy versions <slug> | --global             the saved versions, newest first
+  policy preview [--connection slug] [--direction request|response]
+                 [--request-method m] [--policy draft.json] [file]
+                                                what the gateway would do with one JSON-RPC message (stdin
+                                                when no file): decision, rule, masked output
   help                                          this text
 
 Options:
@@ -76,10 +86,14 @@ export type CommandName =
   | "verify-audit"
   | "revoke"
   | "sessions"
-  | "events";
+  | "events"
+  | "policy get"
+  | "policy set"
+  | "policy versions"
+  | "policy preview";
 
 export interface ApiCall {
-  method: "GET" | "POST";
+  method: "GET" | "POST" | "PUT";
   /** Path and query, e.g. /api/v1/grants?scope=all */
   path: string;
   body?: Record<string, unknown>;
@@ -98,10 +112,37 @@ export class UsageError extends Error {
 type Options = NonNullable<ParseArgsConfig["options"]>;
 
 interface CommandSpec {
-  /** Names of the positional arguments, all required. */
+  /** Names of the positional arguments, all required; `[name]` marks an optional last one. */
   positionals: string[];
   options: Options;
-  build: (args: { positionals: string[]; values: Record<string, string | boolean | undefined> }) => ApiCall;
+  build: (args: { positionals: string[]; values: Record<string, string | boolean | undefined>; read: ReadInput }) => ApiCall;
+}
+
+/** Reads a file argument, or standard input for "-" or no file (injected so parsing stays testable). */
+export type ReadInput = (file: string | undefined) => string;
+
+export const readInputFromDisk: ReadInput = (file) => readFileSync(file === undefined || file === "-" ? 0 : file, "utf8");
+
+function readJsonInput(read: ReadInput, file: string | undefined, what: string): unknown {
+  let text: string;
+  try {
+    text = read(file);
+  } catch (error) {
+    throw new UsageError(`cannot read ${what} from ${file ?? "standard input"}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`${what} in ${file ?? "standard input"} is not JSON: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/** The policy a command names: a connection slug, or --global. */
+function policyPath(command: string, slug: string | undefined, global: boolean): string {
+  if (global && slug !== undefined) throw new UsageError(`${command} takes a connection slug or --global, not both.`);
+  if (global) return "/api/v1/policy";
+  if (slug === undefined) throw new UsageError(`${command} needs a connection slug (or --global for the global policy).`);
+  return `/api/v1/connections/${id(slug)}/policy`;
 }
 
 const id = (value: string) => encodeURIComponent(value);
@@ -212,6 +253,54 @@ const COMMANDS: Record<CommandName, CommandSpec> = {
       return { method: "GET", path: `/api/v1/sessions/${id(positionals[0]!)}/events${query}` };
     },
   },
+  "policy get": {
+    positionals: ["[slug]"],
+    options: { global: { type: "boolean" } },
+    build: ({ positionals, values }) => ({ method: "GET", path: policyPath("policy get", positionals[0], values.global === true) }),
+  },
+  "policy versions": {
+    positionals: ["[slug]"],
+    options: { global: { type: "boolean" } },
+    build: ({ positionals, values }) => ({
+      method: "GET",
+      path: `${policyPath("policy versions", positionals[0], values.global === true)}/versions`,
+    }),
+  },
+  "policy set": {
+    positionals: ["[slug]", "[file]"],
+    options: { global: { type: "boolean" } },
+    build: ({ positionals, values, read }) => {
+      const global = values.global === true;
+      const [slug, file] = global ? [undefined, positionals[0]] : [positionals[0], positionals[1]];
+      if (global && positionals.length > 1) throw new UsageError("policy set --global takes at most one file.");
+      const document = readJsonInput(read, file, "the policy");
+      if (!document || typeof document !== "object" || Array.isArray(document)) {
+        throw new UsageError('the policy must be a JSON object: {"default": "allow", "rules": [...]}.');
+      }
+      return { method: "PUT", path: policyPath("policy set", slug, global), body: document as Record<string, unknown> };
+    },
+  },
+  "policy preview": {
+    positionals: ["[file]"],
+    options: {
+      connection: { type: "string" },
+      direction: { type: "string" },
+      "request-method": { type: "string" },
+      policy: { type: "string" },
+    },
+    build: ({ positionals, values, read }) => {
+      const direction = str(values.direction) ?? "response";
+      if (direction !== "request" && direction !== "response") throw new UsageError('--direction must be "request" or "response".');
+      const policyFile = str(values.policy);
+      const body: Record<string, unknown> = { message: readJsonInput(read, positionals[0], "the message"), direction };
+      const connection = str(values.connection);
+      const requestMethod = str(values["request-method"]);
+      if (connection) body.connection = connection;
+      if (requestMethod) body.requestMethod = requestMethod;
+      if (policyFile) body.policy = readJsonInput(read, policyFile, "the draft policy");
+      return { method: "POST", path: "/api/v1/policy/preview", body };
+    },
+  },
 };
 
 function decide(requestId: string, action: "approve" | "deny", comment: string | undefined): ApiCall {
@@ -227,9 +316,12 @@ function isCommand(name: string): name is CommandName {
 }
 
 /** Turns argv (without node and the script) into the API call to make, or throws UsageError. */
-export function parseCommand(argv: readonly string[]): ParsedCommand {
-  const [name, ...rest] = argv;
+export function parseCommand(argv: readonly string[], read: ReadInput = readInputFromDisk): ParsedCommand {
+  // Two-word commands ("policy get") are one name in COMMANDS.
+  const twoWords = argv[0] === "policy" && argv[1] !== undefined && !argv[1].startsWith("-");
+  const [name, ...rest] = twoWords ? [`${argv[0]} ${argv[1]}`, ...argv.slice(2)] : argv;
   if (name === undefined || name === "help" || name === "--help" || name === "-h") return { kind: "help" };
+  if (name === "policy") throw new UsageError('policy needs a subcommand: get, set, versions or preview. Run "tollgate help".');
   if (!isCommand(name)) throw new UsageError(`Unknown command "${name}". Run "tollgate help" for the list.`);
   const spec = COMMANDS[name];
   let parsed: { values: Record<string, string | boolean | undefined>; positionals: string[] };
@@ -245,8 +337,9 @@ export function parseCommand(argv: readonly string[]): ParsedCommand {
     throw new UsageError(`${name}: ${error instanceof Error ? error.message : String(error)}`);
   }
   if (parsed.values.help) return { kind: "help" };
-  const usage = `tollgate ${name}${spec.positionals.map((p) => ` <${p}>`).join("")}`;
-  if (parsed.positionals.length < spec.positionals.length) {
+  const usage = `tollgate ${name}${spec.positionals.map((p) => (p.startsWith("[") ? ` ${p}` : ` <${p}>`)).join("")}`;
+  const required = spec.positionals.filter((p) => !p.startsWith("[")).length;
+  if (parsed.positionals.length < required) {
     throw new UsageError(`${name} needs <${spec.positionals[parsed.positionals.length]}>: ${usage}`);
   }
   if (parsed.positionals.length > spec.positionals.length) {
@@ -255,7 +348,7 @@ export function parseCommand(argv: readonly string[]): ParsedCommand {
     );
   }
   if (parsed.positionals.some((value) => !value.trim())) throw new UsageError(`${name}: arguments must not be empty.`);
-  const call = spec.build({ positionals: parsed.positionals, values: parsed.values });
+  const call = spec.build({ positionals: parsed.positionals, values: parsed.values, read });
   return { kind: "call", command: name, call, json: parsed.values.json === true };
 }
 
@@ -299,6 +392,24 @@ function describeRequest(request: AccessRequestView): string {
   }
   if (request.grant) lines.push(`  grant       ${request.grant.id} ${request.grant.status} until ${time(request.grant.expiresAt)}`);
   return lines.join("\n");
+}
+
+function ruleRow(rule: Rule): string[] {
+  if (rule.kind === "guardrail") {
+    const match = [
+      rule.match.method ? `method ${rule.match.method}` : "",
+      rule.match.name ? `name ${rule.match.name}` : "",
+      rule.match.arguments?.length ? `${rule.match.arguments.length} argument matcher(s)` : "",
+    ].filter(Boolean);
+    return [rule.id ?? "", "guardrail", rule.action, match.join(", "), rule.description ?? ""];
+  }
+  const select = [
+    rule.detectors?.length ? `detectors ${rule.detectors.join(",")}` : "",
+    rule.keys?.length ? `keys ${rule.keys.join(",")}` : "",
+    rule.paths?.length ? `paths ${rule.paths.join(",")}` : "",
+    rule.regex ? `regex (${rule.label ?? "custom"})` : "",
+  ].filter(Boolean);
+  return [rule.id ?? "", "mask", rule.style, select.join("; "), rule.description ?? ""];
 }
 
 /** What to print on stdout for a successful call. */
@@ -395,6 +506,33 @@ export function formatResult(command: CommandName, data: unknown, json: boolean)
           s.endReason ?? "",
         ]),
       );
+    case "policy get":
+    case "policy set": {
+      const policy = data as PolicyView;
+      const where = policy.connection ? `Policy of ${policy.connection}` : "Global policy";
+      const saved =
+        policy.version === 0 ? "never saved" : `version ${policy.version} by ${policy.updatedBy ?? "?"} at ${time(policy.updatedAt)}`;
+      return [
+        `${where}: ${saved}; default ${policy.default}`,
+        table(["ID", "KIND", "ACTION", "MATCH / SELECT", "DESCRIPTION"], policy.rules.map(ruleRow)),
+      ].join("\n");
+    }
+    case "policy versions":
+      return table(
+        ["VERSION", "SAVED", "BY", "SUMMARY"],
+        (data as PolicyVersionView[]).map((v) => [String(v.version), time(v.createdAt), v.createdBy ?? "-", v.summary]),
+      );
+    case "policy preview": {
+      const preview = data as PolicyPreview;
+      const counts = Object.entries(preview.counts)
+        .map(([kind, count]) => `${kind} ${count}`)
+        .join(", ");
+      return [
+        `decision  ${preview.decision}${preview.reason ? ` — ${preview.reason}` : ""}`,
+        `masked    ${counts || "nothing"}${preview.hidden ? `; ${preview.hidden} list item(s) hidden` : ""}`,
+        JSON.stringify(preview.masked, null, 2),
+      ].join("\n");
+    }
     case "events":
       return table(
         ["SEQ", "AT", "DIRECTION", "KIND", "ID", "METHOD", "TOOL"],
