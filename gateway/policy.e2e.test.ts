@@ -203,12 +203,13 @@ describe("guardrails at the gateway", () => {
       ]),
     });
     const text = await batch.text();
-    const answers = text.trim().startsWith("[")
-      ? (JSON.parse(text) as Array<Record<string, unknown>>)
+    type Answer = Record<string, unknown>;
+    const answers: Answer[] = text.trim().startsWith("[")
+      ? (JSON.parse(text) as Answer[])
       : text
           .split("\n")
           .filter((line) => line.startsWith("data: "))
-          .flatMap((line) => JSON.parse(line.slice(6)) as Record<string, unknown>);
+          .flatMap((line) => JSON.parse(line.slice(6)) as Answer | Answer[]);
     const byId = new Map(answers.map((answer) => [answer.id, answer]));
     expect(byId.get(1)).toMatchObject({ error: { code: -32003, message: expect.stringMatching(/No destructive tools/) } });
     expect(byId.get(2)).toMatchObject({ result: { content: [{ type: "text", text: "batched" }] } });
