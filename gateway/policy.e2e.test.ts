@@ -209,7 +209,7 @@ describe("guardrails at the gateway", () => {
       : text
           .split("\n")
           .filter((line) => line.startsWith("data: "))
-          .flatMap((line) => JSON.parse(line.slice(6)) as Answer | Answer[]);
+          .flatMap((line): Answer[] => [JSON.parse(line.slice(6)) as Answer].flat());
     const byId = new Map(answers.map((answer) => [answer.id, answer]));
     expect(byId.get(1)).toMatchObject({ error: { code: -32003, message: expect.stringMatching(/No destructive tools/) } });
     expect(byId.get(2)).toMatchObject({ result: { content: [{ type: "text", text: "batched" }] } });
