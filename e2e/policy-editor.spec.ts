@@ -149,6 +149,8 @@ test("through the real gateway: the email is masked and get-env is denied naming
   } finally {
     await transport.terminateSession().catch(() => undefined);
     await client.close();
+    // Leave alice without this grant: later specs expect her to hold only the ones they create.
+    expect((await bob.post(`/grants/${grantId}/revoke`)).status()).toBe(200);
   }
 
   // Requesters see the deny rule in the catalog before they ask.
