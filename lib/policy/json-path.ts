@@ -19,6 +19,9 @@ export interface CompiledJsonPath {
 export interface JsonPathMatch {
   value: unknown;
   path: string;
+  /** The object or array holding the value and its key there (absent for the root). */
+  parent?: object;
+  key?: string | number;
 }
 
 export class JsonPathError extends Error {
@@ -108,9 +111,17 @@ export function compileJsonPath(source: string): CompiledJsonPath {
   return { source, segments };
 }
 
+const formatted = new Map<string, string>();
+
 /** Canonical path step for a property: `.name` when it is an identifier, else `['name']`. */
 export function formatKey(key: string): string {
-  return IDENTIFIER.test(key) ? `.${key}` : `['${key.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}']`;
+  let step = formatted.get(key);
+  if (step === undefined) {
+    step = IDENTIFIER.test(key) ? `.${key}` : `['${key.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}']`;
+    if (formatted.size >= 10_000) formatted.clear();
+    formatted.set(key, step);
+  }
+  return step;
 }
 
 export function formatIndex(index: number): string {
@@ -125,16 +136,16 @@ function applySelector(node: JsonPathMatch, selector: JsonPathSelector, out: Jso
   const { value, path } = node;
   if (selector.type === "key") {
     if (isRecord(value) && Object.hasOwn(value, selector.key)) {
-      out.push({ value: value[selector.key], path: path + formatKey(selector.key) });
+      out.push({ value: value[selector.key], path: path + formatKey(selector.key), parent: value, key: selector.key });
     }
   } else if (selector.type === "index") {
     if (Array.isArray(value) && selector.index < value.length) {
-      out.push({ value: value[selector.index], path: path + formatIndex(selector.index) });
+      out.push({ value: value[selector.index], path: path + formatIndex(selector.index), parent: value, key: selector.index });
     }
   } else if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) out.push({ value: value[i], path: path + formatIndex(i) });
+    for (let i = 0; i < value.length; i++) out.push({ value: value[i], path: path + formatIndex(i), parent: value, key: i });
   } else if (isRecord(value)) {
-    for (const key of Object.keys(value)) out.push({ value: value[key], path: path + formatKey(key) });
+    for (const key of Object.keys(value)) out.push({ value: value[key], path: path + formatKey(key), parent: value, key });
   }
 }
 

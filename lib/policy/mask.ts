@@ -1,7 +1,8 @@
 import type { RE2JS } from "re2js";
 import { compileAdminRegex } from "./admin-regex.ts";
+import { isAlnumCode } from "./detectors/chars.ts";
 import { DETECTOR_IMPLEMENTATIONS } from "./detectors/index.ts";
-import type { Detector, Span } from "./detectors/types.ts";
+import type { Detector, Span, TextStats } from "./detectors/types.ts";
 import { type CompiledJsonPath, compileJsonPath, formatIndex, formatKey, selectJsonPath } from "./json-path.ts";
 import { normalizeKey } from "./normalize.ts";
 import { Hasher, isMaskToken, maskedRegions, replacement } from "./replace.ts";
@@ -48,7 +49,7 @@ interface Selection {
 
 export interface CompiledMask {
   detectors: Array<{ detector: Detector; style: MaskStyle }>;
-  regexes: Array<{ re: RE2JS; kind: string; style: MaskStyle }>;
+  regexes: Array<{ re: RE2JS; literal: string | null; kind: string; style: MaskStyle }>;
   /** Normalized key name → what to do with its value. */
   keys: Map<string, Selection>;
   /** `key: value` inside free text, for all key rules at once; null without key rules. */
@@ -92,7 +93,10 @@ export function compileMask(rules: MaskRule[], hashKey: Uint8Array): CompiledMas
       if (!detectors.has(name))
         detectors.set(name, { detector: DETECTOR_IMPLEMENTATIONS[name as keyof typeof DETECTOR_IMPLEMENTATIONS], style: rule.style });
     }
-    if (rule.regex !== undefined) regexes.push({ re: compileAdminRegex(rule.regex), kind: rule.label ?? "regex", style: rule.style });
+    if (rule.regex !== undefined) {
+      const re = compileAdminRegex(rule.regex);
+      regexes.push({ re, literal: requiredLiteral(re), kind: rule.label ?? "regex", style: rule.style });
+    }
     for (const key of rule.keys ?? []) {
       const normalized = normalizeKey(key);
       if (normalized !== "" && !keys.has(normalized)) keys.set(normalized, { kind: `key:${key}`, style: rule.style });
@@ -117,6 +121,32 @@ interface StyledSpan extends Span {
   style: MaskStyle;
 }
 
+/**
+ * Where a value sits, built as a chain and turned into text only for a finding: most values
+ * never need their path, and formatting every one of them would cost more than the masking.
+ */
+interface PathRef {
+  up: PathRef | null;
+  key: string | number;
+  text?: string;
+}
+
+function rootPath(text: string): PathRef {
+  return { up: null, key: "", text };
+}
+
+function child(up: PathRef, key: string | number): PathRef {
+  return { up, key };
+}
+
+function pathText(ref: PathRef): string {
+  if (ref.text === undefined) {
+    const up = ref.up ? pathText(ref.up) : "$";
+    ref.text = up + (typeof ref.key === "number" ? formatIndex(ref.key) : formatKey(ref.key));
+  }
+  return ref.text;
+}
+
 /** Assignment that is safe for a "__proto__" key (JSON.parse makes it an own property; so must we). */
 function setProp(container: Container, key: string | number, value: unknown): void {
   if (key === "__proto__") Object.defineProperty(container, key, { value, enumerable: true, writable: true, configurable: true });
@@ -138,6 +168,18 @@ function cachedNormalizeKey(key: string): string {
   return normalized;
 }
 
+/**
+ * The literal every match of an RE2 pattern contains, when re2js worked one out (`OPS-\d{4}` →
+ * "OPS-"): strings without it are skipped before the engine is even set up. Read defensively from
+ * re2js internals; without it every string just goes through the engine.
+ */
+function requiredLiteral(re: RE2JS): string | null {
+  const prefilter: unknown = (re.re2() as { prefilter?: unknown }).prefilter;
+  if (typeof prefilter !== "object" || prefilter === null) return null;
+  const { type, str } = prefilter as { type?: unknown; str?: unknown };
+  return type === 1 && typeof str === "string" && str.length > 0 ? str : null;
+}
+
 /** A string leaf that holds JSON, masked as a document of its own. */
 interface NestedDocument {
   parent: NestedDocument | null;
@@ -153,10 +195,13 @@ interface PendingLeaf {
   container: Container;
   key: string | number;
   text: string;
-  path: string;
+  path: PathRef;
   contextKey: string;
   nested: NestedDocument | null;
 }
+
+/** Values selected by path rules, by the object or array holding them and their key there. */
+type PathSelections = Map<object, Map<string | number, Selection>>;
 
 class Masking {
   readonly findings: MaskFinding[] = [];
@@ -168,25 +213,29 @@ class Masking {
 
   constructor(
     readonly mask: CompiledMask,
-    readonly selectedPaths: Map<string, Selection> | null,
+    readonly selected: PathSelections | null,
   ) {}
 
-  record(kind: string, path: string, start: number, end: number): void {
-    this.findings.push({ kind, path, start, end });
+  record(kind: string, path: PathRef, start: number, end: number): void {
+    this.findings.push({ kind, path: pathText(path), start, end });
     this.counts[kind] = (this.counts[kind] ?? 0) + 1;
   }
 
-  /** Copies `value` into container[key], masking as it goes (strings are deferred to the span pass). */
+  /**
+   * Copies `value` (found at `source[key]`) into container[key], masking as it goes; strings are
+   * deferred to the span pass, which runs once every peer value is known.
+   */
   copy(
+    source: object | null,
     container: Container,
     key: string | number,
     value: unknown,
-    path: string,
+    path: PathRef,
     contextKey: string,
     nested: NestedDocument | null,
     depth: number,
   ): void {
-    const byPath = nested === null ? this.selectedPaths?.get(path) : undefined;
+    const byPath = source !== null && this.selected !== null ? this.selected.get(source)?.get(key) : undefined;
     if (byPath) {
       this.replaceWhole(container, key, value, path, byPath);
       return;
@@ -208,7 +257,7 @@ class Masking {
     if (Array.isArray(value)) {
       const out: unknown[] = new Array(value.length);
       setProp(container, key, out);
-      for (let i = 0; i < value.length; i++) this.copy(out, i, value[i], path + formatIndex(i), contextKey, nested, depth + 1);
+      for (let i = 0; i < value.length; i++) this.copy(value, out, i, value[i], child(path, i), contextKey, nested, depth + 1);
       return;
     }
     const out: Record<string, unknown> = {};
@@ -216,13 +265,12 @@ class Masking {
     const record = value as Record<string, unknown>;
     const keyRules = this.mask.keys.size > 0;
     for (const name of Object.keys(record)) {
-      const childPath = path + formatKey(name);
-      const normalized = keyRules || this.mask.detectors.length > 0 ? cachedNormalizeKey(name) : "";
+      const normalized = cachedNormalizeKey(name);
       const byKey = keyRules ? this.mask.keys.get(normalized) : undefined;
       if (byKey) {
-        if (this.replaceWhole(out, name, record[name], childPath, byKey) && nested) nested.dirty = true;
+        if (this.replaceWhole(out, name, record[name], child(path, name), byKey) && nested) nested.dirty = true;
       } else {
-        this.copy(out, name, record[name], childPath, normalized, nested, depth + 1);
+        this.copy(record, out, name, record[name], child(path, name), normalized, nested, depth + 1);
       }
     }
   }
@@ -231,7 +279,7 @@ class Masking {
     container: Container,
     key: string | number,
     text: string,
-    path: string,
+    path: PathRef,
     contextKey: string,
     nested: NestedDocument | null,
     depth: number,
@@ -245,14 +293,32 @@ class Masking {
         key,
         box: { value: undefined },
         indent: indentOf(text),
-        trailingNewline: /\n\s*$/.test(text),
+        trailingNewline: endsWithNewline(text),
         dirty: false,
       };
       this.nested.push(document);
-      this.copy(document.box as unknown as Container, "value", parsed, `${path}#$`, contextKey, document, depth + 1);
+      this.copy(
+        null,
+        document.box as unknown as Container,
+        "value",
+        parsed,
+        rootPath(`${pathText(path)}#$`),
+        contextKey,
+        document,
+        depth + 1,
+      );
       return;
     }
     this.pending.push({ container, key, text, path, contextKey, nested });
+  }
+
+  /** Replacement of one whole scalar taken by a key or path rule; null when it already is one. */
+  private replaceScalar(value: string | number | boolean, path: PathRef, selection: Selection): string | null {
+    const text = String(value);
+    if (typeof value === "string" && isMaskToken(text)) return null;
+    this.record(selection.kind, path, 0, text.length);
+    if (text.length >= 4 && !this.peers.has(text)) this.peers.set(text, selection);
+    return replacement(selection.style, selection.kind, text, this.mask.hasher);
   }
 
   /**
@@ -260,18 +326,11 @@ class Masking {
    * string; in an object or array every string and number leaf does. Returns whether anything
    * changed (values that already are replacement tokens stay as they are).
    */
-  private replaceWhole(container: Container, key: string | number, value: unknown, path: string, selection: Selection): boolean {
+  private replaceWhole(container: Container, key: string | number, value: unknown, path: PathRef, selection: Selection): boolean {
     if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") {
-      const text = String(value);
-      if (typeof value === "string" && isMaskToken(text)) {
-        setProp(container, key, text);
-        return false;
-      }
-      const replaced = replacement(selection.style, selection.kind, text, this.mask.hasher);
-      setProp(container, key, replaced);
-      this.record(selection.kind, path, 0, text.length);
-      if (text.length >= 4 && !this.peers.has(text)) this.peers.set(text, selection);
-      return replaced !== value;
+      const replaced = this.replaceScalar(value, path, selection);
+      setProp(container, key, replaced ?? value);
+      return replaced !== null && replaced !== value;
     }
     if (value === null || typeof value !== "object") {
       setProp(container, key, value);
@@ -281,30 +340,23 @@ class Masking {
     // Iterative: a whole subtree may be deep, and nothing in it needs the span pass.
     const root: Container = Array.isArray(value) ? [] : {};
     setProp(container, key, root);
-    const stack: Array<{ source: Container; target: Container; path: string }> = [{ source: value as Container, target: root, path }];
+    const stack: Array<{ source: Container; target: Container; path: PathRef }> = [{ source: value as Container, target: root, path }];
     while (stack.length > 0) {
       const { source, target, path: base } = stack.pop()!;
-      const entries: Array<[string | number, unknown, string]> = Array.isArray(source)
-        ? source.map((item, i) => [i, item, base + formatIndex(i)])
-        : Object.keys(source).map((name) => [name, source[name], base + formatKey(name)]);
-      for (const [childKey, child, childPath] of entries) {
-        if (typeof child === "string" || typeof child === "number") {
-          const text = String(child);
-          if (typeof child === "string" && isMaskToken(text)) {
-            setProp(target, childKey, text);
-            continue;
-          }
-          const replaced = replacement(selection.style, selection.kind, text, this.mask.hasher);
-          setProp(target, childKey, replaced);
-          this.record(selection.kind, childPath, 0, text.length);
-          if (text.length >= 4 && !this.peers.has(text)) this.peers.set(text, selection);
-          if (replaced !== child) changed = true;
-        } else if (child !== null && typeof child === "object") {
-          const inner: Container = Array.isArray(child) ? [] : {};
+      const keys: Array<string | number> = Array.isArray(source) ? source.map((_, i) => i) : Object.keys(source);
+      for (const childKey of keys) {
+        const item = (source as Record<string | number, unknown>)[childKey];
+        const childPath = child(base, childKey);
+        if (typeof item === "string" || typeof item === "number") {
+          const replaced = this.replaceScalar(item, childPath, selection);
+          setProp(target, childKey, replaced ?? item);
+          if (replaced !== null && replaced !== item) changed = true;
+        } else if (item !== null && typeof item === "object") {
+          const inner: Container = Array.isArray(item) ? [] : {};
           setProp(target, childKey, inner);
-          stack.push({ source: child as Container, target: inner, path: childPath });
+          stack.push({ source: item as Container, target: inner, path: childPath });
         } else {
-          setProp(target, childKey, child);
+          setProp(target, childKey, item);
         }
       }
     }
@@ -338,12 +390,28 @@ class Masking {
     }
   }
 
+  private peerCache: Array<{ value: string; anchor: number; selection: Selection }> | null = null;
+
+  private peerList(): Array<{ value: string; anchor: number; selection: Selection }> {
+    if (this.peerCache === null) {
+      this.peerCache = [...this.peers].map(([value, selection]) => ({ value, anchor: rareAnchor(value), selection }));
+    }
+    return this.peerCache;
+  }
+
   private spansOf(text: string, contextKey: string): StyledSpan[] {
-    const found = text.length > MAX_STRING_SCAN ? this.chunkSpans(text, contextKey) : this.scan(text, contextKey);
+    const found = text.length > MAX_STRING_SCAN ? this.chunkSpans(text, contextKey) : this.scan(text, contextKey, false);
     if (this.peers.size > 0 && text.length >= 4) {
-      for (const [value, selection] of this.peers) {
-        for (let at = text.indexOf(value); at >= 0; at = text.indexOf(value, at + value.length)) {
-          found.push({ start: at, end: at + value.length, kind: selection.kind, style: selection.style });
+      for (const peer of this.peerList()) {
+        const { value, anchor, selection } = peer;
+        // Search from a rare character of the value ("sk_test_…" from "_test_…"): substring search
+        // scans for its first character, and a common letter would stop it at every word.
+        const tail = anchor === 0 ? value : value.slice(anchor);
+        for (let at = text.indexOf(tail, anchor); at >= 0; at = text.indexOf(tail, at + 1)) {
+          const start = at - anchor;
+          if (anchor > 0 && !text.startsWith(value, start)) continue;
+          found.push({ start, end: start + value.length, kind: selection.kind, style: selection.style });
+          at = start + value.length - 1 + anchor;
         }
       }
     }
@@ -368,23 +436,32 @@ class Masking {
       if (offset + MAX_STRING_SCAN >= text.length) break;
     }
     const pem = this.mask.detectors.find((entry) => entry.detector.name === "private-key");
-    if (pem) addStyled(spans, pem.style, (out) => pem.detector.detect(text, { key: contextKey }, out));
+    if (pem) {
+      const before = spans.length;
+      pem.detector.detect(text, { key: contextKey }, spans);
+      for (let i = before; i < spans.length; i++) spans[i]!.style = pem.style;
+    }
     return spans;
   }
 
-  private scan(text: string, contextKey: string, chunked = false): StyledSpan[] {
+  private scan(text: string, contextKey: string, chunked: boolean): StyledSpan[] {
     const spans: StyledSpan[] = [];
     if (text.length >= 3) {
       const context = { key: contextKey };
+      const stats = text.length <= SHORT_STRING ? textStats(text) : null;
       for (const { detector, style } of this.mask.detectors) {
-        if (chunked && detector.name === "private-key") continue;
-        addStyled(spans, style, (out) => detector.detect(text, context, out));
+        if (text.length < detector.minLength || (chunked && detector.name === "private-key")) continue;
+        if (stats !== null && detector.plausible && !detector.plausible(stats)) continue;
+        const before = spans.length;
+        detector.detect(text, context, spans);
+        for (let i = before; i < spans.length; i++) spans[i]!.style = style;
       }
       const keyText = this.mask.keyText;
       if (keyText && (text.includes(":") || text.includes("="))) this.keyTextSpans(text, keyText, spans);
     }
-    for (const { re, kind, style } of this.mask.regexes) {
-      if (!re.test(text)) continue;
+    for (const { re, literal, kind, style } of this.mask.regexes) {
+      // With a required literal present, finding directly is cheaper than test() then find().
+      if (literal !== null ? !text.includes(literal) : !re.test(text)) continue;
       const matcher = re.matcher(text);
       while (matcher.find()) {
         const start = matcher.start();
@@ -400,11 +477,12 @@ class Masking {
     re.lastIndex = 0;
     for (let match = re.exec(text); match !== null; match = re.exec(text)) {
       // A key glued to a longer word ("xpassword=") is not that key.
-      if (match.index > 0 && /[A-Za-z0-9]/.test(text[match.index - 1]!)) {
+      if (match.index > 0 && isAlnumCode(text.charCodeAt(match.index - 1))) {
         re.lastIndex = match.index + 1;
         continue;
       }
-      const which = selections.findIndex((_, i) => match[i + 1] !== undefined);
+      let which = 0;
+      while (which < selections.length && match[which + 1] === undefined) which++;
       const selection = selections[which];
       const indices = match.indices;
       if (!selection || !indices) continue;
@@ -419,11 +497,34 @@ class Masking {
   }
 }
 
-/** Runs a detector and stamps the style of its rule on what it found. */
-function addStyled(spans: StyledSpan[], style: MaskStyle, run: (out: Span[]) => void): void {
-  const before = spans.length;
-  run(spans as Span[]);
-  for (let i = before; i < spans.length; i++) spans[i]!.style = style;
+/** Offset of the first character of `value` that is not a lower-case letter or a space (0 if none). */
+function rareAnchor(value: string): number {
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (!(code >= 97 && code <= 122) && code !== 32) return i;
+  }
+  return 0;
+}
+
+/**
+ * Most string values in JSON are short (names, ids, dates, enums); counting their characters once
+ * lets most detectors be skipped without calling them. Longer strings rely on each detector's own
+ * prefilter (a substring or regex search in native code), which is cheaper than a JS loop there.
+ */
+const SHORT_STRING = 256;
+
+function textStats(text: string): TextStats {
+  const stats: TextStats = { digits: 0, upper: 0, at: false, colon: false, dash: false, underscore: false };
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 48 && code <= 57) stats.digits++;
+    else if (code >= 65 && code <= 90) stats.upper++;
+    else if (code === 64) stats.at = true;
+    else if (code === 58) stats.colon = true;
+    else if (code === 45) stats.dash = true;
+    else if (code === 95) stats.underscore = true;
+  }
+  return stats;
 }
 
 /** A string that is a JSON object or array (cheap checks first: most strings are not). */
@@ -444,6 +545,15 @@ function parseJsonDocument(text: string): unknown {
   }
 }
 
+function endsWithNewline(text: string): boolean {
+  for (let i = text.length - 1; i >= 0; i--) {
+    const code = text.charCodeAt(i);
+    if (code === 10) return true;
+    if (code > 32) return false;
+  }
+  return false;
+}
+
 /** JSON.stringify's indent argument that reproduces the original layout (compact stays compact). */
 function indentOf(text: string): string | number | undefined {
   if (!text.includes("\n")) return undefined;
@@ -455,23 +565,28 @@ function indentOf(text: string): string | number | undefined {
 
 const PROTOCOL_FIELDS = new Set(["jsonrpc", "id", "method"]);
 
-function maskOne(mask: CompiledMask, message: unknown, rootPath: string): { result: unknown; masking: Masking } {
-  let selectedPaths: Map<string, Selection> | null = null;
+function maskOne(mask: CompiledMask, message: unknown, root: string): { result: unknown; masking: Masking } {
+  let selected: PathSelections | null = null;
   if (mask.paths.length > 0) {
-    selectedPaths = new Map();
+    selected = new Map();
     for (const { path, selection } of mask.paths) {
-      for (const match of selectJsonPath(message, path, rootPath))
-        if (!selectedPaths.has(match.path)) selectedPaths.set(match.path, selection);
+      for (const match of selectJsonPath(message, path, root)) {
+        if (match.parent === undefined || match.key === undefined) continue; // "$" itself: the envelope stays
+        const byKey = selected.get(match.parent) ?? new Map<string | number, Selection>();
+        selected.set(match.parent, byKey);
+        if (!byKey.has(match.key)) byKey.set(match.key, selection);
+      }
     }
   }
-  const masking = new Masking(mask, selectedPaths);
+  const masking = new Masking(mask, selected);
   const box: { value: unknown } = { value: undefined };
+  const rootRef = rootPath(root);
   if (isRecord(message)) {
     const out: Record<string, unknown> = {};
     box.value = out;
     for (const name of Object.keys(message)) {
       const value = message[name];
-      const path = rootPath + formatKey(name);
+      const path = child(rootRef, name);
       if (PROTOCOL_FIELDS.has(name)) {
         setProp(out, name, value);
       } else if (name === "error" && isRecord(value)) {
@@ -480,14 +595,14 @@ function maskOne(mask: CompiledMask, message: unknown, rootPath: string): { resu
         setProp(out, name, error);
         for (const field of Object.keys(value)) {
           if (field === "code") setProp(error, field, value[field]);
-          else masking.copy(error, field, value[field], path + formatKey(field), cachedNormalizeKey(field), null, 2);
+          else masking.copy(value, error, field, value[field], child(path, field), cachedNormalizeKey(field), null, 2);
         }
       } else {
-        masking.copy(out, name, value, path, cachedNormalizeKey(name), null, 1);
+        masking.copy(message, out, name, value, path, cachedNormalizeKey(name), null, 1);
       }
     }
   } else {
-    masking.copy(box as unknown as Container, "value", message, rootPath, "", null, 0);
+    masking.copy(null, box as unknown as Container, "value", message, rootRef, "", null, 0);
   }
   masking.maskLeaves();
   return { result: box.value, masking };

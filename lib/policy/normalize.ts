@@ -9,15 +9,16 @@ const PLAIN_ASCII = /^[\x20-\x7e]*$/;
 
 /**
  * NFKC, case folding, NFKC again, without default-ignorable code points. Case folding is
- * approximated by upper- then lower-casing, which also folds "ß" to "ss" and final sigma to sigma
- * (plain toLowerCase does not). Confusables across scripts (Cyrillic "а" for Latin "a") are NOT
+ * approximated by upper- then lower-casing, which also folds "ß" to "ss" (plain toLowerCase does
+ * not), plus final sigma to sigma. Confusables across scripts (Cyrillic "а" for Latin "a") are NOT
  * unified: NFKC does not map them.
  */
 export function normalizeName(value: string): string {
   // Fast path: printable ASCII only needs lower-casing.
   if (PLAIN_ASCII.test(value)) return value.toLowerCase();
   const stripped = value.normalize("NFKC").replace(IGNORABLE, "");
-  return stripped.toUpperCase().toLowerCase().normalize("NFKC").replace(IGNORABLE, "");
+  // toLowerCase turns a word-final Σ into ς; case folding makes every sigma σ.
+  return stripped.toUpperCase().toLowerCase().replace(/ς/g, "σ").normalize("NFKC").replace(IGNORABLE, "");
 }
 
 const KEY_SEPARATORS = /[_-]/g;

@@ -7,6 +7,8 @@ export const AWS_ACCESS_KEY = /(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z2-
 
 export const awsAccessKey: Detector = {
   name: "aws-access-key",
+  minLength: 20,
+  plausible: (s) => s.upper >= 4,
   detect(text, _context, out) {
     AWS_ACCESS_KEY.lastIndex = 0;
     for (let match = AWS_ACCESS_KEY.exec(text); match !== null; match = AWS_ACCESS_KEY.exec(text)) {

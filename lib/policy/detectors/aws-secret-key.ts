@@ -5,24 +5,25 @@ import type { Detector } from "./types.ts";
 // keyword ("aws", "secret") within the preceding 120 characters, or an access key id before it.
 // Runs of hex only (git SHAs, SHA-1 digests) and single-case runs are never reported.
 
-const CONTEXT = /aws|secret|A[KS]IA[A-Z2-7]{16}/i;
+const CONTEXT_ANYWHERE = /aws|secret|a[ks]ia[a-z2-7]{16}/i;
 const CANDIDATE = /(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g;
 const WINDOW = 120;
 
-function plausible(candidate: string): boolean {
+function randomLooking(candidate: string): boolean {
   return /[A-Z]/.test(candidate) && /[a-z]/.test(candidate) && !/^[0-9a-fA-F]+$/.test(candidate);
 }
 
 export const awsSecretKey: Detector = {
   name: "aws-secret-key",
+  minLength: 40,
   detect(text, context, out) {
     if (text.length < 40) return;
     const keyed = context.key.includes("secret") || context.key.includes("aws");
-    if (!keyed && !CONTEXT.test(text)) return;
+    if (!keyed && !CONTEXT_ANYWHERE.test(text)) return;
     CANDIDATE.lastIndex = 0;
     for (let match = CANDIDATE.exec(text); match !== null; match = CANDIDATE.exec(text)) {
-      if (!plausible(match[0])) continue;
-      if (!keyed && !CONTEXT.test(text.slice(Math.max(0, match.index - WINDOW), match.index))) continue;
+      if (!randomLooking(match[0])) continue;
+      if (!keyed && !CONTEXT_ANYWHERE.test(text.slice(Math.max(0, match.index - WINDOW), match.index))) continue;
       out.push({ start: match.index, end: match.index + match[0].length, kind: "aws-secret-key" });
     }
   },

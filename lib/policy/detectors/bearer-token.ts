@@ -6,6 +6,8 @@ import type { Detector } from "./types.ts";
 // at least two capitals mixed with lower case.
 const BEARER = /\b[Bb][Ee][Aa][Rr][Ee][Rr][ \t]+([A-Za-z0-9\-._~+/]{12,8192}=*)/g;
 
+const BEARER_WORD = /bearer/i;
+
 function tokenLike(token: string): boolean {
   if (/[0-9._~+/=-]/.test(token)) return true;
   const capitals = token.match(/[A-Z]/g)?.length ?? 0;
@@ -14,7 +16,9 @@ function tokenLike(token: string): boolean {
 
 export const bearerToken: Detector = {
   name: "bearer-token",
+  minLength: 19,
   detect(text, _context, out) {
+    if (!BEARER_WORD.test(text)) return;
     BEARER.lastIndex = 0;
     for (let match = BEARER.exec(text); match !== null; match = BEARER.exec(text)) {
       const token = match[1]!;

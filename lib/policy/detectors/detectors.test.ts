@@ -53,7 +53,10 @@ const positives: Record<DetectorName, Case[]> = {
     { text: "IBAN GB82 WEST 1234 5698 7654 32.", found: ["GB82 WEST 1234 5698 7654 32"] },
     { text: "DE89 3704 0044 0532 0130 00", found: ["DE89 3704 0044 0532 0130 00"] },
     { text: "compact: DE89370400440532013000;", found: ["DE89370400440532013000"] },
-    { text: "FR14 2004 1010 0505 0001 3M02 606 and NL91ABNA0417164300", found: ["FR14 2004 1010 0505 0001 3M02 606", "NL91ABNA0417164300"] },
+    {
+      text: "FR14 2004 1010 0505 0001 3M02 606 and NL91ABNA0417164300",
+      found: ["FR14 2004 1010 0505 0001 3M02 606", "NL91ABNA0417164300"],
+    },
   ],
   "us-ssn": [
     { text: "SSN 078-05-1120", found: ["078-05-1120"] },
@@ -85,7 +88,10 @@ const positives: Record<DetectorName, Case[]> = {
     { text: `gho_${"Zz9".repeat(12)} ghs_${"Yy8".repeat(12)}`, found: [`gho_${"Zz9".repeat(12)}`, `ghs_${"Yy8".repeat(12)}`] },
   ],
   "slack-token": [
-    { text: "xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx", found: ["xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx"] },
+    {
+      text: "xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx",
+      found: ["xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx"],
+    },
     {
       text: "post to https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX please",
       found: ["https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX"],
@@ -93,7 +99,10 @@ const positives: Record<DetectorName, Case[]> = {
   ],
   "stripe-key": [
     { text: "STRIPE_KEY=sk_test_4eC39HqLyjWDarjtT1zdp7dc", found: ["sk_test_4eC39HqLyjWDarjtT1zdp7dc"] },
-    { text: "sk_live_51H8xYzAbCdEfGhIjKlMnOp rk_live_51H8xYzQrStUvWx", found: ["sk_live_51H8xYzAbCdEfGhIjKlMnOp", "rk_live_51H8xYzQrStUvWx"] },
+    {
+      text: "sk_live_51H8xYzAbCdEfGhIjKlMnOp rk_live_51H8xYzQrStUvWx",
+      found: ["sk_live_51H8xYzAbCdEfGhIjKlMnOp", "rk_live_51H8xYzQrStUvWx"],
+    },
     { text: "pk_live_51H8xYzAbCdEfGhIjKlMnOp", found: ["pk_live_51H8xYzAbCdEfGhIjKlMnOp"] },
   ],
   "openai-key": [
@@ -110,7 +119,10 @@ const positives: Record<DetectorName, Case[]> = {
     { text: pem(""), found: [pem("")] },
     { text: `${pem("EC ")} ${pem("OPENSSH ")}`, found: [pem("EC "), pem("OPENSSH ")] },
     { text: pem("ENCRYPTED "), found: [pem("ENCRYPTED ")] },
-    { text: "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkq (truncated)", found: ["-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkq (truncated)"] },
+    {
+      text: "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkq (truncated)",
+      found: ["-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkq (truncated)"],
+    },
   ],
   "bearer-token": [
     { text: "Authorization: Bearer abc123DEF456ghi789", found: ["abc123DEF456ghi789"] },
@@ -148,9 +160,26 @@ const negatives: Record<DetectorName, string[]> = {
     "$4111111111111111",
     "ts 1732270530123",
   ],
-  iban: ["GB82 WEST 1234 5698 7654 33", "DE89370400440532013001", "XX82WEST12345698765432", "GB82 WEST", "gb82west12345698765432", "ABGB82WEST12345698765432"],
+  iban: [
+    "GB82 WEST 1234 5698 7654 33",
+    "DE89370400440532013001",
+    "XX82WEST12345698765432",
+    "GB82 WEST",
+    "gb82west12345698765432",
+    "ABGB82WEST12345698765432",
+  ],
   "us-ssn": ["000-12-3456", "666-12-3456", "912-12-3456", "123-00-6789", "123-45-0000", "123456789", "123-45-67890", "order 123456789"],
-  "ip-address": ["v2.10.3", "1.2.3", "256.1.1.1", "1.2.3.4.5", "10:15:30", "12:34:56:78", "std::vector", "00:1a:2b:3c:4d:5e", "01.02.03.04"],
+  "ip-address": [
+    "v2.10.3",
+    "1.2.3",
+    "256.1.1.1",
+    "1.2.3.4.5",
+    "10:15:30",
+    "12:34:56:78",
+    "std::vector",
+    "00:1a:2b:3c:4d:5e",
+    "01.02.03.04",
+  ],
   "aws-access-key": ["AKIAIOSFODNN7EXAMPL", "XAKIAIOSFODNN7EXAMPLE", "AKIA1234567890123456", "AKIAIOSFODNN7EXAMPLEX"],
   "aws-secret-key": [
     "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
@@ -167,7 +196,10 @@ const negatives: Record<DetectorName, string[]> = {
     `ask-${"Ab3Cd5Ef7Gh9Jk2Lm4Np6Qr8St".repeat(2)}`,
   ],
   jwt: [NOT_JWT, "eyJhbGciOi", "eyJhbGciOiJIUzI1NiJ9", "xeyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxIn0.abc"],
-  "private-key": ["-----BEGIN PUBLIC KEY-----\nMIIB\n-----END PUBLIC KEY-----", "-----BEGIN CERTIFICATE-----\nMIIC\n-----END CERTIFICATE-----"],
+  "private-key": [
+    "-----BEGIN PUBLIC KEY-----\nMIIB\n-----END PUBLIC KEY-----",
+    "-----BEGIN CERTIFICATE-----\nMIIC\n-----END CERTIFICATE-----",
+  ],
   "bearer-token": ["a Bearer token is required", "Bearer Authentication", "token_type: Bearer", "Bearer [REDACTED:bearer-token]"],
 };
 

@@ -18,18 +18,39 @@ function isIn(table: Uint8Array, code: number): boolean {
   return code < 128 && table[code] === 1;
 }
 
-const LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
-const TLD = /^(?:[A-Za-z]{2,63}|xn--[A-Za-z0-9-]{1,59})$/;
+function isLetter(code: number): boolean {
+  return (code >= 65 && code <= 90) || (code >= 97 && code <= 122);
+}
 
-function validDomain(domain: string): boolean {
-  if (domain.length > 253) return false;
-  const labels = domain.split(".");
-  if (labels.length < 2) return false;
-  return labels.every((label) => LABEL.test(label)) && TLD.test(labels[labels.length - 1]!);
+/** Labels of 1–63 [A-Za-z0-9-] not starting or ending with "-", 2+ labels, TLD letters or xn--. */
+function validDomain(text: string, start: number, end: number): boolean {
+  if (end - start > 253) return false;
+  let labelStart = start;
+  let labels = 0;
+  let tldLetters = true;
+  for (let i = start; i <= end; i++) {
+    const code = i < end ? text.charCodeAt(i) : 46;
+    if (code !== 46) {
+      if (!isLetter(code)) tldLetters = false;
+      continue;
+    }
+    const length = i - labelStart;
+    if (length < 1 || length > 63 || text.charCodeAt(labelStart) === 45 || text.charCodeAt(i - 1) === 45) return false;
+    labels++;
+    if (i < end) {
+      labelStart = i + 1;
+      tldLetters = true;
+    }
+  }
+  if (labels < 2) return false;
+  const tldLength = end - labelStart;
+  return (tldLetters && tldLength >= 2) || text.startsWith("xn--", labelStart);
 }
 
 export const email: Detector = {
   name: "email",
+  minLength: 6,
+  plausible: (s) => s.at,
   detect(text, _context, out) {
     let at = text.indexOf("@");
     let floor = 0; // never start a local part inside the previous match
@@ -41,8 +62,13 @@ export const email: Detector = {
       let end = at + 1;
       while (end < text.length && end - at <= 254 && isIn(DOMAIN, text.charCodeAt(end))) end++;
       while (end > at + 1 && (text.charCodeAt(end - 1) === 46 || text.charCodeAt(end - 1) === 45)) end--; // trailing "." / "-"
-      const local = text.slice(start, at);
-      if (!tooLong && local.length > 0 && !local.endsWith(".") && !local.includes("..") && validDomain(text.slice(at + 1, end))) {
+      if (
+        !tooLong &&
+        start < at &&
+        text.charCodeAt(at - 1) !== 46 &&
+        !text.slice(start, at).includes("..") &&
+        validDomain(text, at + 1, end)
+      ) {
         out.push({ start, end, kind: "email" });
         floor = end;
       }

@@ -7,7 +7,10 @@ const GITHUB_TOKEN = /(?:gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{8
 
 export const githubToken: Detector = {
   name: "github-token",
+  minLength: 40,
+  plausible: (s) => s.underscore,
   detect(text, _context, out) {
+    if (!text.includes("_")) return;
     GITHUB_TOKEN.lastIndex = 0;
     for (let match = GITHUB_TOKEN.exec(text); match !== null; match = GITHUB_TOKEN.exec(text)) {
       if (!tokenStartsAt(text, match.index, "_")) continue;

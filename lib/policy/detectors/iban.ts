@@ -139,6 +139,8 @@ const START = /[A-Z]{2}\d{2}/g;
 
 export const iban: Detector = {
   name: "iban",
+  minLength: 15,
+  plausible: (s) => s.digits >= 2 && s.upper >= 2,
   detect(text, _context, out) {
     START.lastIndex = 0;
     for (let match = START.exec(text); match !== null; match = START.exec(text)) {

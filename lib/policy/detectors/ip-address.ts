@@ -1,4 +1,4 @@
-import { isAlnumCode, isDigitCode, isWordCode, numberEndsAt, numberStartsAt } from "./chars.ts";
+import { isDigitCode, isWordCode, numberEndsAt, numberStartsAt } from "./chars.ts";
 import { forEachAccepted, groupLength, numericRuns, rangeOf, uniformSeparator } from "./numeric-runs.ts";
 import type { Detector } from "./types.ts";
 
@@ -48,12 +48,18 @@ function ipv4(part: string): boolean {
 
 /** Structural IPv6 check: at most one "::", 1–4 hex digits per group, 8 groups (an IPv4 tail counts 2). */
 export function validIpv6(candidate: string): boolean {
+  const compressed = candidate.indexOf("::");
+  // Cheap rejections first: times ("10:15:30") and MACs have neither "::" nor seven colons.
+  if (compressed < 0) {
+    let colons = 0;
+    for (let i = 0; i < candidate.length; i++) if (candidate.charCodeAt(i) === 58) colons++;
+    if (colons !== 7 && !(colons === 6 && candidate.includes("."))) return false;
+  } else if (candidate.indexOf("::", compressed + 1) >= 0) {
+    return false;
+  }
   const halves = candidate.split("::");
-  if (halves.length > 2) return false;
-  const parts = (half: string) => (half === "" ? [] : half.split(":"));
-  const head = parts(halves[0]!);
-  const tail = halves.length === 2 ? parts(halves[1]!) : [];
-  const all = [...head, ...tail];
+  const all: string[] = [];
+  for (const half of halves) if (half !== "") for (const part of half.split(":")) all.push(part);
   let groups = 0;
   for (let i = 0; i < all.length; i++) {
     const part = all[i]!;
@@ -70,31 +76,45 @@ export function validIpv6(candidate: string): boolean {
   return groups === 8;
 }
 
-// Starts with "hex:" or "::", then hex digits, ":" and "."; validated by validIpv6.
-const V6_CANDIDATE = /(?:[0-9A-Fa-f]{1,4}:|::)[0-9A-Fa-f:.]{0,43}/g;
+function isV6Char(code: number): boolean {
+  return isHexCode(code) || code === 58 || code === 46; // ":" "."
+}
 
+/**
+ * From each ":" that has a hex digit or another ":" beside it, the surrounding run of hex digits,
+ * ":" and "." is the candidate (found with indexOf rather than a regex tried at every hex letter).
+ */
 function detectV6(text: string, out: { start: number; end: number; kind: string }[]): void {
-  V6_CANDIDATE.lastIndex = 0;
-  for (let match = V6_CANDIDATE.exec(text); match !== null; match = V6_CANDIDATE.exec(text)) {
-    const start = match.index;
-    let end = start + match[0].length;
-    const prev = start > 0 ? text.charCodeAt(start - 1) : -1;
-    // Inside a word or a longer token ("std::ab", "10:15:30.5"): not an address.
-    if (prev !== -1 && (isWordCode(prev) || prev === 58 || prev === 46)) continue;
-    if (end < text.length && isAlnumCode(text.charCodeAt(end))) continue;
-    let candidate = match[0];
-    // Sentence punctuation after an address: "at fe80::1." / "fe80::1: down".
-    while (candidate.endsWith(".") || (candidate.endsWith(":") && !candidate.endsWith("::"))) {
-      candidate = candidate.slice(0, -1);
-      end--;
+  const n = text.length;
+  let colon = text.indexOf(":");
+  while (colon >= 0) {
+    const before = colon > 0 ? text.charCodeAt(colon - 1) : -1;
+    const after = colon + 1 < n ? text.charCodeAt(colon + 1) : -1;
+    if (!(isHexCode(before) || before === 58) && !(isHexCode(after) || after === 58)) {
+      colon = text.indexOf(":", colon + 1);
+      continue;
     }
-    if (!candidate.includes(":") || !validIpv6(candidate)) continue;
-    out.push({ start, end, kind: "ip-address" });
+    let start = colon;
+    while (start > 0 && colon - start < 45 && isV6Char(text.charCodeAt(start - 1))) start--;
+    let end = colon + 1;
+    while (end < n && end - start < 46 && isV6Char(text.charCodeAt(end))) end++;
+    colon = text.indexOf(":", end);
+    while (start < end && text.charCodeAt(start) === 46) start++; // "."
+    // Sentence punctuation after an address: "at fe80::1." / "fe80::1: down".
+    while (end > start && (text.charCodeAt(end - 1) === 46 || (text.charCodeAt(end - 1) === 58 && text.charCodeAt(end - 2) !== 58))) end--;
+    const prev = start > 0 ? text.charCodeAt(start - 1) : -1;
+    // Glued to a word or a longer token ("std::ab", "x10:15"): not an address.
+    if (prev !== -1 && (isWordCode(prev) || prev === 58 || prev === 46)) continue;
+    if (end < n && isWordCode(text.charCodeAt(end))) continue;
+    const candidate = text.slice(start, end);
+    if (candidate.includes(":") && validIpv6(candidate)) out.push({ start, end, kind: "ip-address" });
   }
 }
 
 export const ipAddress: Detector = {
   name: "ip-address",
+  minLength: 3,
+  plausible: (s) => s.digits >= 4 || s.colon,
   detect(text, _context, out) {
     detectV4(text, out);
     if (text.includes(":")) detectV6(text, out);

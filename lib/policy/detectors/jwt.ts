@@ -18,8 +18,10 @@ export function jwtHeaderValid(segment: string): boolean {
 
 export const jwt: Detector = {
   name: "jwt",
+  minLength: 12,
   detect(text, _context, out) {
-    if (!text.includes("eyJ")) return;
+    // "yJ", not "eyJ": substring search scans for the first character, and "e" is everywhere.
+    if (!text.includes("yJ")) return;
     JWT.lastIndex = 0;
     for (let match = JWT.exec(text); match !== null; match = JWT.exec(text)) {
       if (!tokenStartsAt(text, match.index, "_-")) continue;

@@ -1,8 +1,8 @@
 import { isDigitCode } from "./chars.ts";
 
 // Card, phone, SSN and IPv4 detectors all look at runs of digit groups separated by a space, "-"
-// or "." (and parentheses, and a leading "+"). Tokenizing once per string and sharing the result
-// keeps the four of them to a single pass over the text instead of four regex scans.
+// or "." (and parentheses, and a leading "+"). Finding and tokenizing them once per string and
+// sharing the result keeps the four of them to a single pass over the text.
 
 export interface DigitGroup {
   /** Offsets of the digits (without parentheses). */
@@ -24,46 +24,63 @@ export interface NumericRun {
 }
 
 const MAX_GROUPS = 12;
-const DIGIT = /\d/g;
 
 function isSeparator(code: number): boolean {
   return code === 32 || code === 45 || code === 46; // " ", "-", "."
 }
 
+function tokenize(text: string, first: number): NumericRun {
+  let open = first > 0 && text.charCodeAt(first - 1) === 40; // "("
+  let runStart = open ? first - 1 : first;
+  const plus = runStart > 0 && text.charCodeAt(runStart - 1) === 43; // "+"
+  if (plus) runStart--;
+  const groups: DigitGroup[] = [];
+  let pos = first;
+  let sep = "";
+  let runEnd = first;
+  for (;;) {
+    const start = pos;
+    while (pos < text.length && isDigitCode(text.charCodeAt(pos))) pos++;
+    const close = open && text.charCodeAt(pos) === 41; // ")"
+    groups.push({ start, end: pos, open: open && close, close, sep });
+    if (close) pos++;
+    runEnd = pos;
+    if (groups.length >= MAX_GROUPS) break;
+    const sepStart = pos;
+    if (isSeparator(text.charCodeAt(pos))) pos++;
+    open = text.charCodeAt(pos) === 40;
+    if (open) pos++;
+    if (!isDigitCode(text.charCodeAt(pos))) break;
+    if (pos === sepStart && !close) break; // unreachable: digits would have continued the group
+    sep = text.slice(sepStart, open ? pos - 1 : pos);
+  }
+  return { start: runStart, end: runEnd, plus, groups };
+}
+
+// Where a run worth tokenizing is: seven or more digits chained by at most two separator
+// characters (" ", ".", "-", "(", ")"), or a dotted quad. Everything any of the detectors reports
+// has one (cards 13+ digits, SSNs 9, phones 7+, IPv4 four dotted groups), and most digits in prose
+// ("2024", "12.5 ms", "$1,234") have neither, so the regex engine skips them in native code and
+// only the candidates are tokenized here.
+const CANDIDATE = /[+(]?(?<!\d)\d(?:[ .()-]{0,2}\d){6,}|(?<!\d)\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}/g;
+
 function scan(text: string): NumericRun[] {
   const runs: NumericRun[] = [];
-  DIGIT.lastIndex = 0;
-  for (let match = DIGIT.exec(text); match !== null; match = DIGIT.exec(text)) {
-    const first = match.index;
-    let open = first > 0 && text.charCodeAt(first - 1) === 40; // "("
-    let runStart = open ? first - 1 : first;
-    const plus = runStart > 0 && text.charCodeAt(runStart - 1) === 43; // "+"
-    if (plus) runStart--;
-    const groups: DigitGroup[] = [];
-    let pos = first;
-    let sep = "";
-    let runEnd = first;
-    for (;;) {
-      const start = pos;
-      while (pos < text.length && isDigitCode(text.charCodeAt(pos))) pos++;
-      const close = open && text.charCodeAt(pos) === 41; // ")"
-      groups.push({ start, end: pos, open: open && close, close, sep });
-      if (close) pos++;
-      runEnd = pos;
-      if (groups.length >= MAX_GROUPS) break;
-      const sepStart = pos;
-      if (isSeparator(text.charCodeAt(pos))) pos++;
-      open = text.charCodeAt(pos) === 40;
-      if (open) pos++;
-      if (!isDigitCode(text.charCodeAt(pos))) break;
-      if (pos === sepStart && !close) break; // unreachable: digits would have continued the group
-      sep = text.slice(sepStart, open ? pos - 1 : pos);
+  CANDIDATE.lastIndex = 0;
+  for (let match = CANDIDATE.exec(text); match !== null; match = CANDIDATE.exec(text)) {
+    const end = match.index + match[0].length;
+    let pos = match.index;
+    let last = end;
+    while (pos < end) {
+      while (pos < end && !isDigitCode(text.charCodeAt(pos))) pos++;
+      if (pos >= end) break;
+      const run = tokenize(text, pos);
+      const digits = run.groups.length;
+      if (digits > 1 || run.plus || run.groups[0]!.end - run.groups[0]!.start >= 7) runs.push(run);
+      pos = run.end;
+      last = Math.max(last, run.end);
     }
-    // A lone group of fewer than 9 digits without "+" is nothing any of the detectors reports
-    // (cards need 13, bare SSNs 9, phones a "+" or separators, IPs four groups): most digit runs in
-    // prose ("2024", "12") end here.
-    if (groups.length > 1 || plus || groups[0]!.end - groups[0]!.start >= 9) runs.push({ start: runStart, end: runEnd, plus, groups });
-    DIGIT.lastIndex = runEnd;
+    CANDIDATE.lastIndex = last;
   }
   return runs;
 }

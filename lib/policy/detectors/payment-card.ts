@@ -65,6 +65,8 @@ function groupingAllowed(groups: DigitGroup[], s: number, e: number): boolean {
 
 export const paymentCard: Detector = {
   name: "payment-card",
+  minLength: 13,
+  plausible: (s) => s.digits >= 13,
   detect(text, _context, out) {
     for (const run of numericRuns(text)) {
       forEachAccepted(run, (s, e) => {

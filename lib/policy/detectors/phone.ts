@@ -75,6 +75,8 @@ function accept(text: string, run: NumericRun, s: number, e: number): boolean {
 
 export const phone: Detector = {
   name: "phone",
+  minLength: 8,
+  plausible: (s) => s.digits >= 7,
   detect(text, _context, out) {
     for (const run of numericRuns(text)) {
       if (run.groups.length === 1 && !run.plus) continue;

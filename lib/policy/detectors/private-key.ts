@@ -7,7 +7,10 @@ const BEGIN = /-----BEGIN ([A-Z0-9]+(?: [A-Z0-9]+){0,3} )?PRIVATE KEY( BLOCK)?--
 
 export const privateKey: Detector = {
   name: "private-key",
+  minLength: 27,
+  plausible: (s) => s.dash,
   detect(text, _context, out) {
+    if (!text.includes("BEGIN")) return; // "-" is common, "B" rare: a much faster first search
     let at = text.indexOf("-----BEGIN ");
     while (at >= 0) {
       BEGIN.lastIndex = at;

@@ -8,6 +8,8 @@ const SLACK_WEBHOOK = /https?:\/\/hooks\.slack\.com\/(?:services|workflows|trigg
 
 export const slackToken: Detector = {
   name: "slack-token",
+  minLength: 15,
+  plausible: (s) => s.dash || s.colon,
   detect(text, _context, out) {
     if (text.includes("xox")) {
       SLACK_TOKEN.lastIndex = 0;
@@ -16,7 +18,7 @@ export const slackToken: Detector = {
         out.push({ start: match.index, end: match.index + match[0].length, kind: "slack-token" });
       }
     }
-    if (text.includes("hooks.slack.com")) {
+    if (text.includes("ks.slack.com")) {
       SLACK_WEBHOOK.lastIndex = 0;
       for (let match = SLACK_WEBHOOK.exec(text); match !== null; match = SLACK_WEBHOOK.exec(text)) {
         out.push({ start: match.index, end: match.index + match[0].length, kind: "slack-token" });

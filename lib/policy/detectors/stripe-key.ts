@@ -7,6 +7,8 @@ const STRIPE_KEY = /(?:[sr]k_(?:live|test)|pk_live)_[A-Za-z0-9]{10,247}(?![A-Za-
 
 export const stripeKey: Detector = {
   name: "stripe-key",
+  minLength: 18,
+  plausible: (s) => s.underscore,
   detect(text, _context, out) {
     if (!text.includes("_live_") && !text.includes("_test_")) return;
     STRIPE_KEY.lastIndex = 0;

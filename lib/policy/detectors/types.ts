@@ -16,8 +16,22 @@ export interface DetectorContext {
   key: string;
 }
 
+/** Character counts of a short string, taken once so that most detectors need not run on it. */
+export interface TextStats {
+  digits: number;
+  upper: number;
+  at: boolean;
+  colon: boolean;
+  dash: boolean;
+  underscore: boolean;
+}
+
 export interface Detector {
   name: DetectorName;
+  /** The shortest string it can report: shorter strings are not even handed to it. */
+  minLength: number;
+  /** False when a (short) string with these counts cannot hold anything it reports. */
+  plausible?: (stats: TextStats) => boolean;
   /** Appends the spans found in `text` to `out`. Must be linear-time in text.length. */
   detect(text: string, context: DetectorContext, out: Span[]): void;
 }

@@ -25,6 +25,8 @@ function keywordNear(text: string, start: number, key: string): boolean {
 
 export const usSsn: Detector = {
   name: "us-ssn",
+  minLength: 9,
+  plausible: (s) => s.digits >= 9,
   detect(text, context, out) {
     for (const run of numericRuns(text)) {
       forEachAccepted(run, (s, e) => {
