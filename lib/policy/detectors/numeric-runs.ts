@@ -133,10 +133,13 @@ export function rangeOf(run: NumericRun, s: number, e: number): { start: number;
 }
 
 /**
- * Tries sub-runs [s, e) longest first and reports the accepted ones without overlap. A run is only
- * cut at a single space: "2024 415-555-2671" contains a phone number, "1-415-555-2671-9" does not.
+ * Tries sub-runs [s, e) longest first and reports the accepted ones; a run is only cut at a single
+ * space: "2024 415-555-2671" contains a phone number, "1-415-555-2671-9" does not. Accepted
+ * sub-runs do not overlap unless `overlapping` is set: then every start is tried, because in
+ * "2671 4111 1111 1111 1111" a Luhn-valid window may start one group early, and masking the union
+ * of all valid windows is better than leaking the last group.
  */
-export function forEachAccepted(run: NumericRun, accept: (s: number, e: number) => boolean): void {
+export function forEachAccepted(run: NumericRun, accept: (s: number, e: number) => boolean, overlapping = false): void {
   const n = run.groups.length;
   let s = 0;
   while (s < n) {
@@ -148,7 +151,7 @@ export function forEachAccepted(run: NumericRun, accept: (s: number, e: number) 
     for (let e = n; e > s; e--) {
       if (e < n && run.groups[e]!.sep !== " ") continue;
       if (accept(s, e)) {
-        next = e;
+        if (!overlapping) next = e;
         break;
       }
     }

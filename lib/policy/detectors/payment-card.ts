@@ -69,19 +69,23 @@ export const paymentCard: Detector = {
   plausible: (s) => s.digits >= 13,
   detect(text, _context, out) {
     for (const run of numericRuns(text)) {
-      forEachAccepted(run, (s, e) => {
-        const groups = run.groups;
-        const count = digitCount(groups, s, e);
-        if (count < 13 || count > 19 || (s === 0 && run.plus)) return false;
-        const sep = uniformSeparator(groups, s, e);
-        if (sep === null || (sep !== "" && sep !== " " && sep !== "-") || !groupingAllowed(groups, s, e)) return false;
-        const digits = runDigits(text, groups, s, e);
-        const { start, end } = rangeOf(run, s, e);
-        if (!numberStartsAt(text, start) || !numberEndsAt(text, end)) return false;
-        if (!knownIssuer(digits) || !luhnValid(digits)) return false;
-        out.push({ start, end, kind: "payment-card" });
-        return true;
-      });
+      forEachAccepted(
+        run,
+        (s, e) => {
+          const groups = run.groups;
+          const count = digitCount(groups, s, e);
+          if (count < 13 || count > 19 || (s === 0 && run.plus)) return false;
+          const sep = uniformSeparator(groups, s, e);
+          if (sep === null || (sep !== "" && sep !== " " && sep !== "-") || !groupingAllowed(groups, s, e)) return false;
+          const digits = runDigits(text, groups, s, e);
+          const { start, end } = rangeOf(run, s, e);
+          if (!numberStartsAt(text, start) || !numberEndsAt(text, end)) return false;
+          if (!knownIssuer(digits) || !luhnValid(digits)) return false;
+          out.push({ start, end, kind: "payment-card" });
+          return true;
+        },
+        true,
+      );
     }
   },
 };

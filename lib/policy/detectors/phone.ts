@@ -10,8 +10,11 @@ import type { Detector } from "./types.ts";
 // dates, times, versions, prices and digits inside longer numbers are rejected by shape or by the
 // boundary checks ("2026-11-22T…", "$1,234.56", "v2.10.3").
 
-function internationalOk(groups: DigitGroup[], s: number, e: number, count: number): boolean {
+function internationalOk(text: string, groups: DigitGroup[], s: number, e: number, count: number): boolean {
   if (count < 8 || count > 15) return false;
+  // +1 is the North American plan: exactly ten digits follow, so "+1 415 555 2671 4111 …" ends
+  // before the "4111" (which may start a card number).
+  if (groupLength(groups, s) === 1 && text.charCodeAt(groups[s]!.start) === 49 && count !== 11) return false;
   for (let i = s + 1; i < e; i++) {
     const sep = groups[i]!.sep;
     if (sep !== " " && sep !== "-" && sep !== "." && sep !== "") return false;
@@ -68,7 +71,7 @@ function accept(text: string, run: NumericRun, s: number, e: number): boolean {
   const count = digitCount(groups, s, e);
   if (count < 7 || count > 15) return false;
   const international = s === 0 && run.plus;
-  if (international ? !internationalOk(groups, s, e, count) : !nationalOk(text, groups, s, e, count)) return false;
+  if (international ? !internationalOk(text, groups, s, e, count) : !nationalOk(text, groups, s, e, count)) return false;
   const { start, end } = rangeOf(run, s, e);
   return numberStartsAt(text, start) && numberEndsAt(text, end);
 }
