@@ -8,6 +8,8 @@ export const LIVE_CHANNELS = {
   sessions: "tollgate_sessions",
   /** Payload: the policy scope saved ("global" or "connection:<id>"); gateways recompile. */
   policies: "tollgate_policies",
+  /** Payload: the held call's id (created, decided, expired, cancelled, abandoned); the holding gateway re-reads it. */
+  heldCalls: "tollgate_held_calls",
 } as const;
 
 export type LiveTopic = keyof typeof LIVE_CHANNELS;
