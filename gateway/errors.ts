@@ -25,6 +25,13 @@ export const GATEWAY_ERRORS = {
   POLICY_UNAVAILABLE: { status: 503, code: -32005 },
   /** Masking failed on an upstream message; it was withheld rather than sent unmasked. */
   MESSAGE_WITHHELD: { status: 502, code: -32006 },
+  /**
+   * A resource cap was reached (sessions per grant, per user or per gateway, stdio children, open
+   * connections); `data.limit` names it and `data.max` gives its value.
+   */
+  LIMIT_REACHED: { status: 429, code: -32007 },
+  /** The request body did not arrive within the body-read timeout; the connection is closed. */
+  BODY_TIMEOUT: { status: 408, code: -32008 },
   INTERNAL: { status: 500, code: -32603 },
 } as const;
 
@@ -34,6 +41,8 @@ export class GatewayError extends Error {
   constructor(
     readonly kind: GatewayErrorKind,
     message: string,
+    /** Extra machine-readable details for `error.data`, next to `reason` (e.g. which limit). */
+    readonly data?: Record<string, unknown>,
   ) {
     super(message);
     this.name = "GatewayError";
@@ -53,5 +62,5 @@ export function jsonRpcError(id: JsonRpcId, code: number, message: string, data?
 }
 
 export function errorBody(error: GatewayError, id: JsonRpcId = null) {
-  return jsonRpcError(id, error.code, error.message, { reason: error.kind });
+  return jsonRpcError(id, error.code, error.message, { reason: error.kind, ...error.data });
 }
