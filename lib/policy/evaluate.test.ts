@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { compilePolicy, evaluateMessage } from "./evaluate.ts";
+import { compilePolicy, emptyPolicy, evaluateMessage } from "./evaluate.ts";
 import { type PolicyDocument, type PolicyDocumentInput, policyDocumentSchema } from "./schema.ts";
 
 const hashKey = new Uint8Array(32).fill(3);
@@ -126,8 +126,12 @@ describe("evaluateMessage: fast paths", () => {
     const empty = compilePolicy({ global: null, connection: doc({ default: "allow", rules: [] }), hashKey });
     expect(empty.empty).toBe(true);
     const message = { jsonrpc: "2.0", id: 1, result: { text: "jane@example.com" } };
-    for (const direction of ["request", "response"] as const) {
-      const result = evaluateMessage(empty, { direction, message, requestMethod: "tools/list" });
+    for (const [direction, compiled] of [
+      ["request", empty],
+      ["response", empty],
+      ["response", emptyPolicy],
+    ] as const) {
+      const result = evaluateMessage(compiled, { direction, message, requestMethod: "tools/list" });
       expect(result.forward).toBe(message);
       expect(result.record).toBe(message);
       expect(result).toMatchObject({ decision: "allow", findings: [], counts: {}, maskedCount: 0, hidden: 0 });

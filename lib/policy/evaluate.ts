@@ -15,6 +15,9 @@ export interface CompiledPolicy {
   empty: boolean;
 }
 
+/** The policy of a connection with no rules anywhere: every message passes untouched, unwalked. */
+export const emptyPolicy: CompiledPolicy = Object.freeze({ guardrails: { rules: [], defaultDeny: null }, mask: null, empty: true });
+
 export interface CompilePolicyInput {
   global: PolicyDocument | null;
   connection: PolicyDocument | null;

@@ -10,6 +10,7 @@ export {
   type CompilePolicyInput,
   compilePolicy,
   type EvaluateInput,
+  emptyPolicy,
   evaluateMessage,
   type PolicyResult,
 } from "./evaluate.ts";

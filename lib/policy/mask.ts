@@ -2,7 +2,7 @@ import type { RE2JS } from "re2js";
 import { compileAdminRegex } from "./admin-regex.ts";
 import { isAlnumCode } from "./detectors/chars.ts";
 import { DETECTOR_IMPLEMENTATIONS } from "./detectors/index.ts";
-import type { Detector, Span, TextStats } from "./detectors/types.ts";
+import { type Detector, FEATURE, type Span } from "./detectors/types.ts";
 import { type CompiledJsonPath, compileJsonPath, formatIndex, formatKey, selectJsonPath } from "./json-path.ts";
 import { normalizeKey } from "./normalize.ts";
 import { Hasher, isMaskToken, maskedRegions, replacement } from "./replace.ts";
@@ -448,10 +448,10 @@ class Masking {
     const spans: StyledSpan[] = [];
     if (text.length >= 3) {
       const context = { key: contextKey };
-      const stats = text.length <= SHORT_STRING ? textStats(text) : null;
+      const features = text.length <= SHORT_STRING ? featuresOf(text) : ALL_FEATURES;
       for (const { detector, style } of this.mask.detectors) {
-        if (text.length < detector.minLength || (chunked && detector.name === "private-key")) continue;
-        if (stats !== null && detector.plausible && !detector.plausible(stats)) continue;
+        if (text.length < detector.minLength || (features & detector.requires) !== detector.requires) continue;
+        if (chunked && detector.name === "private-key") continue;
         const before = spans.length;
         detector.detect(text, context, spans);
         for (let i = before; i < spans.length; i++) spans[i]!.style = style;
@@ -513,18 +513,28 @@ function rareAnchor(value: string): number {
  */
 const SHORT_STRING = 256;
 
-function textStats(text: string): TextStats {
-  const stats: TextStats = { digits: 0, upper: 0, at: false, colon: false, dash: false, underscore: false };
+const ALL_FEATURES = 0x7fffffff;
+
+function featuresOf(text: string): number {
+  let digits = 0;
+  let upper = 0;
+  let features = 0;
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
-    if (code >= 48 && code <= 57) stats.digits++;
-    else if (code >= 65 && code <= 90) stats.upper++;
-    else if (code === 64) stats.at = true;
-    else if (code === 58) stats.colon = true;
-    else if (code === 45) stats.dash = true;
-    else if (code === 95) stats.underscore = true;
+    if (code >= 48 && code <= 57) digits++;
+    else if (code >= 65 && code <= 90) upper++;
+    else if (code === 64) features |= FEATURE.AT;
+    else if (code === 58) features |= FEATURE.IP | FEATURE.DASH_OR_COLON;
+    else if (code === 45) features |= FEATURE.DASH | FEATURE.DASH_OR_COLON;
+    else if (code === 95) features |= FEATURE.UNDERSCORE;
   }
-  return stats;
+  if (digits >= 7) features |= FEATURE.DIGITS_7;
+  if (digits >= 9) features |= FEATURE.DIGITS_9;
+  if (digits >= 13) features |= FEATURE.DIGITS_13;
+  if (digits >= 4) features |= FEATURE.IP;
+  if (digits >= 2 && upper >= 2) features |= FEATURE.IBAN;
+  if (upper >= 4) features |= FEATURE.UPPER_4;
+  return features;
 }
 
 /** A string that is a JSON object or array (cheap checks first: most strings are not). */

@@ -1,5 +1,5 @@
 import { tokenStartsAt } from "./chars.ts";
-import type { Detector } from "./types.ts";
+import { type Detector, FEATURE } from "./types.ts";
 
 // AWS access key ids: a four-letter type prefix and 16 base32 characters (AKIA = long-term user
 // key, ASIA = temporary STS key, the others are ids of groups, roles, users, …).
@@ -8,7 +8,7 @@ export const AWS_ACCESS_KEY = /(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z2-
 export const awsAccessKey: Detector = {
   name: "aws-access-key",
   minLength: 20,
-  plausible: (s) => s.upper >= 4,
+  requires: FEATURE.UPPER_4,
   detect(text, _context, out) {
     AWS_ACCESS_KEY.lastIndex = 0;
     for (let match = AWS_ACCESS_KEY.exec(text); match !== null; match = AWS_ACCESS_KEY.exec(text)) {

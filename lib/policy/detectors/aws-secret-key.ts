@@ -1,4 +1,4 @@
-import type { Detector } from "./types.ts";
+import { type Detector, FEATURE } from "./types.ts";
 
 // AWS secret access keys are 40 characters of base64 with nothing to recognise them by, so a
 // 40-character run is only reported with context: a property named like a secret or AWS key, a
@@ -16,6 +16,7 @@ function randomLooking(candidate: string): boolean {
 export const awsSecretKey: Detector = {
   name: "aws-secret-key",
   minLength: 40,
+  requires: FEATURE.NONE,
   detect(text, context, out) {
     if (text.length < 40) return;
     const keyed = context.key.includes("secret") || context.key.includes("aws");

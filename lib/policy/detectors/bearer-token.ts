@@ -1,4 +1,4 @@
-import type { Detector } from "./types.ts";
+import { type Detector, FEATURE } from "./types.ts";
 
 // "Bearer <token>" (also inside "Authorization: Bearer …"): only the token is masked, so the text
 // still says what it was. To leave prose like "a Bearer token" or "Bearer Authentication" alone
@@ -17,6 +17,7 @@ function tokenLike(token: string): boolean {
 export const bearerToken: Detector = {
   name: "bearer-token",
   minLength: 19,
+  requires: FEATURE.NONE,
   detect(text, _context, out) {
     if (!BEARER_WORD.test(text)) return;
     BEARER.lastIndex = 0;

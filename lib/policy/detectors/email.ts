@@ -1,4 +1,4 @@
-import type { Detector } from "./types.ts";
+import { type Detector, FEATURE } from "./types.ts";
 
 // Email addresses (ASCII): found from each "@" outwards rather than by a regex that would be
 // retried at every letter of the text. Local part: [A-Za-z0-9._%+-], 1–64, no leading, trailing
@@ -50,7 +50,7 @@ function validDomain(text: string, start: number, end: number): boolean {
 export const email: Detector = {
   name: "email",
   minLength: 6,
-  plausible: (s) => s.at,
+  requires: FEATURE.AT,
   detect(text, _context, out) {
     let at = text.indexOf("@");
     let floor = 0; // never start a local part inside the previous match

@@ -1,5 +1,5 @@
 import { tokenStartsAt } from "./chars.ts";
-import type { Detector } from "./types.ts";
+import { type Detector, FEATURE } from "./types.ts";
 
 // GitHub tokens: classic/OAuth/user-to-server/server-to-server/refresh (ghp_, gho_, ghu_, ghs_,
 // ghr_ + 36 or more base62) and fine-grained personal access tokens (github_pat_ + 82 or more).
@@ -8,7 +8,7 @@ const GITHUB_TOKEN = /(?:gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{8
 export const githubToken: Detector = {
   name: "github-token",
   minLength: 40,
-  plausible: (s) => s.underscore,
+  requires: FEATURE.UNDERSCORE,
   detect(text, _context, out) {
     if (!text.includes("_")) return;
     GITHUB_TOKEN.lastIndex = 0;

@@ -1,5 +1,5 @@
 import { isAlnumCode, isDigitCode } from "./chars.ts";
-import type { Detector } from "./types.ts";
+import { type Detector, FEATURE } from "./types.ts";
 
 // IBANs: country code, two check digits and a BBAN whose length is fixed per country, written
 // compact or in groups of four separated by single spaces; the whole must satisfy mod-97 = 1
@@ -140,7 +140,7 @@ const START = /[A-Z]{2}\d{2}/g;
 export const iban: Detector = {
   name: "iban",
   minLength: 15,
-  plausible: (s) => s.digits >= 2 && s.upper >= 2,
+  requires: FEATURE.IBAN,
   detect(text, _context, out) {
     START.lastIndex = 0;
     for (let match = START.exec(text); match !== null; match = START.exec(text)) {

@@ -1,6 +1,6 @@
 import { isDigitCode, isWordCode, numberEndsAt, numberStartsAt } from "./chars.ts";
 import { forEachAccepted, groupLength, numericRuns, rangeOf, uniformSeparator } from "./numeric-runs.ts";
-import type { Detector } from "./types.ts";
+import { type Detector, FEATURE } from "./types.ts";
 
 // IPv4 (four dot-separated octets 0–255 without leading zeros, not part of a longer dotted run, so
 // "1.2.3" and "v2.10.3" are not addresses but "1.2.3.4" is) and IPv6 (full, "::"-compressed and
@@ -114,7 +114,7 @@ function detectV6(text: string, out: { start: number; end: number; kind: string 
 export const ipAddress: Detector = {
   name: "ip-address",
   minLength: 3,
-  plausible: (s) => s.digits >= 4 || s.colon,
+  requires: FEATURE.IP,
   detect(text, _context, out) {
     detectV4(text, out);
     if (text.includes(":")) detectV6(text, out);

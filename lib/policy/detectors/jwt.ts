@@ -1,6 +1,6 @@
 import { Buffer } from "node:buffer";
 import { tokenStartsAt } from "./chars.ts";
-import type { Detector } from "./types.ts";
+import { type Detector, FEATURE } from "./types.ts";
 
 // JSON Web Tokens (JWS compact form): three base64url segments whose first one decodes to a JSON
 // object with an "alg" — that check is what tells a JWT from any other dotted base64 string. The
@@ -19,6 +19,7 @@ export function jwtHeaderValid(segment: string): boolean {
 export const jwt: Detector = {
   name: "jwt",
   minLength: 12,
+  requires: FEATURE.NONE,
   detect(text, _context, out) {
     // "yJ", not "eyJ": substring search scans for the first character, and "e" is everywhere.
     if (!text.includes("yJ")) return;

@@ -64,6 +64,10 @@ function tokenize(text: string, first: number): NumericRun {
 // only the candidates are tokenized here.
 const CANDIDATE = /[+(]?(?<!\d)\d(?:[ .()-]{0,2}\d){6,}|(?<!\d)\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}/g;
 
+function keep(run: NumericRun, runs: NumericRun[]): void {
+  if (run.groups.length > 1 || run.plus || run.groups[0]!.end - run.groups[0]!.start >= 7) runs.push(run);
+}
+
 function scan(text: string): NumericRun[] {
   const runs: NumericRun[] = [];
   CANDIDATE.lastIndex = 0;
@@ -75,8 +79,7 @@ function scan(text: string): NumericRun[] {
       while (pos < end && !isDigitCode(text.charCodeAt(pos))) pos++;
       if (pos >= end) break;
       const run = tokenize(text, pos);
-      const digits = run.groups.length;
-      if (digits > 1 || run.plus || run.groups[0]!.end - run.groups[0]!.start >= 7) runs.push(run);
+      keep(run, runs);
       pos = run.end;
       last = Math.max(last, run.end);
     }

@@ -1,5 +1,5 @@
 import { tokenStartsAt } from "./chars.ts";
-import type { Detector } from "./types.ts";
+import { type Detector, FEATURE } from "./types.ts";
 
 // OpenAI API keys: legacy sk-<48 base62>, project keys sk-proj-…, service-account keys
 // sk-svcacct-… and admin keys sk-admin-… (base64url bodies, 40–200+ characters). The body must
@@ -14,7 +14,7 @@ function random(body: string): boolean {
 export const openaiKey: Detector = {
   name: "openai-key",
   minLength: 35,
-  plausible: (s) => s.dash,
+  requires: FEATURE.DASH,
   detect(text, _context, out) {
     if (!text.includes("k-")) return; // not "sk-": searching for a rare first character is faster
     OPENAI_KEY.lastIndex = 0;

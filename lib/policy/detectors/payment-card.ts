@@ -9,7 +9,7 @@ import {
   runDigits,
   uniformSeparator,
 } from "./numeric-runs.ts";
-import type { Detector } from "./types.ts";
+import { type Detector, FEATURE } from "./types.ts";
 
 // Payment card numbers (PAN): 13–19 digits, bare or in the printed groupings (4-4-4-4[-1..3],
 // Amex 4-6-5, Diners 4-6-4) with one kind of separator, a known issuer prefix with a length that
@@ -66,7 +66,7 @@ function groupingAllowed(groups: DigitGroup[], s: number, e: number): boolean {
 export const paymentCard: Detector = {
   name: "payment-card",
   minLength: 13,
-  plausible: (s) => s.digits >= 13,
+  requires: FEATURE.DIGITS_13,
   detect(text, _context, out) {
     for (const run of numericRuns(text)) {
       forEachAccepted(

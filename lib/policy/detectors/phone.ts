@@ -1,6 +1,6 @@
 import { numberEndsAt, numberStartsAt } from "./chars.ts";
 import { type DigitGroup, digitCount, forEachAccepted, groupLength, type NumericRun, numericRuns, rangeOf } from "./numeric-runs.ts";
-import type { Detector } from "./types.ts";
+import { type Detector, FEATURE } from "./types.ts";
 
 // Phone numbers, 7–15 digits, in the shapes people write them:
 //   international  +CC then groups with " ", "-", "." or "(0)"   +1 415 555 2671, +44 20 7946 0958, +14155552671
@@ -79,7 +79,7 @@ function accept(text: string, run: NumericRun, s: number, e: number): boolean {
 export const phone: Detector = {
   name: "phone",
   minLength: 8,
-  plausible: (s) => s.digits >= 7,
+  requires: FEATURE.DIGITS_7,
   detect(text, _context, out) {
     for (const run of numericRuns(text)) {
       if (run.groups.length === 1 && !run.plus) continue;

@@ -1,4 +1,4 @@
-import type { Detector } from "./types.ts";
+import { type Detector, FEATURE } from "./types.ts";
 
 // PEM private keys: from "-----BEGIN … PRIVATE KEY-----" (PKCS#8, RSA, EC, DSA, OPENSSH,
 // ENCRYPTED, PGP … BLOCK) through the matching END line. A block whose END line is missing (a
@@ -8,7 +8,7 @@ const BEGIN = /-----BEGIN ([A-Z0-9]+(?: [A-Z0-9]+){0,3} )?PRIVATE KEY( BLOCK)?--
 export const privateKey: Detector = {
   name: "private-key",
   minLength: 27,
-  plausible: (s) => s.dash,
+  requires: FEATURE.DASH,
   detect(text, _context, out) {
     if (!text.includes("BEGIN")) return; // "-" is common, "B" rare: a much faster first search
     let at = text.indexOf("-----BEGIN ");

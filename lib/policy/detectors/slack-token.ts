@@ -1,5 +1,5 @@
 import { tokenStartsAt } from "./chars.ts";
-import type { Detector } from "./types.ts";
+import { type Detector, FEATURE } from "./types.ts";
 
 // Slack tokens (xoxa-, xoxb- bot, xoxp- user, xoxr- refresh, xoxs-) and incoming-webhook URLs,
 // whose path is the secret: the whole URL is masked.
@@ -9,7 +9,7 @@ const SLACK_WEBHOOK = /https?:\/\/hooks\.slack\.com\/(?:services|workflows|trigg
 export const slackToken: Detector = {
   name: "slack-token",
   minLength: 15,
-  plausible: (s) => s.dash || s.colon,
+  requires: FEATURE.DASH_OR_COLON,
   detect(text, _context, out) {
     if (text.includes("xox")) {
       SLACK_TOKEN.lastIndex = 0;

@@ -1,5 +1,5 @@
 import { tokenStartsAt } from "./chars.ts";
-import type { Detector } from "./types.ts";
+import { type Detector, FEATURE } from "./types.ts";
 
 // Stripe API keys: secret (sk_), restricted (rk_) in live and test mode, and live publishable keys
 // (pk_live_; test publishable keys are public by design).
@@ -8,7 +8,7 @@ const STRIPE_KEY = /(?:[sr]k_(?:live|test)|pk_live)_[A-Za-z0-9]{10,247}(?![A-Za-
 export const stripeKey: Detector = {
   name: "stripe-key",
   minLength: 18,
-  plausible: (s) => s.underscore,
+  requires: FEATURE.UNDERSCORE,
   detect(text, _context, out) {
     if (!text.includes("_live_") && !text.includes("_test_")) return;
     STRIPE_KEY.lastIndex = 0;

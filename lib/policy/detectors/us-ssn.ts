@@ -1,6 +1,6 @@
 import { numberEndsAt, numberStartsAt } from "./chars.ts";
 import { forEachAccepted, groupLength, numericRuns, rangeOf, runDigits, uniformSeparator } from "./numeric-runs.ts";
-import type { Detector } from "./types.ts";
+import { type Detector, FEATURE } from "./types.ts";
 
 // US Social Security numbers: AAA-GG-SSSS with dashes or spaces always; nine bare digits only
 // with a keyword nearby ("ssn", "social security") or in a property named like one, since nine
@@ -26,7 +26,7 @@ function keywordNear(text: string, start: number, key: string): boolean {
 export const usSsn: Detector = {
   name: "us-ssn",
   minLength: 9,
-  plausible: (s) => s.digits >= 9,
+  requires: FEATURE.DIGITS_9,
   detect(text, context, out) {
     for (const run of numericRuns(text)) {
       forEachAccepted(run, (s, e) => {
