@@ -1,4 +1,4 @@
-import { createHmac } from "node:crypto";
+import { createHmac, createSecretKey, type KeyObject } from "node:crypto";
 import type { MaskStyle } from "./schema.ts";
 
 // Replacement text for a masked value, and recognition of text that is already a replacement
@@ -14,17 +14,23 @@ const PARTIAL_MIN = 8;
  * than eight such characters are starred entirely, since four of them would be half the secret.
  */
 export function partialMask(value: string): string {
+  // Code points, not UTF-16 units: a kept or starred emoji stays one character.
   const chars = Array.from(value);
   let significant = 0;
   for (const c of chars) if (!SEPARATORS.has(c)) significant++;
-  let keep = significant < PARTIAL_MIN ? 0 : PARTIAL_KEEP;
-  for (let i = chars.length - 1; i >= 0; i--) {
-    const c = chars[i]!;
-    if (SEPARATORS.has(c)) continue;
-    if (keep > 0) keep--;
-    else chars[i] = "*";
+  let starred = significant < PARTIAL_MIN ? significant : significant - PARTIAL_KEEP;
+  let out = "";
+  for (const c of chars) {
+    if (SEPARATORS.has(c)) {
+      out += c;
+    } else if (starred > 0) {
+      out += "*";
+      starred--;
+    } else {
+      out += c;
+    }
   }
-  return chars.join("");
+  return out;
 }
 
 /**
@@ -33,7 +39,11 @@ export function partialMask(value: string): string {
  * nine-digit SSN is reversed by trying all 10⁹ values.
  */
 export class Hasher {
-  constructor(private readonly key: Uint8Array) {}
+  private readonly key: KeyObject;
+
+  constructor(key: Uint8Array) {
+    this.key = createSecretKey(key);
+  }
 
   token(value: string): string {
     return createHmac("sha256", this.key).update(value, "utf8").digest("hex").slice(0, 12);
