@@ -217,10 +217,12 @@ const DEFAULT_DENY_EXPLANATION: Record<string, string> = {
 
 export interface DecideOptions {
   /**
-   * Leave out rules with argument matchers: "what would happen to a call with arguments we cannot
-   * know yet" (list filtering, the catalog). Such rules never hide a tool.
+   * Judge a use whose arguments are not known yet (list filtering, the catalog): rules with
+   * argument matchers that deny or hold are left out — they never hide an item — and those that
+   * allow count as matching on method and name alone, since some call may satisfy them (under a
+   * deny default, "allow run_sql when $.readonly is true" keeps run_sql listed).
    */
-  ignoreArgumentRules?: boolean;
+  withoutArguments?: boolean;
 }
 
 /** The guardrail decision for one client request (see the semantics at the top of this file). */
@@ -229,8 +231,11 @@ export function decide(guardrails: CompiledGuardrails, request: GuardrailRequest
   let approval: CompiledGuardrailRule | undefined;
   let allow: CompiledGuardrailRule | undefined;
   for (const rule of guardrails.rules) {
-    if (options.ignoreArgumentRules && rule.arguments.length > 0) continue;
-    if (!ruleMatches(rule, prepared)) continue;
+    if (options.withoutArguments && rule.arguments.length > 0) {
+      if (rule.action !== "allow" || !ruleMatches({ ...rule, arguments: [] }, prepared)) continue;
+    } else if (!ruleMatches(rule, prepared)) {
+      continue;
+    }
     if (rule.action === "deny") return { action: "deny", rule: { ...rule.info }, reason: `Denied by ${ruleLabel(rule.info)}.` };
     if (rule.action === "require-approval") approval ??= rule;
     else allow ??= rule;

@@ -59,13 +59,21 @@ describe("filterListResult", () => {
     });
   });
 
-  it("under a deny default, hides every tool no allow rule names", () => {
+  it("under a deny default, hides every tool no allow rule names, keeping those an argument-dependent allow names", () => {
     const g = compileGuardrails(
-      policy({ default: "deny", rules: [{ kind: "guardrail", match: { name: "read_*" }, action: "allow" }] }),
+      policy({
+        default: "deny",
+        rules: [
+          { kind: "guardrail", match: { name: "read_*" }, action: "allow" },
+          { kind: "guardrail", match: { name: "run_sql", arguments: [{ path: "$.readonly", equals: true }] }, action: "allow" },
+        ],
+      }),
       null,
     );
-    expect(filterListResult(g, "tools/list", { tools: [{ name: "read_file" }, { name: "write_file" }] }).result).toEqual({
-      tools: [{ name: "read_file" }],
+    expect(
+      filterListResult(g, "tools/list", { tools: [{ name: "read_file" }, { name: "write_file" }, { name: "run_sql" }] }).result,
+    ).toEqual({
+      tools: [{ name: "read_file" }, { name: "run_sql" }],
     });
   });
 

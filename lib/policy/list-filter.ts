@@ -2,9 +2,10 @@ import { type CompiledGuardrails, decide, type GuardrailDecision } from "./guard
 import type { GuardrailAction } from "./schema.ts";
 
 // `tools/list` (and the other lists) only show what the caller may use: an item is hidden when
-// using it would be denied whatever its arguments. Rules with argument matchers are left out of
-// that question (they depend on arguments nobody has sent yet), so they never hide an item; items
-// that need approval stay visible — they can be used, after a wait.
+// using it would be denied whatever its arguments. Rules with argument matchers depend on
+// arguments nobody has sent yet: they never hide an item, and one that allows keeps its item
+// listed (see DecideOptions.withoutArguments). Items that need approval stay visible — they can be
+// used, after a wait.
 
 interface ListKind {
   /** The array in the result. */
@@ -48,7 +49,7 @@ export function filterListResult(policy: GuardrailsLike, requestMethod: string, 
     const name = isRecord(item) ? item[kind.nameField] : undefined;
     // An item without a usable name cannot be judged here; using it is still checked.
     if (typeof name !== "string") return true;
-    const decision = decide(guardrails, { method: kind.useMethod, params: { [kind.param]: name } }, { ignoreArgumentRules: true });
+    const decision = decide(guardrails, { method: kind.useMethod, params: { [kind.param]: name } }, { withoutArguments: true });
     return decision.action !== "deny";
   });
   const hidden = items.length - kept.length;
@@ -74,7 +75,7 @@ export function toolAccess(policy: GuardrailsLike, names: string[]): ToolAccess[
   const argumentRules: CompiledGuardrails = { rules: guardrails.rules.filter((rule) => rule.arguments.length > 0), defaultDeny: null };
   return names.map((name) => {
     const request = { method: "tools/call", params: { name } };
-    const decision = decide(guardrails, request, { ignoreArgumentRules: true });
+    const decision = decide(guardrails, request, { withoutArguments: true });
     const access: ToolAccess = {
       name,
       action: decision.action,
