@@ -36,6 +36,11 @@ export function numberEndsAt(text: string, end: number, continuations = ".,:/-")
   return true;
 }
 
+/** [A-Za-z0-9_-]: the alphabet of base64url and of most API tokens. */
+export function isTokenCode(code: number): boolean {
+  return isWordCode(code) || code === 45;
+}
+
 /** The previous character is not part of a token made of [A-Za-z0-9] plus `extra`. */
 export function tokenStartsAt(text: string, start: number, extra = ""): boolean {
   if (start === 0) return true;

@@ -1,15 +1,19 @@
 import { Buffer } from "node:buffer";
-import { tokenStartsAt } from "./chars.ts";
+import { isTokenCode, tokenStartsAt } from "./chars.ts";
 import { type Detector, FEATURE } from "./types.ts";
 
 // JSON Web Tokens (JWS compact form): three base64url segments whose first one decodes to a JSON
 // object with an "alg" — that check is what tells a JWT from any other dotted base64 string. The
 // signature may be empty (alg "none").
-const JWT = /eyJ[A-Za-z0-9_-]{5,8000}\.[A-Za-z0-9_-]{2,65536}\.[A-Za-z0-9_-]{0,8000}(?![A-Za-z0-9_-])/g;
+// No trailing lookahead (see github-token.ts): the end is checked in code.
+const JWT = /eyJ[A-Za-z0-9_-]{5,8000}\.[A-Za-z0-9_-]{2,65536}\.[A-Za-z0-9_-]{0,8000}/g;
 
 export function jwtHeaderValid(segment: string): boolean {
+  const json = Buffer.from(segment, "base64url").toString("utf8");
+  // Cheap rejections before JSON.parse (whose failures are exceptions, which are slow).
+  if (!json.endsWith("}") || !json.includes('"alg"')) return false;
   try {
-    const header: unknown = JSON.parse(Buffer.from(segment, "base64url").toString("utf8"));
+    const header: unknown = JSON.parse(json);
     return typeof header === "object" && header !== null && typeof (header as { alg?: unknown }).alg === "string";
   } catch {
     return false;
@@ -25,10 +29,11 @@ export const jwt: Detector = {
     if (!text.includes("yJ")) return;
     JWT.lastIndex = 0;
     for (let match = JWT.exec(text); match !== null; match = JWT.exec(text)) {
-      if (!tokenStartsAt(text, match.index, "_-")) continue;
+      const end = match.index + match[0].length;
+      if (!tokenStartsAt(text, match.index, "_-") || (end < text.length && isTokenCode(text.charCodeAt(end)))) continue;
       const header = match[0].slice(0, match[0].indexOf("."));
       if (!jwtHeaderValid(header)) continue;
-      out.push({ start: match.index, end: match.index + match[0].length, kind: "jwt" });
+      out.push({ start: match.index, end, kind: "jwt" });
     }
   },
 };

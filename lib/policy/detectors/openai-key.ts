@@ -1,11 +1,12 @@
-import { tokenStartsAt } from "./chars.ts";
+import { isTokenCode, tokenStartsAt } from "./chars.ts";
 import { type Detector, FEATURE } from "./types.ts";
 
 // OpenAI API keys: legacy sk-<48 base62>, project keys sk-proj-…, service-account keys
 // sk-svcacct-… and admin keys sk-admin-… (base64url bodies, 40–200+ characters). The body must
 // mix upper case, lower case and digits like a random key does, so hyphenated words that happen to
 // start with "sk-" are left alone. Stripe keys use "sk_" and never match.
-const OPENAI_KEY = /sk-(?:(?:proj|svcacct|admin)-)?[A-Za-z0-9_-]{32,300}(?![A-Za-z0-9_-])/g;
+// No trailing lookahead (see github-token.ts): the end is checked in code.
+const OPENAI_KEY = /sk-(?:(?:proj|svcacct|admin)-)?[A-Za-z0-9_-]{32,300}/g;
 
 function random(body: string): boolean {
   return /[A-Z]/.test(body) && /[a-z]/.test(body) && /[0-9]/.test(body);
@@ -19,8 +20,10 @@ export const openaiKey: Detector = {
     if (!text.includes("k-")) return; // not "sk-": searching for a rare first character is faster
     OPENAI_KEY.lastIndex = 0;
     for (let match = OPENAI_KEY.exec(text); match !== null; match = OPENAI_KEY.exec(text)) {
-      if (!tokenStartsAt(text, match.index, "_-") || !random(match[0].slice(3))) continue;
-      out.push({ start: match.index, end: match.index + match[0].length, kind: "openai-key" });
+      const end = match.index + match[0].length;
+      if (!tokenStartsAt(text, match.index, "_-") || (end < text.length && isTokenCode(text.charCodeAt(end))) || !random(match[0].slice(3)))
+        continue;
+      out.push({ start: match.index, end, kind: "openai-key" });
     }
   },
 };
