@@ -128,6 +128,11 @@ describe("assignRuleIds", () => {
       typeof assignRuleIds
     >[0];
     expect(() => assignRuleIds(doc)).toThrow(AppError);
-    expect(() => assignRuleIds(doc)).toThrow('rules.1.id: "same" is used by another rule');
+    expect(() => assignRuleIds(doc)).toThrow('rule ids must be unique: "same" is the id of rules 0 and 1.');
+    try {
+      assignRuleIds(doc);
+    } catch (error) {
+      expect((error as AppError).field).toBe("rules.1.id");
+    }
   });
 });

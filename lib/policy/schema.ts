@@ -177,19 +177,22 @@ export function newRuleId(): string {
  * Duplicate ids are refused (400) rather than renamed: another rule's id is referenced elsewhere.
  */
 export function assignRuleIds(doc: PolicyDocument): PolicyDocument {
-  const taken = new Set<string>();
+  const taken = new Map<string, number>();
   doc.rules.forEach((rule, index) => {
     if (rule.id === undefined) return;
-    if (taken.has(rule.id)) {
-      throw new AppError("BAD_REQUEST", `rules.${index}.id: "${rule.id}" is used by another rule`, { field: `rules.${index}.id` });
+    const first = taken.get(rule.id);
+    if (first !== undefined) {
+      throw new AppError("BAD_REQUEST", `rule ids must be unique: "${rule.id}" is the id of rules ${first} and ${index}.`, {
+        field: `rules.${index}.id`,
+      });
     }
-    taken.add(rule.id);
+    taken.set(rule.id, index);
   });
   const rules = doc.rules.map((rule) => {
     if (rule.id !== undefined) return { ...rule };
     let id = newRuleId();
     while (taken.has(id)) id = newRuleId();
-    taken.add(id);
+    taken.set(id, -1);
     return { ...rule, id };
   });
   return { ...doc, rules };

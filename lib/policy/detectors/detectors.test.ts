@@ -38,6 +38,7 @@ const positives: Record<DetectorName, Case[]> = {
     { text: "Berlin +49 (0)30 1234567 / 030-1234567", found: ["+49 (0)30 1234567", "030-1234567"] },
     { text: "Paris 01 23 45 67 89 or 01.23.45.67.89", found: ["01 23 45 67 89", "01.23.45.67.89"] },
     { text: "toll free 1-800-555-0199, local 555-1234", found: ["1-800-555-0199", "555-1234"] },
+    { text: "from abroad 0044 20 7946 0958; +44 (0) 20 7946 0958", found: ["0044 20 7946 0958", "+44 (0) 20 7946 0958"] },
     { text: "order 2024 415-555-2671", found: ["415-555-2671"] },
   ],
   "payment-card": [
@@ -57,6 +58,7 @@ const positives: Record<DetectorName, Case[]> = {
       text: "FR14 2004 1010 0505 0001 3M02 606 and NL91ABNA0417164300",
       found: ["FR14 2004 1010 0505 0001 3M02 606", "NL91ABNA0417164300"],
     },
+    { text: "irregular DE89 370400440532013000 spacing", found: ["DE89 370400440532013000"] },
   ],
   "us-ssn": [
     { text: "SSN 078-05-1120", found: ["078-05-1120"] },
@@ -135,6 +137,9 @@ const negatives: Record<DetectorName, string[]> = {
   email: ["user@localhost", "@handle and foo@bar", "john..doe@example.com", "[REDACTED:email]", "a@b.c", "****.***@*******e.com"],
   phone: [
     "2026-11-22",
+    "ISBN 978-3-16-148410-0",
+    "1 234 567,89 EUR and 12 345 678",
+    "sort code 12-34-56",
     "at 2026-11-22T10:15:30Z",
     "10:15:30",
     "$1,234.56",

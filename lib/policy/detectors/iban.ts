@@ -2,8 +2,9 @@ import { isAlnumCode, isDigitCode } from "./chars.ts";
 import { type Detector, FEATURE } from "./types.ts";
 
 // IBANs: country code, two check digits and a BBAN whose length is fixed per country, written
-// compact or in groups of four separated by single spaces; the whole must satisfy mod-97 = 1
-// (ISO 13616). Uppercase only, as printed and as banks' APIs return them.
+// compact or with single spaces (usually groups of four); the whole must satisfy mod-97 = 1
+// (ISO 13616), which a random string passes about once in 97 tries. Uppercase only, as printed
+// and as banks' APIs return them.
 
 /** IBAN length per country (SWIFT IBAN registry). */
 export const IBAN_LENGTHS: Record<string, number> = {
@@ -112,24 +113,18 @@ function isUpperAlnum(code: number): boolean {
   return isDigitCode(code) || (code >= 65 && code <= 90);
 }
 
-/** Reads an IBAN of `length` characters at `start`; returns its end offset or -1. */
+/**
+ * Reads an IBAN of `length` characters at `start`, allowing a single space between any two of
+ * them (printed groups of four, but also "DE89 370400440532013000"); returns its end or -1.
+ */
 function readIban(text: string, start: number, length: number): { end: number; compact: string } | -1 {
   let compact = text.slice(start, start + 4);
   let pos = start + 4;
-  const spaced = text.charCodeAt(pos) === 32;
   while (compact.length < length) {
-    if (spaced) {
-      if (text.charCodeAt(pos) !== 32) return -1;
-      pos++;
-      const take = Math.min(4, length - compact.length);
-      for (let i = 0; i < take; i++) if (!isUpperAlnum(text.charCodeAt(pos + i))) return -1;
-      compact += text.slice(pos, pos + take);
-      pos += take;
-    } else {
-      if (!isUpperAlnum(text.charCodeAt(pos))) return -1;
-      compact += text[pos];
-      pos++;
-    }
+    if (text.charCodeAt(pos) === 32) pos++;
+    if (!isUpperAlnum(text.charCodeAt(pos))) return -1;
+    compact += text[pos];
+    pos++;
   }
   if (pos < text.length && isAlnumCode(text.charCodeAt(pos))) return -1;
   return { end: pos, compact };

@@ -37,7 +37,9 @@ function lengthsAre(groups: DigitGroup[], s: number, e: number, lengths: number[
 
 function nationalOk(text: string, groups: DigitGroup[], s: number, e: number, count: number): boolean {
   const k = e - s;
-  if (k < 2 || count < 7 || count > 13) return false;
+  // "00" is the international call prefix in most countries: 0044 20 7946 0958 has 14 digits.
+  const maxDigits = text.startsWith("00", groups[s]!.start) ? 15 : 13;
+  if (k < 2 || count < 7 || count > maxDigits) return false;
   const first = groups[s]!;
   for (let i = s + 1; i < e; i++) if (groups[i]!.open) return false;
   if (first.open) {
