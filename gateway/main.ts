@@ -15,6 +15,13 @@ if (key && key.length !== 32) {
 }
 if (!key) log.warn("TOLLGATE_SECRET_KEY is not set: connections with a stored credential cannot be opened");
 
+/** A comma-separated list from the environment. */
+const list = (value: string) =>
+  value
+    .split(",")
+    .map((item) => item.trim())
+    .filter(Boolean);
+
 await migrate({ databaseUrl: config.DATABASE_URL });
 const gateway = await startGateway({
   databaseUrl: config.DATABASE_URL,
@@ -24,10 +31,17 @@ const gateway = await startGateway({
   maxBodyBytes: config.GATEWAY_MAX_BODY_BYTES,
   requestTimeoutMs: config.GATEWAY_REQUEST_TIMEOUT_MS,
   sessionIdleMs: config.GATEWAY_SESSION_IDLE_MS,
+  sessionGoneMs: config.GATEWAY_SESSION_GONE_MS,
+  bodyTimeoutMs: config.GATEWAY_BODY_TIMEOUT_MS,
+  maxSessionsPerGrant: config.GATEWAY_MAX_SESSIONS_PER_GRANT,
+  maxSessionsPerUser: config.GATEWAY_MAX_SESSIONS_PER_USER,
+  maxSessions: config.GATEWAY_MAX_SESSIONS,
+  maxStdioChildren: config.GATEWAY_MAX_STDIO_CHILDREN,
+  maxConnections: config.GATEWAY_MAX_CONNECTIONS,
   accessRequestTtlMinutes: config.ACCESS_REQUEST_TTL_MINUTES,
-  allowedOrigins: config.GATEWAY_ALLOWED_ORIGINS.split(",")
-    .map((o) => o.trim())
-    .filter(Boolean),
+  allowedOrigins: list(config.GATEWAY_ALLOWED_ORIGINS),
+  allowedHosts: list(config.GATEWAY_ALLOWED_HOSTS),
+  ...(config.GATEWAY_PUBLIC_URL ? { publicUrl: config.GATEWAY_PUBLIC_URL } : {}),
   log,
 });
 log.info("gateway listening", { url: gateway.url });

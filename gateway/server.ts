@@ -6,11 +6,15 @@ import { createDb, type Db } from "../lib/db/client.ts";
 import { EventWriter } from "../lib/recording/event-writer.ts";
 import { errorBody, GatewayError } from "./errors.ts";
 import { GrantWatcher } from "./grant-watcher.ts";
+import { limitReached, SessionLimits } from "./limits.ts";
+import { guardBody } from "./listen/body.ts";
 import { handleStreamableHttp, type ListenerDeps } from "./listen/streamable-http.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { GatewayMetrics } from "./metrics.ts";
+import { checkOrigin, type OriginPolicy, originPolicy } from "./pipeline/check-origin.ts";
 import { PolicyCache } from "./policy-cache.ts";
 import { SessionRegistry } from "./registry.ts";
+import { bearerOf, scrubSecrets, secretPatterns } from "./secrets.ts";
 
 export interface GatewayOptions {
   databaseUrl: string;
@@ -23,10 +27,28 @@ export interface GatewayOptions {
   requestTimeoutMs?: number;
   /** A session with no client request for this long is ended (its stdio child stopped). */
   sessionIdleMs?: number;
+  /** A session whose client hung up its streams and sent nothing since is ended after this long. */
+  sessionGoneMs?: number;
+  /** A request's body must have arrived within this long of its start (else 408, connection closed). */
+  bodyTimeoutMs?: number;
+  /** Caps on open sessions (per grant, per user, in total) and on running stdio children; 429 past them. */
+  maxSessionsPerGrant?: number;
+  maxSessionsPerUser?: number;
+  maxSessions?: number;
+  maxStdioChildren?: number;
+  /** Open client connections; one more is answered 429 and closed. */
+  maxConnections?: number;
   /** Pending access requests nobody decided within this long expire (checked every 30 s). */
   accessRequestTtlMinutes?: number;
-  /** Browser origins allowed to call the gateway; requests with any other Origin get 403. */
+  /**
+   * Browser origins allowed to call the gateway; requests with any other Origin get 403. When the
+   * gateway listens on loopback, localhost origins are allowed too.
+   */
   allowedOrigins?: string[];
+  /** Host values accepted besides localhost names, the bind address and the public URL's host (`name` or `name:port`). */
+  allowedHosts?: string[];
+  /** The URL clients use (GATEWAY_PUBLIC_URL): its host is one of the gateway's own. */
+  publicUrl?: string;
   log?: Logger;
 }
 
@@ -35,6 +57,8 @@ export interface Gateway {
   port: number;
   server: Server;
   registry: SessionRegistry;
+  /** Session and stdio-child slots in use. */
+  limits: SessionLimits;
   metrics: GatewayMetrics;
   /** Compiled policies per connection, kept current by NOTIFY. */
   policies: PolicyCache;
@@ -64,6 +88,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     onError: (error) => log.warn("recording connection lost", { error: error.message }),
   });
   const metrics = new GatewayMetrics({ openSessions: () => registry.size, recorderQueueDepth: () => writer.backlog });
+  const limits = new SessionLimits({
+    maxSessionsPerGrant: options.maxSessionsPerGrant ?? GATEWAY_DEFAULTS.maxSessionsPerGrant,
+    maxSessionsPerUser: options.maxSessionsPerUser ?? GATEWAY_DEFAULTS.maxSessionsPerUser,
+    maxSessions: options.maxSessions ?? GATEWAY_DEFAULTS.maxSessions,
+    maxStdioChildren: options.maxStdioChildren ?? GATEWAY_DEFAULTS.maxStdioChildren,
+  });
   const deps: ListenerDeps = {
     db,
     writer,
@@ -73,10 +103,16 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     maxBodyBytes: options.maxBodyBytes ?? GATEWAY_DEFAULTS.maxBodyBytes,
     requestTimeoutMs: options.requestTimeoutMs ?? GATEWAY_DEFAULTS.requestTimeoutMs,
     sessionIdleMs: options.sessionIdleMs ?? GATEWAY_DEFAULTS.sessionIdleMs,
+    sessionGoneMs: options.sessionGoneMs ?? GATEWAY_DEFAULTS.sessionGoneMs,
+    limits,
     log,
     metrics,
   };
-  const allowedOrigins = new Set(options.allowedOrigins ?? GATEWAY_DEFAULTS.allowedOrigins);
+  const bodyTimeoutMs = options.bodyTimeoutMs ?? GATEWAY_DEFAULTS.bodyTimeoutMs;
+  const maxConnections = options.maxConnections ?? GATEWAY_DEFAULTS.maxConnections;
+  const host = options.host ?? GATEWAY_DEFAULTS.host;
+  /** Set once the port is known (listen below); no request is routed before that. */
+  let origins: OriginPolicy | undefined;
 
   const sendJson = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
     if (res.headersSent) {
@@ -111,10 +147,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     }
     const mcp = MCP_PATH.exec(url.pathname);
     if (mcp) {
-      const origin = req.headers.origin;
-      if (origin && !allowedOrigins.has(origin) && !allowedOrigins.has("*")) {
-        throw new GatewayError("FORBIDDEN_ORIGIN", `Origin ${origin} is not allowed to call this gateway (GATEWAY_ALLOWED_ORIGINS).`);
-      }
+      if (origins) checkOrigin(origins, req.headers);
       if (req.method !== "POST" && req.method !== "GET" && req.method !== "DELETE") {
         throw new GatewayError("METHOD_NOT_ALLOWED", "Use POST, GET or DELETE on an MCP endpoint.");
       }
@@ -124,12 +157,29 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     throw new GatewayError("UNKNOWN_CONNECTION", `Nothing at ${url.pathname}. MCP endpoints are /mcp/<connection-slug>.`);
   }
 
+  /** Connections over the limit, answered 429 and closing: whatever they send is not served. */
+  const refusedSockets = new WeakSet<object>();
   const server = createServer((req, res) => {
+    if (refusedSockets.has(req.socket)) {
+      res.destroy();
+      return;
+    }
+    // Authenticated or not, a request must arrive whole in time; one whose body nobody reads is cut here.
+    guardBody(req, bodyTimeoutMs, (error) => {
+      metrics.refusal(error.kind);
+      log.warn("request body timed out", { method: req.method, path: req.url?.slice(0, 200) });
+      if (res.headersSent) req.socket.destroy();
+      else sendJson(res, error.status, errorBody(error), { connection: "close" });
+    });
     route(req, res).catch((error: unknown) => {
       const gatewayError = error instanceof GatewayError ? error : new GatewayError("INTERNAL", "Internal gateway error.");
-      if (!(error instanceof GatewayError)) log.error("unhandled request error", { error: (error as Error)?.message });
+      if (!(error instanceof GatewayError)) {
+        const secrets = secretPatterns([bearerOf(req.headers.authorization)]);
+        log.error("unhandled request error", { error: scrubSecrets(String((error as Error)?.message), secrets) });
+      }
       metrics.refusal(gatewayError.kind);
-      const headers: Record<string, string> = {};
+      // A body not (fully) read, e.g. refused before it was: close the connection rather than wait for the rest.
+      const headers: Record<string, string> = req.complete ? {} : { connection: "close" };
       if (gatewayError.kind === "UNAUTHENTICATED") {
         // Header values must be plain ASCII; the full message is in the JSON body.
         const description = gatewayError.message.replace(/[^\x20-\x7e]/g, "").replace(/["\\]/g, "'");
@@ -142,22 +192,50 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   server.on("clientError", (_error, socket) => {
     if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
   });
+  // A bound on open client connections: one more is told why (429) and closed at once.
+  let openConnections = 0;
+  server.on("connection", (socket) => {
+    openConnections += 1;
+    socket.once("close", () => {
+      openConnections -= 1;
+    });
+    if (openConnections <= maxConnections) return;
+    const error = limitReached(
+      "connections",
+      maxConnections,
+      `This gateway already has ${maxConnections} open client connections, its limit; close idle connections or try again shortly`,
+    );
+    metrics.refusal(error.kind);
+    refusedSockets.add(socket);
+    const body = JSON.stringify(errorBody(error));
+    socket.end(
+      `HTTP/1.1 429 Too Many Requests\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nretry-after: 5\r\nconnection: close\r\n\r\n${body}`,
+    );
+    socket.destroySoon();
+  });
   // Long-lived SSE streams: no request timeout; headers must still arrive promptly.
   server.requestTimeout = 0;
   server.headersTimeout = 30_000;
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(options.port, options.host ?? GATEWAY_DEFAULTS.host, () => resolve());
+    server.listen(options.port, host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
-  const host = options.host ?? GATEWAY_DEFAULTS.host;
+  origins = originPolicy({
+    bindHost: host,
+    port,
+    publicUrl: options.publicUrl,
+    allowedOrigins: options.allowedOrigins ?? GATEWAY_DEFAULTS.allowedOrigins,
+    allowedHosts: options.allowedHosts ?? GATEWAY_DEFAULTS.allowedHosts,
+  });
 
   return {
     url: `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`,
     port,
     server,
     registry,
+    limits,
     metrics,
     policies,
     db,

@@ -12,6 +12,8 @@ import type { ConnectionMetrics, RequestOutcome } from "./metrics.ts";
 import { authorize, type GrantState } from "./pipeline/authorize.ts";
 import { checkClientMessage, checkUpstreamMessage } from "./pipeline/policy.ts";
 import type { PolicyCache } from "./policy-cache.ts";
+import { scrubbingLogger, scrubDeep, scrubSecrets } from "./secrets.ts";
+import { describeUpstreamFailure } from "./upstream/describe-failure.ts";
 
 /** The client-facing side of a session: what the gateway needs from any listener transport. */
 export interface ClientSide {
@@ -42,8 +44,14 @@ export interface GatewaySessionOptions {
   /** Compiled policies (guardrails and masking), read on every message. */
   policies: PolicyCache;
   db: Db;
-  /** This session's logger: a child bound to `{ session, connection, user }`. */
+  /** This session's logger: a child bound to `{ session, connection, user }`. The session scrubs `secrets` from it. */
   log: Logger;
+  /**
+   * The session's secrets (upstream credential values, the client's token; see `sessionSecrets`):
+   * scrubbed from every error the gateway sends or records and every line it logs, and from the
+   * upstream's error responses.
+   */
+  secrets?: readonly string[];
   /** How long a client request may wait for the upstream's answer before the gateway gives up on it. */
   requestTimeoutMs?: number;
   /**
@@ -51,6 +59,11 @@ export interface GatewaySessionOptions {
    * forever: with no request or stream open for this long, the session ends.
    */
   idleMs?: number;
+  /**
+   * A client that hung up its streams (closed the connection rather than sending DELETE) and sent
+   * nothing since is taken to be gone after this long (or after `idleMs`, if shorter).
+   */
+  goneMs?: number;
   /** Called once when the session ends (the registry forgets it). */
   onClosed?: (session: GatewaySession) => void;
   /** Counters and the request duration histogram of this session's connection. */
@@ -98,6 +111,8 @@ export class GatewaySession {
   readonly client: ClientSide;
   readonly requestTimeoutMs: number;
   readonly idleMs: number;
+  readonly goneMs: number;
+  private readonly secrets: readonly string[];
   private readonly upstream: Transport;
   private readonly recorder: SessionRecorder;
   private readonly policies: PolicyCache;
@@ -110,6 +125,8 @@ export class GatewaySession {
   private idleTimer: NodeJS.Timeout | undefined;
   /** Client HTTP requests of this session still open (an SSE stream counts while it is open). */
   private openRequests = 0;
+  /** The client hung up a stream and has not been back since. */
+  private clientHungUp = false;
 
   constructor(options: GatewaySessionOptions) {
     this.id = options.id;
@@ -122,9 +139,11 @@ export class GatewaySession {
     this.recorder = options.recorder;
     this.policies = options.policies;
     this.db = options.db;
-    this.log = options.log;
+    this.secrets = options.secrets ?? [];
+    this.log = scrubbingLogger(options.log, this.secrets);
     this.requestTimeoutMs = options.requestTimeoutMs ?? GATEWAY_DEFAULTS.requestTimeoutMs;
     this.idleMs = options.idleMs ?? GATEWAY_DEFAULTS.sessionIdleMs;
+    this.goneMs = options.goneMs ?? GATEWAY_DEFAULTS.sessionGoneMs;
     this.onClosed = options.onClosed;
     this.metrics = options.metrics;
   }
@@ -140,25 +159,32 @@ export class GatewaySession {
     this.armIdleTimer();
   }
 
-  /** Called when a client HTTP request of this session arrives; `done` when its response closes. */
-  beginRequest(): { done: () => void } {
+  /**
+   * Called when a client HTTP request of this session arrives; `done` when its response closes,
+   * with `clientGone` when the client closed it before the response ended (it hung up a stream).
+   */
+  beginRequest(): { done: (clientGone?: boolean) => void } {
     this.openRequests += 1;
+    this.clientHungUp = false;
     clearTimeout(this.idleTimer);
     let finished = false;
     return {
-      done: () => {
+      done: (clientGone = false) => {
         if (finished) return;
         finished = true;
         this.openRequests -= 1;
+        if (clientGone) this.clientHungUp = true;
         if (this.openRequests === 0) this.armIdleTimer();
       },
     };
   }
 
+  /** Nothing open: end the session after `idleMs`, or sooner (`goneMs`) if the client hung up on it. */
   private armIdleTimer(): void {
     clearTimeout(this.idleTimer);
     if (this.closed) return;
-    this.idleTimer = setTimeout(() => void this.close("idle timeout"), this.idleMs);
+    const gone = this.clientHungUp && this.goneMs < this.idleMs;
+    this.idleTimer = setTimeout(() => void this.close(gone ? "client went away" : "idle timeout"), gone ? this.goneMs : this.idleMs);
     this.idleTimer.unref();
   }
 
@@ -210,10 +236,12 @@ export class GatewaySession {
         await this.upstream.send(verdict.forward);
       } catch (error) {
         if (requestId !== undefined) this.finish(requestId);
-        this.log.warn("upstream send failed", { error: (error as Error).message });
+        // The error may quote a response body or a header value: the client gets a summary, the log a scrubbed message.
+        const failure = describeUpstreamFailure(error);
+        this.log.warn("upstream send failed", { failure, error: (error as Error).message });
         throw new GatewayError(
           "UPSTREAM_UNAVAILABLE",
-          `The upstream MCP server "${this.connection.slug}" did not accept the message: ${(error as Error).message}`,
+          `The upstream MCP server "${this.connection.slug}" did not accept the message: ${failure}.`,
         );
       }
     } catch (error) {
@@ -231,6 +259,8 @@ export class GatewaySession {
 
   private async fromUpstream(message: JSONRPCMessage): Promise<void> {
     if (this.closed) return;
+    // An upstream error may quote the credential it was sent (a reflecting or careless server).
+    if (isResponse(message) && "error" in message) message = { ...message, error: scrubDeep(message.error, this.secrets) };
     this.metrics?.messageFromUpstream();
     let relatedRequestId: RequestId | undefined;
     let answered: Inflight | undefined;
@@ -291,7 +321,9 @@ export class GatewaySession {
       return;
     }
     if (isRequest(message)) {
-      const refusal = jsonRpcError(message.id, error.code, error.message, { reason: error.kind }) as JSONRPCMessage;
+      const refusal = jsonRpcError(message.id, error.code, scrubSecrets(error.message, this.secrets), {
+        reason: error.kind,
+      }) as JSONRPCMessage;
       await this.recordQuietly("GATEWAY_TO_UPSTREAM", refusal);
       await this.upstream.send(refusal).catch(() => undefined);
     }
@@ -351,7 +383,7 @@ export class GatewaySession {
    */
   private async replyError(id: RequestId, error: GatewayError, started?: number, method?: string): Promise<void> {
     this.metrics?.refusal(error.kind);
-    const body = jsonRpcError(id, error.code, error.message, { reason: error.kind });
+    const body = jsonRpcError(id, error.code, scrubSecrets(error.message, this.secrets), { reason: error.kind });
     await this.recordQuietly("GATEWAY_TO_CLIENT", body);
     await this.client.send(body as JSONRPCMessage, { relatedRequestId: id }).catch(() => undefined);
     if (started !== undefined && method !== undefined) this.observe(started, method, outcomeOf(error.kind));

@@ -72,11 +72,30 @@ export const GATEWAY_DEFAULTS = {
   /** A client request unanswered by the upstream after this long gets an error and is cancelled upstream. */
   requestTimeoutMs: 5 * 60_000,
   /** A session with no open client request or stream for this long is ended (its stdio child stopped). */
-  sessionIdleMs: 15 * 60_000,
+  sessionIdleMs: 5 * 60_000,
+  /**
+   * A session whose client hung up its streams (closed the connection instead of sending DELETE)
+   * and sent nothing since is ended after this long, or after `sessionIdleMs` if that is shorter.
+   */
+  sessionGoneMs: 30_000,
+  /** A request body must arrive completely within this long of the request's start (else 408, connection closed). */
+  bodyTimeoutMs: 10_000,
+  /** Open sessions per grant in this gateway process. */
+  maxSessionsPerGrant: 10,
+  /** Open sessions per user (all their grants) in this gateway process. */
+  maxSessionsPerUser: 20,
+  /** Open sessions in this gateway process. */
+  maxSessions: 1000,
+  /** stdio children (one per session of a stdio connection) running at once in this gateway process. */
+  maxStdioChildren: 20,
+  /** Open client TCP connections to the gateway; more are answered 429 and closed. */
+  maxConnections: 2048,
   /** Pending access requests nobody decided within this long expire. */
   accessRequestTtlMinutes: 24 * 60,
-  /** Browser origins allowed to call the gateway (none: browsers are refused). */
+  /** Browser origins allowed to call the gateway (none: only localhost origins, and only when it listens on loopback). */
   allowedOrigins: [] as readonly string[],
+  /** Host header values (host or host:port) accepted besides the public URL's host and localhost names. */
+  allowedHosts: [] as readonly string[],
 } as const;
 
 const publicUrlsSchema = z.object({
@@ -95,8 +114,17 @@ const gatewaySchema = z.object({
   GATEWAY_MAX_BODY_BYTES: z.coerce.number().int().positive().default(GATEWAY_DEFAULTS.maxBodyBytes),
   GATEWAY_REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(GATEWAY_DEFAULTS.requestTimeoutMs),
   GATEWAY_SESSION_IDLE_MS: z.coerce.number().int().positive().default(GATEWAY_DEFAULTS.sessionIdleMs),
+  GATEWAY_SESSION_GONE_MS: z.coerce.number().int().positive().default(GATEWAY_DEFAULTS.sessionGoneMs),
+  GATEWAY_BODY_TIMEOUT_MS: z.coerce.number().int().positive().default(GATEWAY_DEFAULTS.bodyTimeoutMs),
+  GATEWAY_MAX_SESSIONS_PER_GRANT: z.coerce.number().int().positive().default(GATEWAY_DEFAULTS.maxSessionsPerGrant),
+  GATEWAY_MAX_SESSIONS_PER_USER: z.coerce.number().int().positive().default(GATEWAY_DEFAULTS.maxSessionsPerUser),
+  GATEWAY_MAX_SESSIONS: z.coerce.number().int().positive().default(GATEWAY_DEFAULTS.maxSessions),
+  GATEWAY_MAX_STDIO_CHILDREN: z.coerce.number().int().positive().default(GATEWAY_DEFAULTS.maxStdioChildren),
+  GATEWAY_MAX_CONNECTIONS: z.coerce.number().int().positive().default(GATEWAY_DEFAULTS.maxConnections),
   ACCESS_REQUEST_TTL_MINUTES: z.coerce.number().int().positive().default(GATEWAY_DEFAULTS.accessRequestTtlMinutes),
   GATEWAY_ALLOWED_ORIGINS: z.string().default(GATEWAY_DEFAULTS.allowedOrigins.join(",")),
+  GATEWAY_ALLOWED_HOSTS: z.string().default(GATEWAY_DEFAULTS.allowedHosts.join(",")),
+  GATEWAY_PUBLIC_URL: z.url().optional(),
 });
 export type GatewayConfig = z.infer<typeof gatewaySchema>;
 

@@ -1,28 +1,95 @@
 import type { IncomingMessage } from "node:http";
 import { GatewayError } from "../errors.ts";
 
-// Bounds on what a client may send: size is checked while reading, depth after parsing. Both are
-// explicit so a hostile body gets a clear error instead of exhausting memory or the stack.
+// Bounds on what a client may send: size is checked while reading, time from the request's start,
+// depth after parsing. Each is explicit, so a hostile body gets a clear error instead of exhausting
+// memory, connections or the stack.
 
 export const MAX_JSON_DEPTH = 64;
 
-export async function readBody(req: IncomingMessage, maxBytes: number): Promise<string> {
+/** The refusal for a body that did not arrive in time. */
+export function bodyTimeoutError(ms: number): GatewayError {
+  return new GatewayError(
+    "BODY_TIMEOUT",
+    `The request body did not arrive within ${ms / 1000} s, so the gateway closed the connection. Send the whole body at once.`,
+  );
+}
+
+/** A request's body clock: whether it ran out, and who to tell (the reader, if one is reading). */
+interface BodyClock {
+  expired: GatewayError | null;
+  onExpire: ((error: GatewayError) => void) | null;
+}
+const clocks = new WeakMap<IncomingMessage, BodyClock>();
+
+/**
+ * Starts the clock on a request's body: the whole request must have arrived within `ms` of its
+ * start, authenticated or not, so a client cannot hold a connection by dripping a body. When time
+ * runs out, `readBody` fails with `BODY_TIMEOUT`; if nobody is reading the body, `refuse` is called.
+ */
+export function guardBody(req: IncomingMessage, ms: number, refuse: (error: GatewayError) => void): void {
+  const clock: BodyClock = { expired: null, onExpire: null };
+  clocks.set(req, clock);
+  const timer = setTimeout(() => {
+    if (req.complete) return;
+    clock.expired = bodyTimeoutError(ms);
+    if (clock.onExpire) clock.onExpire(clock.expired);
+    else refuse(clock.expired);
+  }, ms);
+  timer.unref();
+  const stop = () => clearTimeout(timer);
+  req.once("end", stop);
+  req.once("close", stop);
+}
+
+/** Reads a request body up to `maxBytes`, within the time `guardBody` allows (when it was started). */
+export function readBody(req: IncomingMessage, maxBytes: number): Promise<string> {
   const declared = Number(req.headers["content-length"]);
   if (Number.isFinite(declared) && declared > maxBytes) {
     req.resume();
-    throw new GatewayError("PAYLOAD_TOO_LARGE", `Request body is ${declared} bytes; the gateway accepts at most ${maxBytes}.`);
+    return Promise.reject(
+      new GatewayError("PAYLOAD_TOO_LARGE", `Request body is ${declared} bytes; the gateway accepts at most ${maxBytes}.`),
+    );
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > maxBytes) {
+  const clock = clocks.get(req);
+  if (clock?.expired) return Promise.reject(clock.expired);
+  return new Promise<string>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const cleanup = () => {
+      req.off("data", onData);
+      req.off("end", onEnd);
+      req.off("error", onCutOff);
+      req.off("close", onClose);
+      if (clock) clock.onExpire = null;
+    };
+    const fail = (error: GatewayError) => {
+      cleanup();
+      // Whatever still arrives is discarded; the error response closes the connection.
       req.resume();
-      throw new GatewayError("PAYLOAD_TOO_LARGE", `Request body exceeds ${maxBytes} bytes.`);
+      reject(error);
+    };
+    function onData(chunk: Buffer) {
+      size += chunk.length;
+      if (size > maxBytes) return fail(new GatewayError("PAYLOAD_TOO_LARGE", `Request body exceeds ${maxBytes} bytes.`));
+      chunks.push(chunk);
     }
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString("utf8");
+    function onEnd() {
+      cleanup();
+      resolve(Buffer.concat(chunks).toString("utf8"));
+    }
+    function onCutOff() {
+      fail(new GatewayError("INVALID_REQUEST", "The request body was cut off before it ended."));
+    }
+    function onClose() {
+      if (!req.complete) onCutOff();
+    }
+    if (clock) clock.onExpire = fail;
+    req.on("data", onData);
+    req.once("end", onEnd);
+    req.once("error", onCutOff);
+    req.once("close", onClose);
+  });
 }
 
 function depthOf(value: unknown, limit: number): number {

@@ -1,20 +1,24 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import { loadConnection, type UpstreamConnection } from "../../lib/connections/load-connection.ts";
+import { transportName } from "../../lib/connections/transport.ts";
 import type { Db } from "../../lib/db/client.ts";
 import type { EventWriter } from "../../lib/recording/event-writer.ts";
 import { SessionRecorder } from "../../lib/recording/session-recorder.ts";
 import { endSession, startSession } from "../../lib/recording/sessions.ts";
 import type { GatewayTokenGrant } from "../../lib/tokens/resolve-gateway-token.ts";
 import { GatewayError } from "../errors.ts";
+import type { SessionLimits } from "../limits.ts";
 import type { Logger } from "../log.ts";
 import type { GatewayMetrics } from "../metrics.ts";
 import { authenticate } from "../pipeline/authenticate.ts";
 import { authorize } from "../pipeline/authorize.ts";
 import { type PolicyCache, PolicyUnavailableError } from "../policy-cache.ts";
 import type { SessionRegistry } from "../registry.ts";
+import { bearerOf, scrubbingLogger } from "../secrets.ts";
 import { GatewaySession } from "../session.ts";
-import { openUpstream } from "../upstream/open-upstream.ts";
+import { describeUpstreamFailure } from "../upstream/describe-failure.ts";
+import { type OpenedUpstream, openUpstream } from "../upstream/open-upstream.ts";
 import { parseJsonRpcBody, readBody } from "./body.ts";
 
 export interface ListenerDeps {
@@ -26,6 +30,9 @@ export interface ListenerDeps {
   maxBodyBytes: number;
   requestTimeoutMs: number;
   sessionIdleMs: number;
+  sessionGoneMs: number;
+  /** Caps on open sessions and stdio children: a new session takes a slot or is refused (429). */
+  limits: SessionLimits;
   log: Logger;
   metrics: GatewayMetrics;
 }
@@ -83,7 +90,8 @@ export async function handleStreamableHttp(deps: ListenerDeps, req: IncomingMess
     const body = req.method === "POST" ? parseJsonRpcBody(await readBody(req, deps.maxBodyBytes)) : undefined;
     found.updateGrant(auth.grant);
     const request = found.beginRequest();
-    res.once("close", request.done);
+    // A response closed before it ended means the client hung up (e.g. dropped its GET stream).
+    res.once("close", () => request.done(!res.writableFinished));
     await (found.client as StreamableHTTPServerTransport).handleRequest(req, res, body);
     return;
   }
@@ -97,13 +105,44 @@ export async function handleStreamableHttp(deps: ListenerDeps, req: IncomingMess
     );
   }
 
+  // Taken before anything is awaited, so concurrent initializes cannot all slip under a cap.
+  const slot = deps.limits.reserve({
+    grantId: auth.grant.id,
+    userId: auth.user.id,
+    stdio: transportName(connection.transport) === "stdio",
+  });
+  let session: GatewaySession;
+  try {
+    session = await openSession(deps, { auth, connection, slug, body, bearer: bearerOf(req.headers.authorization), release: slot.release });
+  } catch (error) {
+    slot.release();
+    throw error;
+  }
+  const request = session.beginRequest();
+  res.once("close", () => request.done(!res.writableFinished));
+  await (session.client as StreamableHTTPServerTransport).handleRequest(req, res, body);
+}
+
+/** Records a new session, opens its upstream and starts it; the caller has taken its slot, and `release` gives it back. */
+async function openSession(
+  deps: ListenerDeps,
+  options: {
+    auth: GatewayTokenGrant;
+    connection: UpstreamConnection;
+    slug: string;
+    body: unknown;
+    bearer: string | null;
+    release: () => void;
+  },
+): Promise<GatewaySession> {
+  const { auth, connection, slug, body } = options;
   // The policy must be in memory before the first message: every message is checked against it.
   await needsDatabase(
     deps.policies.load(connection.id).catch((error: unknown) => {
       throw error instanceof PolicyUnavailableError ? new GatewayError("POLICY_UNAVAILABLE", error.message) : error;
     }),
   );
-  const params = (Array.isArray(body) ? body[0] : body).params;
+  const params = isInitializeRequest(body) ? (Array.isArray(body) ? body[0] : body).params : undefined;
   const id = await needsDatabase(
     startSession(deps.db, {
       grantId: auth.grant.id,
@@ -116,12 +155,17 @@ export async function handleStreamableHttp(deps: ListenerDeps, req: IncomingMess
     }),
   );
   const log = deps.log.child({ session: id, connection: slug, user: auth.user.email });
-  let upstream: ReturnType<typeof openUpstream>;
+  let upstream: OpenedUpstream;
   try {
-    upstream = openUpstream(connection, { onStderr: (line) => log.info("upstream stderr", { line }) });
+    upstream = openUpstream(connection, { onStderr: (line) => log.info("upstream stderr", { line }), bearer: options.bearer });
   } catch (error) {
+    // Our own errors (no key, a credential that does not decrypt, no command or URL): logged, not shown.
+    log.error("could not open the upstream", { error: (error as Error).message });
     await endSession(deps.db, { sessionId: id, reason: "upstream failed to start" });
-    throw new GatewayError("UPSTREAM_UNAVAILABLE", `Could not open the upstream for "${slug}": ${(error as Error).message}`);
+    throw new GatewayError(
+      "UPSTREAM_UNAVAILABLE",
+      `Could not open the upstream for "${slug}": its credential could not be opened or its configuration is incomplete. An admin must check the connection.`,
+    );
   }
   const transport = new StreamableHTTPServerTransport({
     sessionIdGenerator: () => id,
@@ -134,14 +178,19 @@ export async function handleStreamableHttp(deps: ListenerDeps, req: IncomingMess
     grant: auth.grant,
     connection,
     client: transport,
-    upstream,
+    upstream: upstream.transport,
+    secrets: upstream.secrets,
     recorder: new SessionRecorder(deps.writer, id),
     policies: deps.policies,
     db: deps.db,
     log,
     requestTimeoutMs: deps.requestTimeoutMs,
     idleMs: deps.sessionIdleMs,
-    onClosed: (closed) => deps.registry.remove(closed),
+    goneMs: deps.sessionGoneMs,
+    onClosed: (closed) => {
+      deps.registry.remove(closed);
+      options.release();
+    },
     metrics: deps.metrics.connection(slug),
   });
   transport.onmessage = (message) => void session.fromClient(message);
@@ -149,13 +198,14 @@ export async function handleStreamableHttp(deps: ListenerDeps, req: IncomingMess
   try {
     await session.start();
   } catch (error) {
+    // A spawn or network error can quote a command line or a header value: summarised for the client.
+    const failure = describeUpstreamFailure(error);
+    scrubbingLogger(log, upstream.secrets).warn("upstream failed to start", { failure, error: (error as Error).message });
     await session.close("upstream failed to start");
-    throw new GatewayError("UPSTREAM_UNAVAILABLE", `Could not start the upstream MCP server for "${slug}": ${(error as Error).message}`);
+    throw new GatewayError("UPSTREAM_UNAVAILABLE", `Could not start the upstream MCP server for "${slug}": ${failure}.`);
   }
   deps.registry.add(session);
-  const request = session.beginRequest();
-  res.once("close", request.done);
   deps.metrics.sessionStarted(slug);
   log.info("session started");
-  await transport.handleRequest(req, res, body);
+  return session;
 }
