@@ -1,5 +1,6 @@
 // Every error the gateway answers with is built here: an HTTP status plus a JSON-RPC error whose
-// message tells a person what to do. Codes sit in the implementation-defined range -32000…-32019.
+// message tells a person what to do. Codes sit in JSON-RPC's implementation-defined server-error range
+// (-32000…-32099).
 
 export const GATEWAY_ERRORS = {
   PARSE_ERROR: { status: 400, code: -32700 },
@@ -25,6 +26,12 @@ export const GATEWAY_ERRORS = {
   POLICY_UNAVAILABLE: { status: 503, code: -32005 },
   /** Masking failed on an upstream message; it was withheld rather than sent unmasked. */
   MESSAGE_WITHHELD: { status: 502, code: -32006 },
+  /** A held call was denied by an approver; the message names them and their comment. */
+  APPROVAL_DENIED: { status: 403, code: -32020 },
+  /** Nobody decided on a held call before its deadline; it was not forwarded. */
+  APPROVAL_TIMEOUT: { status: 504, code: -32021 },
+  /** A held call ended without a usable approval (cancelled, session ended, abandoned, approval not matching). */
+  HOLD_ENDED: { status: 409, code: -32022 },
   /**
    * A resource cap was reached (sessions per grant, per user or per gateway, stdio children, open
    * connections); `data.limit` names it and `data.max` gives its value.

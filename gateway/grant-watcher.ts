@@ -2,6 +2,7 @@ import pg from "pg";
 import type { Db } from "../lib/db/client.ts";
 import { LIVE_CHANNELS } from "../lib/events/channels.ts";
 import type { Logger } from "./log.ts";
+import type { HeldCalls } from "./pipeline/hold.ts";
 import type { PolicyCache } from "./policy-cache.ts";
 import type { SessionRegistry } from "./registry.ts";
 
@@ -24,6 +25,8 @@ export class GrantWatcher {
       registry: SessionRegistry;
       log: Logger;
       policies?: PolicyCache;
+      /** Decisions on held calls wake the session holding the call. */
+      heldCalls?: HeldCalls;
       sweepMs?: number;
     },
   ) {}
@@ -42,6 +45,7 @@ export class GrantWatcher {
       if (message.channel === LIVE_CHANNELS.gatewayTokenRevoked)
         void this.options.registry.closeToken(message.payload, "gateway token revoked");
       if (message.channel === LIVE_CHANNELS.policies) void this.reloadPolicies(message.payload);
+      if (message.channel === LIVE_CHANNELS.heldCalls) this.options.heldCalls?.changed(message.payload);
     });
     client.on("error", (error) => {
       this.options.log.warn("grant watcher connection lost", { error: error.message });
@@ -57,10 +61,13 @@ export class GrantWatcher {
       await client.query(`LISTEN ${LIVE_CHANNELS.grantRevoked}`);
       await client.query(`LISTEN ${LIVE_CHANNELS.gatewayTokenRevoked}`);
       await client.query(`LISTEN ${LIVE_CHANNELS.policies}`);
+      await client.query(`LISTEN ${LIVE_CHANNELS.heldCalls}`);
       this.client = client;
       this.listening = true;
       // A policy saved while we were not listening: reload them all (cheap; a few rows).
       void this.reloadPolicies(null);
+      // A decision on a held call made meanwhile: every waiting call re-reads its row.
+      this.options.heldCalls?.changedAll();
       // Anything revoked while we were not listening is caught by a sweep right away.
       void this.sweep();
     } catch (error) {

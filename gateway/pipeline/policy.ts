@@ -1,5 +1,5 @@
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
-import { evaluateMessage } from "../../lib/policy/index.ts";
+import { evaluateMessage, type MatchedRule } from "../../lib/policy/index.ts";
 import type { RecordAnnotations } from "../../lib/recording/session-recorder.ts";
 import { GatewayError } from "../errors.ts";
 import { type PolicyCache, PolicyUnavailableError } from "../policy-cache.ts";
@@ -9,6 +9,7 @@ import { type PolicyCache, PolicyUnavailableError } from "../policy-cache.ts";
 
 export interface Passed {
   ok: true;
+  hold?: undefined;
   /** What to send on: a client request unchanged, an upstream message masked (and list-filtered). */
   forward: JSONRPCMessage;
   /** What the recording stores: always the masked copy. */
@@ -17,6 +18,7 @@ export interface Passed {
 }
 export interface Stopped {
   ok: false;
+  hold?: undefined;
   error: GatewayError;
   /** What to record of the stopped message (masked), or undefined when even that is unsafe. */
   record?: unknown;
@@ -24,11 +26,26 @@ export interface Stopped {
   /** For the log only: an engine failure's own message may quote parts of the message. */
   cause?: unknown;
 }
+/**
+ * A require-approval rule matched: the session holds the request until an approver decides. It is
+ * `ok: false` so that code unaware of holds refuses it (with `error`) rather than forwarding it.
+ */
+export interface Held {
+  ok: false;
+  hold: { rule: MatchedRule; reason: string };
+  /** The refusal when the call cannot be held (no hold service, not a request). */
+  error: GatewayError;
+  /** The message to forward once approved: exactly what the client sent. */
+  forward: JSONRPCMessage;
+  record: unknown;
+  annotations: RecordAnnotations;
+  cause?: undefined;
+}
 
 const isClientRequest = (message: JSONRPCMessage) => "method" in message && "id" in message;
 
 /** Client → upstream: guardrails decide; the recording gets a masked copy. */
-export function checkClientMessage(policies: PolicyCache, connectionId: string, message: JSONRPCMessage): Passed | Stopped {
+export function checkClientMessage(policies: PolicyCache, connectionId: string, message: JSONRPCMessage): Passed | Stopped | Held {
   let result: ReturnType<typeof evaluateMessage>;
   try {
     result = evaluateMessage(policies.current(connectionId), { direction: "request", message });
@@ -48,10 +65,9 @@ export function checkClientMessage(policies: PolicyCache, connectionId: string, 
     const reason = result.reason ?? "This call needs a human approval.";
     return {
       ok: false,
-      error: new GatewayError(
-        "APPROVAL_REQUIRED",
-        `${reason} Holding calls for approval is not available in this version, so it was not forwarded.`,
-      ),
+      hold: { rule: result.rule ?? { id: "default", scope: "global" }, reason },
+      error: new GatewayError("APPROVAL_REQUIRED", `${reason} It could not be held for approval, so it was not forwarded.`),
+      forward: result.forward as JSONRPCMessage,
       record: result.record,
       annotations,
     };
