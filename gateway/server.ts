@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { expireStaleRequests } from "../lib/access/expire-stale-requests.ts";
@@ -12,6 +13,7 @@ import { handleStreamableHttp, type ListenerDeps } from "./listen/streamable-htt
 import { createLogger, type Logger } from "./log.ts";
 import { GatewayMetrics } from "./metrics.ts";
 import { checkOrigin, type OriginPolicy, originPolicy } from "./pipeline/check-origin.ts";
+import { HeldCalls } from "./pipeline/hold.ts";
 import { PolicyCache } from "./policy-cache.ts";
 import { SessionRegistry } from "./registry.ts";
 import { bearerOf, scrubSecrets, secretPatterns } from "./secrets.ts";
@@ -40,6 +42,22 @@ export interface GatewayOptions {
   maxConnections?: number;
   /** Pending access requests nobody decided within this long expire (checked every 30 s). */
   accessRequestTtlMinutes?: number;
+  /** No call is held for approval longer than this (GATEWAY_MAX_HOLD_MINUTES); `maxHoldMs` overrides it (tests). */
+  maxHoldMinutes?: number;
+  maxHoldMs?: number;
+  /** How long a rule without holdMinutes holds a call (default 5 minutes). */
+  defaultHoldMs?: number;
+  /** Held calls re-read their row this often (NOTIFY is the fast path) and send progress notifications this often. */
+  holdPollMs?: number;
+  holdProgressMs?: number;
+  /**
+   * A stable id for this replica (GATEWAY_INSTANCE_ID). On start, held calls a previous run of it
+   * left PENDING become ABANDONED; without an id every PENDING held call does (one gateway).
+   */
+  instanceId?: string;
+  /** Slack-compatible incoming webhook announcing held calls, and the portal URL its links point to. */
+  webhookUrl?: string;
+  portalUrl?: string;
   /**
    * Browser origins allowed to call the gateway; requests with any other Origin get 403. When the
    * gateway listens on loopback, localhost origins are allowed too.
@@ -62,6 +80,8 @@ export interface Gateway {
   metrics: GatewayMetrics;
   /** Compiled policies per connection, kept current by NOTIFY. */
   policies: PolicyCache;
+  /** Calls held for approval in this process. */
+  heldCalls: HeldCalls;
   db: Db;
   close(): Promise<void>;
 }
@@ -73,7 +93,33 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const db = createDb(options.databaseUrl);
   const registry = new SessionRegistry();
   const policies = new PolicyCache({ db, vaultKey: options.vaultKey, log });
-  const watcher = new GrantWatcher({ databaseUrl: options.databaseUrl, db, registry, log, policies });
+  const heldCalls = new HeldCalls({
+    db,
+    log,
+    settings: {
+      instanceId: options.instanceId ?? randomUUID(),
+      defaultHoldMs: options.defaultHoldMs ?? GATEWAY_DEFAULTS.holdMinutes * 60_000,
+      maxHoldMs: options.maxHoldMs ?? (options.maxHoldMinutes ?? GATEWAY_DEFAULTS.maxHoldMinutes) * 60_000,
+      pollMs: options.holdPollMs ?? GATEWAY_DEFAULTS.holdPollMs,
+      progressMs: options.holdProgressMs ?? GATEWAY_DEFAULTS.holdProgressMs,
+      webhook: options.webhookUrl
+        ? { url: options.webhookUrl, portalUrl: options.portalUrl ?? "http://127.0.0.1:3000", timeoutMs: 5000 }
+        : null,
+    },
+  });
+  // The requests a previous run held lived in that process: they can never be forwarded now.
+  // Retried by the housekeeping below while the database cannot be reached.
+  let previousAbandoned = false;
+  const abandonPrevious = () =>
+    heldCalls.abandonPrevious({ stableInstanceId: options.instanceId !== undefined }).then(
+      (abandoned) => {
+        previousAbandoned = true;
+        if (abandoned.length > 0) log.warn("held calls abandoned by a gateway restart", { count: abandoned.length });
+      },
+      (error: Error) => log.warn("could not abandon the held calls of a previous run", { error: error.message }),
+    );
+  await abandonPrevious();
+  const watcher = new GrantWatcher({ databaseUrl: options.databaseUrl, db, registry, log, policies, heldCalls });
   await watcher.start();
   // Housekeeping that needs a long-running process; safe on several replicas (SKIP LOCKED).
   const ttlMinutes = options.accessRequestTtlMinutes ?? GATEWAY_DEFAULTS.accessRequestTtlMinutes;
@@ -81,6 +127,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     expireStaleRequests(db, { ttlMinutes }).then(
       (expired) => expired.length && log.info("access requests expired", { count: expired.length }),
       (error: Error) => log.warn("could not expire stale access requests", { error: error.message }),
+    );
+    if (!previousAbandoned) void abandonPrevious();
+    // Held calls whose gateway died before their deadline (live ones expire on their own timer).
+    heldCalls.expireOverdue().then(
+      (expired) => expired.length && log.info("held calls expired", { count: expired.length }),
+      (error: Error) => log.warn("could not expire held calls", { error: error.message }),
     );
   }, 30_000);
   housekeeping.unref();
@@ -107,6 +159,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     limits,
     log,
     metrics,
+    holds: heldCalls,
   };
   const bodyTimeoutMs = options.bodyTimeoutMs ?? GATEWAY_DEFAULTS.bodyTimeoutMs;
   const maxConnections = options.maxConnections ?? GATEWAY_DEFAULTS.maxConnections;
@@ -238,6 +291,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     limits,
     metrics,
     policies,
+    heldCalls,
     db,
     async close() {
       clearInterval(housekeeping);

@@ -4,13 +4,15 @@ import type { JSONRPCMessage, RequestId } from "@modelcontextprotocol/sdk/types.
 import { GATEWAY_DEFAULTS } from "../lib/config.ts";
 import type { Db } from "../lib/db/client.ts";
 import type { Direction } from "../lib/db/generated/enums.ts";
+import { argumentsHash, targetOf } from "../lib/held-calls/arguments.ts";
 import type { RecordAnnotations, SessionRecorder } from "../lib/recording/session-recorder.ts";
 import { endSession } from "../lib/recording/sessions.ts";
 import { GatewayError, type GatewayErrorKind, jsonRpcError } from "./errors.ts";
 import type { Logger } from "./log.ts";
 import type { ConnectionMetrics, RequestOutcome } from "./metrics.ts";
 import { authorize, type GrantState } from "./pipeline/authorize.ts";
-import { checkClientMessage, checkUpstreamMessage } from "./pipeline/policy.ts";
+import type { HeldCallState, HeldCalls, HoldOutcome } from "./pipeline/hold.ts";
+import { checkClientMessage, checkUpstreamMessage, type Held } from "./pipeline/policy.ts";
 import type { PolicyCache } from "./policy-cache.ts";
 import { scrubbingLogger, scrubDeep, scrubSecrets } from "./secrets.ts";
 import { describeUpstreamFailure } from "./upstream/describe-failure.ts";
@@ -28,6 +30,36 @@ function isRequest(
 }
 function isResponse(message: JSONRPCMessage): message is JSONRPCMessage & { id: RequestId } {
   return !("method" in message) && "id" in message;
+}
+
+/** What a held call's approval is bound to, besides the caller, the session and the connection. */
+interface HeldCallIdentity {
+  method: string;
+  tool: string | null;
+  params: unknown;
+  hash: string;
+  /** Method, tool and arguments hash: identical calls share it ("approve for this session"). */
+  key: string;
+}
+
+function heldCallOf(message: JSONRPCMessage): HeldCallIdentity {
+  const method = "method" in message ? message.method : "";
+  const params = (message as { params?: unknown }).params;
+  const tool = targetOf(method, params);
+  const hash = argumentsHash(params);
+  return { method, tool, params, hash, key: `${method}\n${tool ?? ""}\n${hash}` };
+}
+
+/** The ids of the JSON-RPC requests in a POST body (one message or a batch). */
+function requestIdsIn(body: unknown): RequestId[] {
+  return (Array.isArray(body) ? body : [body]).flatMap((message: unknown) => {
+    if (typeof message !== "object" || message === null || !("method" in message) || !("id" in message)) return [];
+    return typeof message.id === "string" || typeof message.id === "number" ? [message.id] : [];
+  });
+}
+
+function holdDuration(ms: number): string {
+  return ms >= 60_000 ? `${Math.round(ms / 60_000)} minute${Math.round(ms / 60_000) === 1 ? "" : "s"}` : `${Math.round(ms / 1000)} s`;
 }
 
 export interface GatewaySessionOptions {
@@ -68,6 +100,8 @@ export interface GatewaySessionOptions {
   onClosed?: (session: GatewaySession) => void;
   /** Counters and the request duration histogram of this session's connection. */
   metrics?: ConnectionMetrics;
+  /** The gateway's held calls; without it, require-approval calls are refused instead of held. */
+  holds?: HeldCalls;
 }
 
 /** A client request awaiting its upstream response. */
@@ -76,6 +110,8 @@ interface Inflight {
   /** `performance.now()` when the gateway received the request. */
   started: number;
   method: string;
+  /** A held call forwarded after its approval: its duration counts as `held`, whatever the upstream answers. */
+  outcome?: RequestOutcome;
 }
 
 /** The `outcome` label of a request the gateway answered itself with this error. */
@@ -121,6 +157,11 @@ export class GatewaySession {
   private readonly onClosed: ((session: GatewaySession) => void) | undefined;
   private readonly metrics: ConnectionMetrics | undefined;
   private readonly progressTokens = new Map<string | number, RequestId>();
+  /** Requests held for approval: how to stop waiting, and a promise settled once the request is answered. */
+  private readonly held = new Map<RequestId, { abort: AbortController; done: Promise<void> }>();
+  /** Keys (method, tool, arguments hash) of calls approved for the rest of this session. */
+  private readonly approvedForSession = new Set<string>();
+  private readonly holds: HeldCalls | undefined;
   private expiryTimer: NodeJS.Timeout | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
   /** Client HTTP requests of this session still open (an SSE stream counts while it is open). */
@@ -146,6 +187,7 @@ export class GatewaySession {
     this.goneMs = options.goneMs ?? GATEWAY_DEFAULTS.sessionGoneMs;
     this.onClosed = options.onClosed;
     this.metrics = options.metrics;
+    this.holds = options.holds;
   }
 
   async start(): Promise<void> {
@@ -210,7 +252,17 @@ export class GatewaySession {
     try {
       if (this.closed) throw new GatewayError("SESSION_NOT_FOUND", "This session has ended; start a new one.");
       authorize(this.grant, this.connection);
-      const verdict = checkClientMessage(this.policies, this.connection.id, message);
+      let verdict = checkClientMessage(this.policies, this.connection.id, message);
+      if (verdict.hold && requestId !== undefined && this.holds) {
+        const call = heldCallOf(message);
+        if (!this.approvedForSession.has(call.key)) {
+          await this.holdCall(verdict, requestId, call, this.holds, started);
+          return;
+        }
+        // Approved for the rest of the session: an identical call passes without a new hold.
+        const annotations = { ...verdict.annotations, decision: "approved-for-session" };
+        verdict = { ok: true, forward: verdict.forward, record: verdict.record, annotations };
+      }
       if (!verdict.ok) {
         if (verdict.cause) this.log.error("policy could not be applied; refusing message", { error: (verdict.cause as Error).message });
         // A refused call is part of the session's story: record it (masked) with the decision.
@@ -226,6 +278,8 @@ export class GatewaySession {
           "The gateway cannot record this call right now, so it was not forwarded. Start a new session and try again.",
         );
       }
+      // The upstream never saw a held request, so it does not see its cancellation either.
+      if (this.cancelsHeld(message)) return;
       if (requestId !== undefined) {
         const timer = setTimeout(() => void this.timeOut(requestId), this.requestTimeoutMs).unref();
         this.inflight.set(requestId, { timer, started, method });
@@ -307,7 +361,7 @@ export class GatewaySession {
     } catch (error) {
       this.log.warn("client send failed", { error: (error as Error).message });
     }
-    if (answered) this.observe(answered.started, answered.method, "error" in message ? "error" : "ok");
+    if (answered) this.observe(answered.started, answered.method, answered.outcome ?? ("error" in message ? "error" : "ok"));
   }
 
   /**
@@ -354,6 +408,7 @@ export class GatewaySession {
       ),
       pending.started,
       pending.method,
+      pending.outcome ? { outcome: pending.outcome } : undefined,
     );
     const cancel: JSONRPCMessage = {
       jsonrpc: "2.0",
@@ -381,18 +436,267 @@ export class GatewaySession {
    * Answers a client request with a gateway error, recorded like any other message. `started` and
    * `method` (when the request's arrival is known) time it in the request duration histogram.
    */
-  private async replyError(id: RequestId, error: GatewayError, started?: number, method?: string): Promise<void> {
+  private async replyError(
+    id: RequestId,
+    error: GatewayError,
+    started?: number,
+    method?: string,
+    /** For held calls: the `held` outcome, and the decision recorded with the answer. */
+    held?: { outcome?: RequestOutcome; decision?: string },
+  ): Promise<void> {
     this.metrics?.refusal(error.kind);
     const body = jsonRpcError(id, error.code, scrubSecrets(error.message, this.secrets), { reason: error.kind });
-    await this.recordQuietly("GATEWAY_TO_CLIENT", body);
+    await this.recordQuietly("GATEWAY_TO_CLIENT", body, held?.decision ? { decision: held.decision } : undefined);
     await this.client.send(body as JSONRPCMessage, { relatedRequestId: id }).catch(() => undefined);
-    if (started !== undefined && method !== undefined) this.observe(started, method, outcomeOf(error.kind));
+    if (started !== undefined && method !== undefined) this.observe(started, method, held?.outcome ?? outcomeOf(error.kind));
   }
 
   private async recordQuietly(direction: Direction, payload: unknown, annotations?: RecordAnnotations): Promise<void> {
     await this.recorder
       .record(direction, payload, annotations)
       .catch((error: Error) => this.log.warn("could not record", { error: error.message }));
+  }
+
+  /**
+   * A require-approval call: recorded (masked, decision `require-approval`), then held — not
+   * forwarded — until an approver decides, its deadline passes, or the client, the session or the
+   * grant ends it. Approved, exactly this message goes upstream, after the approval's binding
+   * (caller, session, connection, method, tool, arguments hash) is checked against it; the forward is
+   * recorded as GATEWAY_TO_UPSTREAM with decision `approved` or `approved-for-session`. Any other
+   * end is an error for the client, recorded with `denied`, `expired`, `cancelled`, `abandoned` or
+   * `binding-mismatch`. While held, a client that sent a progress token gets progress notifications
+   * (the SDK transport also writes SSE keep-alive comments on the open stream).
+   */
+  private async holdCall(verdict: Held, requestId: RequestId, call: HeldCallIdentity, holds: HeldCalls, started: number): Promise<void> {
+    const abort = new AbortController();
+    let answered = () => {};
+    this.held.set(requestId, { abort, done: new Promise<void>((resolve) => (answered = resolve)) });
+    const held = { outcome: "held" as const };
+    const meta = (verdict.forward as { params?: { _meta?: { progressToken?: string | number } } }).params?._meta;
+    const progressToken = meta?.progressToken;
+    try {
+      try {
+        await this.recorder.record("CLIENT_TO_UPSTREAM", verdict.record, verdict.annotations);
+      } catch (error) {
+        this.log.error("recording failed; refusing message", { error: (error as Error).message });
+        throw new GatewayError(
+          "RECORDING_UNAVAILABLE",
+          "The gateway cannot record this call right now, so it was not forwarded. Start a new session and try again.",
+        );
+      }
+      let outcome: HoldOutcome;
+      try {
+        outcome = await holds.hold(
+          {
+            callerId: this.userId,
+            sessionId: this.id,
+            connectionId: this.connection.id,
+            rpcId: requestId,
+            method: call.method,
+            tool: call.tool,
+            arguments: call.params ?? {},
+            argumentsHash: call.hash,
+            rule: verdict.hold.rule,
+          },
+          abort.signal,
+          progressToken === undefined ? undefined : (progress) => this.holdProgress(requestId, progressToken, progress),
+        );
+      } catch (error) {
+        this.log.error("could not hold the call", { error: (error as Error).message });
+        throw new GatewayError(
+          "DATABASE_UNAVAILABLE",
+          `${verdict.hold.reason} Tollgate cannot reach its database to hold it for approval, so it was not forwarded. Try again shortly.`,
+        );
+      }
+      const refusal = this.holdRefusal(outcome, verdict, call);
+      if (refusal) {
+        if (outcome.ended?.kind === "stream-closed") {
+          // Nobody is listening; the answer only releases the transport's bookkeeping for the request.
+          const body = jsonRpcError(requestId, refusal.error.code, refusal.error.message, { reason: refusal.error.kind });
+          await this.client.send(body as JSONRPCMessage, { relatedRequestId: requestId }).catch(() => undefined);
+          this.observe(started, call.method, "held");
+          return;
+        }
+        await this.replyError(requestId, refusal.error, started, call.method, { ...held, decision: refusal.decision });
+        return;
+      }
+      const approval = outcome.call as HeldCallState;
+      if (this.closed) throw new GatewayError("SESSION_NOT_FOUND", "This session has ended; start a new one.");
+      authorize(this.grant, this.connection);
+      const forSession = approval.scope === "SESSION";
+      if (forSession) this.approvedForSession.add(call.key);
+      try {
+        await this.recorder.record("GATEWAY_TO_UPSTREAM", verdict.record, {
+          decision: forSession ? "approved-for-session" : "approved",
+          masked: verdict.annotations.masked ?? null,
+        });
+      } catch (error) {
+        this.log.error("recording failed; refusing message", { error: (error as Error).message });
+        throw new GatewayError(
+          "RECORDING_UNAVAILABLE",
+          "The call was approved, but the gateway cannot record it right now, so it was not forwarded. Start a new session and try again.",
+        );
+      }
+      const timer = setTimeout(() => void this.timeOut(requestId), this.requestTimeoutMs).unref();
+      this.inflight.set(requestId, { timer, started, method: call.method, outcome: "held" });
+      if (progressToken !== undefined) this.progressTokens.set(progressToken, requestId);
+      try {
+        await this.upstream.send(verdict.forward);
+      } catch (error) {
+        this.finish(requestId);
+        this.log.warn("upstream send failed", { error: (error as Error).message });
+        throw new GatewayError(
+          "UPSTREAM_UNAVAILABLE",
+          `The upstream MCP server "${this.connection.slug}" did not accept the approved call.`,
+        );
+      }
+      this.log.info("held call approved and forwarded", { heldCall: approval.id, scope: forSession ? "session" : "call" });
+    } catch (error) {
+      const gatewayError = error instanceof GatewayError ? error : new GatewayError("INTERNAL", "Internal gateway error.");
+      await this.replyError(requestId, gatewayError, started, call.method, held);
+      if (gatewayError.kind === "GRANT_EXPIRED" || gatewayError.kind === "GRANT_REVOKED") {
+        void this.close(gatewayError.kind === "GRANT_EXPIRED" ? "grant expired" : "grant revoked");
+      }
+      if (this.recorder.failed) void this.close("recording failed");
+    } finally {
+      this.held.delete(requestId);
+      answered();
+    }
+  }
+
+  /** Why a held call is not forwarded (with the decision to record), or null when its approval holds. */
+  private holdRefusal(outcome: HoldOutcome, verdict: Held, call: HeldCallIdentity): { error: GatewayError; decision: string } | null {
+    const { call: row, ended } = outcome;
+    const ref = row ? ` (held call ${row.id})` : "";
+    const slug = this.connection.slug;
+    if (ended?.kind === "session-ended") {
+      if (ended.reason === "grant revoked" || ended.reason === "grant expired") {
+        const revoked = ended.reason === "grant revoked";
+        return {
+          decision: "cancelled",
+          error: new GatewayError(
+            revoked ? "GRANT_REVOKED" : "GRANT_EXPIRED",
+            `Your access grant for "${slug}" ${revoked ? "was revoked" : "expired"} while the call waited for approval${ref}, so it was not forwarded. Request access again in the Tollgate portal.`,
+          ),
+        };
+      }
+      return {
+        decision: ended.abandon ? "abandoned" : "cancelled",
+        error: new GatewayError(
+          "HOLD_ENDED",
+          `The session ended (${ended.reason}) while the call waited for approval${ref}; it was not forwarded.`,
+        ),
+      };
+    }
+    if (ended) {
+      return {
+        decision: "cancelled",
+        error: new GatewayError(
+          "HOLD_ENDED",
+          `The call was cancelled by the client while it waited for approval${ref}; it was not forwarded.`,
+        ),
+      };
+    }
+    if (!row || outcome.timedOut || row.status === "EXPIRED") {
+      return {
+        decision: "expired",
+        error: new GatewayError(
+          "APPROVAL_TIMEOUT",
+          `${verdict.hold.reason} No approver decided within ${holdDuration(outcome.holdMs)}${ref}, so the call was not forwarded. Ask an approver to watch for it, then call again.`,
+        ),
+      };
+    }
+    if (row.status === "DENIED") {
+      const who = row.decidedBy?.email ?? "An approver";
+      return {
+        decision: "denied",
+        error: new GatewayError(
+          "APPROVAL_DENIED",
+          `${who} denied this call${row.comment ? `: "${row.comment}"` : " (no comment)"}${ref}. It was not forwarded.`,
+        ),
+      };
+    }
+    if (row.status !== "APPROVED") {
+      return {
+        decision: row.status.toLowerCase(),
+        error: new GatewayError(
+          "HOLD_ENDED",
+          `The held call was ${row.status.toLowerCase()}${row.endReason ? ` (${row.endReason})` : ""}${ref}; it was not forwarded.`,
+        ),
+      };
+    }
+    // The approval is for this caller, session, connection and exactly these arguments, or for nothing.
+    const bound =
+      row.sessionId === this.id &&
+      row.userId === this.userId &&
+      row.connectionId === this.connection.id &&
+      row.method === call.method &&
+      row.tool === call.tool &&
+      row.argumentsHash === call.hash &&
+      argumentsHash((verdict.forward as { params?: unknown }).params) === call.hash;
+    if (!bound) {
+      this.log.error("approval does not match the held call; not forwarding", { heldCall: row.id });
+      return {
+        decision: "binding-mismatch",
+        error: new GatewayError(
+          "HOLD_ENDED",
+          `The approval${ref} does not match this call (caller, session, connection, tool or arguments differ), so it was not forwarded.`,
+        ),
+      };
+    }
+    return null;
+  }
+
+  /** Keeps a held request's client informed (and its client-side timeout reset, if it resets on progress). */
+  private holdProgress(
+    requestId: RequestId,
+    progressToken: string | number,
+    progress: { heldCallId: string; elapsedMs: number; holdMs: number },
+  ): void {
+    const left = Math.max(0, Math.ceil((progress.holdMs - progress.elapsedMs) / 1000));
+    const notification: JSONRPCMessage = {
+      jsonrpc: "2.0",
+      method: "notifications/progress",
+      params: {
+        progressToken,
+        progress: Math.round(progress.elapsedMs / 100) / 10,
+        message: `Waiting for an approver to decide (held call ${progress.heldCallId}, at most ${left} s more)`,
+      },
+    };
+    void this.client.send(notification, { relatedRequestId: requestId }).catch(() => undefined);
+  }
+
+  /** A client `notifications/cancelled` for a held request ends the hold (row CANCELLED). */
+  private cancelsHeld(message: JSONRPCMessage): boolean {
+    if (!("method" in message) || message.method !== "notifications/cancelled" || "id" in message) return false;
+    const target = (message.params as { requestId?: RequestId } | undefined)?.requestId;
+    const entry = target !== undefined ? this.held.get(target) : undefined;
+    if (!entry) return false;
+    entry.abort.abort({ kind: "client-cancelled" });
+    return true;
+  }
+
+  /**
+   * The listener calls this with each POST body and its response: if the client closes the
+   * response while a request of the body is still held, the hold ends (the client is gone).
+   */
+  watchRequestStream(body: unknown, response: { once(event: "close", listener: () => void): unknown }): void {
+    const ids = requestIdsIn(body);
+    if (ids.length === 0) return;
+    response.once("close", () => {
+      for (const id of ids) this.held.get(id)?.abort.abort({ kind: "stream-closed" });
+    });
+  }
+
+  /** The session is ending: every held call ends too (ABANDONED when the gateway is shutting down). */
+  private async endHolds(reason: string): Promise<void> {
+    if (this.held.size === 0) return;
+    const end = { kind: "session-ended" as const, reason, abandon: reason === "gateway shutting down" };
+    const answered = [...this.held.values()].map((entry) => {
+      entry.abort.abort(end);
+      return entry.done;
+    });
+    await Promise.race([Promise.all(answered), new Promise((resolve) => setTimeout(resolve, 3000).unref())]);
   }
 
   get isClosed(): boolean {
@@ -406,6 +710,8 @@ export class GatewaySession {
     clearTimeout(this.expiryTimer);
     clearTimeout(this.idleTimer);
     for (const pending of this.inflight.values()) clearTimeout(pending.timer);
+    // Held calls get their answer (and their rows an end) while the client's streams are still open.
+    await this.endHolds(reason);
     this.log.info("session closed", { reason });
     this.onClosed?.(this);
     // HTTP upstreams keep per-session state: end it there too (DELETE), not only our side.

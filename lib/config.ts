@@ -92,6 +92,14 @@ export const GATEWAY_DEFAULTS = {
   maxConnections: 2048,
   /** Pending access requests nobody decided within this long expire. */
   accessRequestTtlMinutes: 24 * 60,
+  /** A call held for approval by a rule without holdMinutes waits this long for a decision. */
+  holdMinutes: 5,
+  /** No call is held longer than this, whatever its rule says. */
+  maxHoldMinutes: 60,
+  /** A held call's row is re-read this often, in case a NOTIFY was missed. */
+  holdPollMs: 3000,
+  /** A held call whose client sent a progress token gets a progress notification this often. */
+  holdProgressMs: 10_000,
   /** Browser origins allowed to call the gateway (none: only localhost origins, and only when it listens on loopback). */
   allowedOrigins: [] as readonly string[],
   /** Host header values (host or host:port) accepted besides the public URL's host and localhost names. */
@@ -122,6 +130,13 @@ const gatewaySchema = z.object({
   GATEWAY_MAX_STDIO_CHILDREN: z.coerce.number().int().positive().default(GATEWAY_DEFAULTS.maxStdioChildren),
   GATEWAY_MAX_CONNECTIONS: z.coerce.number().int().positive().default(GATEWAY_DEFAULTS.maxConnections),
   ACCESS_REQUEST_TTL_MINUTES: z.coerce.number().int().positive().default(GATEWAY_DEFAULTS.accessRequestTtlMinutes),
+  GATEWAY_MAX_HOLD_MINUTES: z.coerce.number().int().positive().max(1440).default(GATEWAY_DEFAULTS.maxHoldMinutes),
+  /** A stable id per gateway replica (e.g. the pod name): on restart only its own held calls are abandoned. */
+  GATEWAY_INSTANCE_ID: z.string().trim().min(1).max(200).optional(),
+  TOLLGATE_WEBHOOK_URL: z.url({ error: "must be an incoming webhook URL (Slack-compatible)" }).optional(),
+  /** The portal's public origin, for deep links (default: NEXTAUTH_URL). */
+  PORTAL_URL: z.url().optional(),
+  NEXTAUTH_URL: z.url().optional(),
   GATEWAY_ALLOWED_ORIGINS: z.string().default(GATEWAY_DEFAULTS.allowedOrigins.join(",")),
   GATEWAY_ALLOWED_HOSTS: z.string().default(GATEWAY_DEFAULTS.allowedHosts.join(",")),
   GATEWAY_PUBLIC_URL: z.url().optional(),

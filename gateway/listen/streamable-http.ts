@@ -13,6 +13,7 @@ import type { Logger } from "../log.ts";
 import type { GatewayMetrics } from "../metrics.ts";
 import { authenticate } from "../pipeline/authenticate.ts";
 import { authorize } from "../pipeline/authorize.ts";
+import type { HeldCalls } from "../pipeline/hold.ts";
 import { type PolicyCache, PolicyUnavailableError } from "../policy-cache.ts";
 import type { SessionRegistry } from "../registry.ts";
 import { bearerOf, scrubbingLogger } from "../secrets.ts";
@@ -35,6 +36,8 @@ export interface ListenerDeps {
   limits: SessionLimits;
   log: Logger;
   metrics: GatewayMetrics;
+  /** Calls held for approval: sessions hold require-approval calls until an approver decides. */
+  holds?: HeldCalls;
 }
 
 function isInitializeRequest(body: unknown): body is { method: "initialize"; params?: { protocolVersion?: string; clientInfo?: unknown } } {
@@ -89,6 +92,8 @@ export async function handleStreamableHttp(deps: ListenerDeps, req: IncomingMess
     authorize(auth.grant, found.connection);
     const body = req.method === "POST" ? parseJsonRpcBody(await readBody(req, deps.maxBodyBytes)) : undefined;
     found.updateGrant(auth.grant);
+    // A held call whose client closes this response has lost its client: the hold ends.
+    found.watchRequestStream(body, res);
     const request = found.beginRequest();
     // A response closed before it ended means the client hung up (e.g. dropped its GET stream).
     res.once("close", () => request.done(!res.writableFinished));
@@ -192,6 +197,7 @@ async function openSession(
       options.release();
     },
     metrics: deps.metrics.connection(slug),
+    holds: deps.holds,
   });
   transport.onmessage = (message) => void session.fromClient(message);
   transport.onclose = () => void session.close("client transport closed");
