@@ -263,3 +263,66 @@ describe("main", () => {
     expect(t.err.join("")).toMatch(/cannot reach Tollgate at http:\/\/localhost:3000 \(connect ECONNREFUSED/);
   });
 });
+
+describe("held call commands", () => {
+  it("maps held, approve-call and deny-call to the held-call routes", () => {
+    expect(call(["held"]).call).toEqual({ method: "GET", path: "/api/v1/held-calls?scope=all" });
+    expect(call(["held", "--pending", "--mine"]).call.path).toBe("/api/v1/held-calls?scope=mine&status=PENDING");
+    expect(call(["held", "--status", "expired"]).call.path).toBe("/api/v1/held-calls?scope=all&status=EXPIRED");
+    expect(call(["approve-call", "hc1", "--comment", "ok", "--session"]).call).toEqual({
+      method: "POST",
+      path: "/api/v1/held-calls/hc1/approve",
+      body: { comment: "ok", scope: "session" },
+    });
+    expect(call(["approve-call", "hc/1"]).call).toEqual({ method: "POST", path: "/api/v1/held-calls/hc%2F1/approve", body: {} });
+    expect(call(["deny-call", "hc1", "-c", "no"]).call).toEqual({
+      method: "POST",
+      path: "/api/v1/held-calls/hc1/deny",
+      body: { comment: "no" },
+    });
+  });
+
+  it("says what is wrong with a held call command line", () => {
+    expect(() => parseCommand(["held", "--status", "WAITING"])).toThrow(/--status must be one of PENDING, APPROVED/);
+    expect(() => parseCommand(["held", "--pending", "--status", "DENIED"])).toThrow(/not both/);
+    expect(() => parseCommand(["approve-call"])).toThrow(/approve-call needs <heldCallId>/);
+    expect(() => parseCommand(["deny-call", "hc1", "--session"])).toThrow(/deny-call: .*session/);
+  });
+
+  it("prints held calls as a table with the time left, and a decision with its details", () => {
+    const view = {
+      id: "hc1",
+      status: "PENDING",
+      caller: { id: "u1", email: "alice@example.com", name: null },
+      connection: { slug: "db", name: "Database" },
+      sessionId: "s1",
+      rpcId: "3",
+      method: "tools/call",
+      tool: "run_sql",
+      arguments: { name: "run_sql", arguments: { sql: "delete from carts", notify: "[REDACTED:email]" } },
+      argumentsHash: "ab".repeat(32),
+      rule: { id: "ask-sql", description: "SQL needs a human", scope: "connection" },
+      scope: null,
+      createdAt: "2026-11-22T10:00:00.000Z",
+      deadline: new Date(Date.now() + 245_500).toISOString(),
+      decidedAt: null,
+      decidedBy: null,
+      comment: null,
+      endReason: null,
+    };
+    expect(formatResult("held", [view], false)).toMatch(/hc1\s+PENDING\s+db\s+run_sql\s+alice@example\.com\s+ask-sql\s+4m 0[56]s left/);
+    const approved = {
+      ...view,
+      status: "APPROVED",
+      scope: "session",
+      decidedAt: "2026-11-22T10:01:00.000Z",
+      decidedBy: { id: "u2", email: "bob@example.com", name: null },
+      comment: "fine",
+    };
+    const text = formatResult("approve-call", approved, false);
+    expect(text).toContain("Held call hc1: APPROVED (for the rest of the session)");
+    expect(text).toContain("decided by  bob@example.com: fine");
+    expect(text).toContain('"notify":"[REDACTED:email]"');
+    expect(formatResult("held", [approved], false)).toContain("2026-11-22 10:01:00Z");
+  });
+});

@@ -17,6 +17,8 @@ import type { AuditEventPage } from "../lib/audit/list-audit-events.ts";
 import type { AuditChainResult } from "../lib/audit/verify-audit-chain.ts";
 import type { ConnectionView } from "../lib/connections/present-connection.ts";
 import type { RevokeGrantInput } from "../lib/grants/schema.ts";
+import type { DecideHeldCallInput } from "../lib/held-calls/schema.ts";
+import type { HeldCallView } from "../lib/held-calls/views.ts";
 import type { PolicyVersionView, PolicyView } from "../lib/policies/present-policy.ts";
 import type { PolicyPreview } from "../lib/policies/preview-policy.ts";
 import type { Rule } from "../lib/policy/schema.ts";
@@ -39,6 +41,11 @@ Commands:
   approve <requestId> [--comment "…"]           approve a pending request
   deny <requestId> [--comment "…"]              deny a pending request
   cancel <requestId>                            withdraw your own pending request
+  held [--pending | --status S] [--mine]        tool calls held for approval (yours; approvers: everyone's)
+  approve-call <heldCallId> [--comment "…"] [--session]
+                                                approve a held call; --session: identical calls pass for
+                                                the rest of the session
+  deny-call <heldCallId> [--comment "…"]        deny a held call (the client gets your comment)
   grants [--all] [--active]                     your grants; --all: everyone's; --active: only active ones
   token <grantId>                               mint a gateway token for your grant; prints only the token
   revoke <grantId> [--reason "…"]               revoke a grant
@@ -78,6 +85,9 @@ export type CommandName =
   | "approve"
   | "deny"
   | "cancel"
+  | "held"
+  | "approve-call"
+  | "deny-call"
   | "grants"
   | "token"
   | "tokens"
@@ -146,6 +156,7 @@ function policyPath(command: string, slug: string | undefined, global: boolean):
 }
 
 const id = (value: string) => encodeURIComponent(value);
+const HELD_CALL_STATUSES: readonly string[] = ["PENDING", "APPROVED", "DENIED", "EXPIRED", "CANCELLED", "ABANDONED"];
 const str = (value: string | boolean | undefined): string | undefined => (typeof value === "string" ? value : undefined);
 
 function wholeNumber(value: string, option: string, min: number): number {
@@ -196,6 +207,40 @@ const COMMANDS: Record<CommandName, CommandSpec> = {
     positionals: ["requestId"],
     options: {},
     build: ({ positionals }) => ({ method: "POST", path: `/api/v1/access-requests/${id(positionals[0]!)}/cancel`, body: {} }),
+  },
+  held: {
+    positionals: [],
+    options: { pending: { type: "boolean" }, status: { type: "string" }, mine: { type: "boolean" } },
+    build: ({ values }) => {
+      const status = str(values.status)?.toUpperCase();
+      if (values.pending && status !== undefined) throw new UsageError("held takes --pending or --status, not both.");
+      if (status !== undefined && !HELD_CALL_STATUSES.includes(status)) {
+        throw new UsageError(`--status must be one of ${HELD_CALL_STATUSES.join(", ")} (got "${str(values.status)}").`);
+      }
+      const query = new URLSearchParams({ scope: values.mine ? "mine" : "all" });
+      if (values.pending || status) query.set("status", values.pending ? "PENDING" : (status as string));
+      return { method: "GET", path: `/api/v1/held-calls?${query.toString()}` };
+    },
+  },
+  "approve-call": {
+    positionals: ["heldCallId"],
+    options: { comment: { type: "string", short: "c" }, session: { type: "boolean" } },
+    build: ({ positionals, values }) => {
+      const body: DecideHeldCallInput = {};
+      const comment = str(values.comment);
+      if (comment !== undefined) body.comment = comment;
+      if (values.session) body.scope = "session";
+      return { method: "POST", path: `/api/v1/held-calls/${id(positionals[0]!)}/approve`, body };
+    },
+  },
+  "deny-call": {
+    positionals: ["heldCallId"],
+    options: { comment: { type: "string", short: "c" } },
+    build: ({ positionals, values }) => {
+      const comment = str(values.comment);
+      const body: DecideHeldCallInput = comment === undefined ? {} : { comment };
+      return { method: "POST", path: `/api/v1/held-calls/${id(positionals[0]!)}/deny`, body };
+    },
   },
   grants: {
     positionals: [],
@@ -394,6 +439,26 @@ function describeRequest(request: AccessRequestView): string {
   return lines.join("\n");
 }
 
+/** "4m 05s left" for a pending call's deadline; the end time otherwise. */
+function deadlineText(call: HeldCallView, now = Date.now()): string {
+  if (call.status !== "PENDING") return time(call.decidedAt);
+  const left = Math.max(0, Math.round((new Date(call.deadline).getTime() - now) / 1000));
+  return `${Math.floor(left / 60)}m ${String(left % 60).padStart(2, "0")}s left`;
+}
+
+function describeHeldCall(call: HeldCallView): string {
+  const lines = [
+    `Held call ${call.id}: ${call.status}${call.scope === "session" ? " (for the rest of the session)" : ""}`,
+    `  caller      ${call.caller.email}`,
+    `  call        ${call.method}${call.tool ? ` ${call.tool}` : ""} on ${call.connection.slug}`,
+    `  rule        ${call.rule.id}${call.rule.description ? ` — ${call.rule.description}` : ""}`,
+    `  arguments   ${call.arguments === null ? "(withheld: they could not be masked)" : truncate(JSON.stringify(call.arguments), 200)}`,
+  ];
+  if (call.decidedBy) lines.push(`  decided by  ${call.decidedBy.email}${call.comment ? `: ${call.comment}` : ""}`);
+  if (call.endReason) lines.push(`  ended       ${call.endReason}`);
+  return lines.join("\n");
+}
+
 function ruleRow(rule: Rule): string[] {
   if (rule.kind === "guardrail") {
     const match = [
@@ -447,6 +512,22 @@ export function formatResult(command: CommandName, data: unknown, json: boolean)
     case "deny":
     case "cancel":
       return describeRequest(data as AccessRequestView);
+    case "held":
+      return table(
+        ["ID", "STATUS", "CONNECTION", "TOOL", "CALLER", "RULE", "DEADLINE / ENDED"],
+        (data as HeldCallView[]).map((c) => [
+          c.id,
+          c.status,
+          c.connection.slug,
+          c.tool ?? c.method,
+          c.caller.email,
+          c.rule.id,
+          deadlineText(c),
+        ]),
+      );
+    case "approve-call":
+    case "deny-call":
+      return describeHeldCall(data as HeldCallView);
     case "grants":
       return table(
         ["ID", "STATUS", "CONNECTION", "USER", "STARTS", "EXPIRES"],

@@ -9,6 +9,8 @@ import { connectionViewSchema } from "../connections/views.ts";
 import type { AppErrorCode } from "../errors.ts";
 import { listGrantsQuerySchema, revokeGrantSchema } from "../grants/schema.ts";
 import { grantViewSchema } from "../grants/views.ts";
+import { decideHeldCallSchema, listHeldCallsQuerySchema } from "../held-calls/schema.ts";
+import { heldCallViewSchema } from "../held-calls/views.ts";
 import { previewPolicySchema, savePolicySchema } from "../policies/schema.ts";
 import { policyPreviewSchema, policySampleSchema, policyVersionViewSchema, policyViewSchema } from "../policies/views.ts";
 import { SESSION_EVENTS_PAGE } from "../recording/limits.ts";
@@ -33,6 +35,7 @@ export const API_TAGS = {
   connections: "The catalog of MCP servers",
   access: "Access requests and their approval",
   grants: "Time-boxed grants and the gateway tokens bound to them",
+  "held-calls": "Tool calls a require-approval rule holds at the gateway until an approver decides",
   policies: "Guardrail and masking policies, global and per connection, versioned",
   sessions: "Recorded gateway sessions",
   audit: "The hash-chained audit log of every change (auditors and admins)",
@@ -348,6 +351,57 @@ export const API_ROUTES: readonly ApiRoute[] = [
     returns: "The revoked token",
     errors: ["CONFLICT"],
   },
+  {
+    method: "get",
+    path: "/api/v1/held-calls",
+    operationId: "listHeldCalls",
+    summary: "List held calls (your own; approvers, auditors and admins: everyone's)",
+    description: "Arguments are masked by the connection's masking rules, as recordings are; `null` when they could not be masked.",
+    tag: "held-calls",
+    query: listHeldCallsQuerySchema,
+    response: z.array(heldCallViewSchema),
+    returns: "Held calls, newest first (at most 200)",
+  },
+  {
+    method: "get",
+    path: "/api/v1/held-calls/{id}",
+    operationId: "getHeldCall",
+    summary: "One held call (your own, or anyone's for approvers, auditors and admins; 404 for others' otherwise)",
+    tag: "held-calls",
+    params: id("Held call"),
+    response: heldCallViewSchema,
+    returns: "The held call",
+  },
+  {
+    method: "post",
+    path: "/api/v1/held-calls/{id}/approve",
+    operationId: "approveHeldCall",
+    summary: "Approve a pending held call before its deadline (approvers; not your own)",
+    description:
+      "The gateway holding the call forwards exactly the held message within a second (NOTIFY). " +
+      '`scope: "session"` also lets identical calls (same tool and arguments hash) through for the rest of the session.',
+    tag: "held-calls",
+    permission: "access:decide",
+    params: id("Held call"),
+    body: decideHeldCallSchema,
+    response: heldCallViewSchema,
+    returns: "The approved held call",
+    errors: ["CONFLICT"],
+  },
+  {
+    method: "post",
+    path: "/api/v1/held-calls/{id}/deny",
+    operationId: "denyHeldCall",
+    summary: "Deny a pending held call (approvers; not your own)",
+    description: "The client gets a JSON-RPC error naming you and your comment; the upstream never sees the call.",
+    tag: "held-calls",
+    permission: "access:decide",
+    params: id("Held call"),
+    body: decideHeldCallSchema,
+    response: heldCallViewSchema,
+    returns: "The denied held call",
+    errors: ["CONFLICT"],
+  },
   ...policyRoutes("global"),
   ...policyRoutes("connection"),
   {
@@ -470,7 +524,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
     summary: "Server-sent events: hints that something changed, for live dashboards",
     description:
       "A `text/event-stream` that stays open: `ready` once, `ping` every 25 s, and one event per change, named after its kind " +
-      "(e.g. `accessRequests`, `grantRevoked`), with at most an `{ id }` as data. Events carry no data: refetch through the API.",
+      "(e.g. `accessRequests`, `grantRevoked`, `heldCalls`), with at most an `{ id }` as data. Events carry no data: refetch through the API.",
     tag: "events",
     response: z.string(),
     returns: "The event stream",
