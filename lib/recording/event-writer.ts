@@ -11,7 +11,7 @@ export interface EventRow {
   method: string | null;
   tool: string | null;
   payload: unknown;
-  /** The policy decision on a client request (allow, deny, require-approval); null otherwise. */
+  /** The policy decision on a client request (allow, deny, require-approval), or how a held call ended (approved, denied, …); null otherwise. */
   decision: string | null;
   /** Values masked before the payload was stored, by kind (e.g. {"email": 2}); null when none. */
   masked: Record<string, number> | null;
