@@ -464,6 +464,10 @@ async function main(): Promise<void> {
     GATEWAY_PORT: String(gatewayPort),
     GATEWAY_HOST: "127.0.0.1",
     TOLLGATE_SECRET_KEY: vaultKey.toString("base64"),
+    // Each path's CONCURRENCY clients share one grant (and one user): the session caps must not be what is measured.
+    GATEWAY_MAX_SESSIONS_PER_GRANT: String(Math.max(10, CONCURRENCY + 2)),
+    GATEWAY_MAX_SESSIONS_PER_USER: String(Math.max(20, 2 * CONCURRENCY + 4)),
+    GATEWAY_MAX_STDIO_CHILDREN: String(Math.max(20, CONCURRENCY + 2)),
   });
   await waitUntil("gateway", gateway, async () => (await fetch(`${gatewayUrl}/readyz`)).status === 200);
 
