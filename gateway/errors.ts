@@ -1,6 +1,7 @@
 // Every error the gateway answers with is built here: an HTTP status plus a JSON-RPC error whose
 // message tells a person what to do. Codes sit in JSON-RPC's implementation-defined server-error range
-// (-32000…-32099).
+// (-32000…-32099), avoiding the codes MCP itself defines there (-32002 resource not found, -32020
+// header/body mismatch, -32042 URL elicitation required).
 
 export const GATEWAY_ERRORS = {
   PARSE_ERROR: { status: 400, code: -32700 },
@@ -27,11 +28,11 @@ export const GATEWAY_ERRORS = {
   /** Masking failed on an upstream message; it was withheld rather than sent unmasked. */
   MESSAGE_WITHHELD: { status: 502, code: -32006 },
   /** A held call was denied by an approver; the message names them and their comment. */
-  APPROVAL_DENIED: { status: 403, code: -32020 },
+  APPROVAL_DENIED: { status: 403, code: -32030 },
   /** Nobody decided on a held call before its deadline; it was not forwarded. */
-  APPROVAL_TIMEOUT: { status: 504, code: -32021 },
+  APPROVAL_TIMEOUT: { status: 504, code: -32031 },
   /** A held call ended without a usable approval (cancelled, session ended, abandoned, approval not matching). */
-  HOLD_ENDED: { status: 409, code: -32022 },
+  HOLD_ENDED: { status: 409, code: -32032 },
   /**
    * A resource cap was reached (sessions per grant, per user or per gateway, stdio children, open
    * connections); `data.limit` names it and `data.max` gives its value.

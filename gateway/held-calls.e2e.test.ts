@@ -5,7 +5,6 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import type { Progress } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
@@ -19,6 +18,7 @@ import { decideHeldCall } from "../lib/held-calls/decide-held-call.ts";
 import { savePolicy } from "../lib/policies/save-policy.ts";
 import { grantAndMint } from "../test/fixtures.ts";
 import { mcpClient, startTestGateway, type TestGateway } from "../test/gateway-harness.ts";
+import { type McpHttpUpstream, startMcpHttpUpstream } from "../test/mcp-upstream.ts";
 import { createLogger } from "./log.ts";
 import { type Gateway, startGateway } from "./server.ts";
 
@@ -31,7 +31,7 @@ import { type Gateway, startGateway } from "./server.ts";
 const ROOT = path.resolve(import.meta.dirname, "..");
 const SECRET = "jane.doe@example.com";
 let harness: TestGateway;
-let upstream: Server;
+let upstream: McpHttpUpstream;
 let webhook: Server;
 const webhookBodies: string[] = [];
 const upstreamCalls: string[] = [];
@@ -87,26 +87,11 @@ beforeAll(async () => {
     portalUrl: "https://tollgate.example.com",
   });
   portalDb = createDb(harness.t.url);
-  const transports = new Map<string, StreamableHTTPServerTransport>();
-  upstream = createServer(async (req, res) => {
-    const sid = req.headers["mcp-session-id"] as string | undefined;
-    let transport = sid ? transports.get(sid) : undefined;
-    if (!transport) {
-      const created = new StreamableHTTPServerTransport({
-        sessionIdGenerator: () => randomBytes(8).toString("hex"),
-        onsessioninitialized: (id) => void transports.set(id, created),
-      });
-      await countingServer().connect(created);
-      transport = created;
-    }
-    await transport.handleRequest(req, res);
-  });
-  await new Promise<void>((resolve) => upstream.listen(0, "127.0.0.1", resolve));
-  const port = (upstream.address() as AddressInfo).port;
+  upstream = await startMcpHttpUpstream(countingServer);
   await createConnection(harness.t.db, {
     actor: harness.users.carol,
     vaultKey: harness.vaultKey,
-    input: { slug: "db", name: "Database", transport: "streamable-http", url: `http://127.0.0.1:${port}/mcp`, maxMinutes: 60 },
+    input: { slug: "db", name: "Database", transport: "streamable-http", url: upstream.url, maxMinutes: 60 },
   });
   await savePolicy(harness.t.db, {
     actor: harness.users.carol,
@@ -123,9 +108,8 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const gateway of extraGateways) await gateway.close().catch(() => undefined);
   await portalDb?.$disconnect();
-  upstream?.closeAllConnections();
+  await upstream?.close();
   webhook?.closeAllConnections();
-  await new Promise((resolve) => upstream?.close(resolve));
   await new Promise((resolve) => webhook?.close(resolve));
   await harness?.stop();
 });
@@ -210,13 +194,13 @@ describe("a held call", () => {
       progress.push(n as Progress);
     });
     // No progress token: no progress notifications, the SSE stream's keep-alive comments only.
-    const result = client.callTool(sql("drop table users"));
-    const held = await pendingCall(sessionId);
-    await decide(harness.users.bob, held.id, "DENY", { comment: "not during the freeze" });
-    await expect(result).rejects.toMatchObject({
-      code: -32020,
+    const result = expect(client.callTool(sql("drop table users"))).rejects.toMatchObject({
+      code: -32030,
       message: expect.stringMatching(/bob@example\.com denied this call: "not during the freeze"/),
     });
+    const held = await pendingCall(sessionId);
+    await decide(harness.users.bob, held.id, "DENY", { comment: "not during the freeze" });
+    await result;
     expect(upstreamCalls).toEqual([]);
     expect(progress).toEqual([]);
     await transport.terminateSession();
@@ -244,10 +228,11 @@ describe("a held call", () => {
     await decide(harness.users.carol, second.id, "APPROVE");
     await changed;
     // Approved for this call only: the same call again is held again.
-    const again = client.callTool(sql("select 2"));
+    // The assertion is attached before the decision, so the rejection is never unhandled for a moment.
+    const again = expect(client.callTool(sql("select 2"))).rejects.toMatchObject({ code: -32030 });
     const third = await pendingCall(sessionId);
     await decide(harness.users.carol, third.id, "DENY");
-    await expect(again).rejects.toMatchObject({ code: -32020 });
+    await again;
     expect(upstreamCalls).toEqual(["run_sql:select 1", "run_sql:select 1", "run_sql:select 2"]);
     const decisions = (await harness.t.db.sessionEvent.findMany({ where: { sessionId, tool: "run_sql" }, orderBy: { seq: "asc" } })).map(
       (event) => `${event.direction} ${event.decision}`,
@@ -309,13 +294,13 @@ describe("a held call", () => {
   it("the grant is revoked while the call is held: the usual grant error, the row CANCELLED", async () => {
     const { client, sessionId, grantId } = await connect();
     upstreamCalls.length = 0;
-    const result = client.callTool(sql("vacuum"));
-    const held = await pendingCall(sessionId);
-    await revokeGrant(harness.t.db, { actor: harness.users.bob, grantId, reason: "incident over" });
-    await expect(result).rejects.toMatchObject({
+    const result = expect(client.callTool(sql("vacuum"))).rejects.toMatchObject({
       code: -32014,
       message: expect.stringMatching(/revoked while the call waited for approval/),
     });
+    const held = await pendingCall(sessionId);
+    await revokeGrant(harness.t.db, { actor: harness.users.bob, grantId, reason: "incident over" });
+    await result;
     const row = await harness.t.db.heldCall.findUniqueOrThrow({ where: { id: held.id } });
     expect(row).toMatchObject({ status: "CANCELLED", endReason: "grant revoked" });
     expect(upstreamCalls).toEqual([]);
@@ -370,7 +355,7 @@ describe("held calls and the gateway's limits", () => {
     upstreamCalls.length = 0;
     const started = Date.now();
     await expect(client.callTool(sql("reindex"))).rejects.toMatchObject({
-      code: -32021,
+      code: -32031,
       message: expect.stringMatching(/No approver decided within 2 s \(held call \w+\), so the call was not forwarded/),
     });
     expect(Date.now() - started).toBeGreaterThanOrEqual(1_400);
@@ -423,7 +408,7 @@ describe("held calls and the gateway's limits", () => {
     const result = client.callTool(sql("cluster"));
     const session = await waitFor(() => restarted.registry.size > 0 && restarted.heldCalls.size > 0);
     expect(session).toBe(true);
-    const answered = expect(result).rejects.toMatchObject({ code: -32022, message: expect.stringMatching(/gateway shutting down/) });
+    const answered = expect(result).rejects.toMatchObject({ code: -32032, message: expect.stringMatching(/gateway shutting down/) });
     await restarted.close();
     await answered;
     const row = await harness.t.db.heldCall.findFirstOrThrow({ where: { gatewayInstance: "crashed-1", id: { not: crashed.id } } });
