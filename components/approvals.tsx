@@ -8,6 +8,7 @@ import { decideAccessRequestSchema } from "@/lib/access/schema";
 import { errorMessage } from "./api";
 import { fieldMessage, sameNames, showServerError } from "./form";
 import { formatDateTime, formatMinutes } from "./format";
+import { HeldCallsQueue } from "./held-calls";
 import { useAccessRequests, useDecide, useGrants, useRevokeGrant } from "./hooks";
 import { Age, Countdown } from "./live";
 import { Alert, Badge, buttonClass, Card, DataTable, FieldError, inputClass, labelClass, PageHeader, QueryState, tdClass } from "./ui";
@@ -18,7 +19,10 @@ export function Approvals({ viewerId }: { viewerId: string }) {
 
   return (
     <div className="space-y-6">
-      <PageHeader title="Approvals" description="Decide on pending access requests and keep an eye on who holds access right now." />
+      <PageHeader
+        title="Approvals"
+        description="Decide on pending access requests and held tool calls, and keep an eye on who holds access right now."
+      />
 
       <Card
         title="Pending requests"
@@ -37,6 +41,8 @@ export function Approvals({ viewerId }: { viewerId: string }) {
           )}
         </QueryState>
       </Card>
+
+      <HeldCallsQueue viewerId={viewerId} />
 
       <Card title="Active grants" bodyClassName="p-0">
         <QueryState query={grants} empty="Nobody holds access right now.">

@@ -2,6 +2,7 @@
 
 import { useQueryClient } from "@tanstack/react-query";
 import { useEffect } from "react";
+import { heldCallKeys } from "./held-call-hooks";
 import { queryKeys } from "./hooks";
 
 /**
@@ -20,11 +21,13 @@ export function LiveUpdates() {
     const onAccess = refresh(queryKeys.accessRequests(), queryKeys.grants());
     const onGrants = refresh(queryKeys.grants(), queryKeys.sessions);
     const onSessions = refresh(queryKeys.sessions);
-    const onReconnect = refresh(queryKeys.accessRequests(), queryKeys.grants(), queryKeys.sessions);
+    const onReconnect = refresh(queryKeys.accessRequests(), queryKeys.grants(), queryKeys.sessions, heldCallKeys.all);
     source.addEventListener("accessRequests", onAccess);
     source.addEventListener("grantRevoked", onGrants);
     source.addEventListener("sessions", onSessions);
     source.addEventListener("gatewayTokenRevoked", refresh(queryKeys.gatewayTokens(), queryKeys.sessions));
+    // A held call was created, decided, expired, cancelled or abandoned.
+    source.addEventListener("heldCalls", refresh(heldCallKeys.all));
     source.addEventListener("reconnected", onReconnect);
     return () => source.close();
   }, [client]);

@@ -19,6 +19,7 @@ import {
   useRevokeGrant,
 } from "./hooks";
 import { Countdown, OneTimeSecret } from "./live";
+import { MyHeldCalls } from "./my-held-calls";
 import { Alert, buttonClass, Card, DataTable, PageHeader, QueryState, StatusBadge, tdClass } from "./ui";
 
 export function MyAccess() {
@@ -34,6 +35,8 @@ export function MyAccess() {
   return (
     <div className="space-y-6">
       <PageHeader title="My access" description="Your grants, gateway tokens, access requests and personal API tokens." />
+
+      <MyHeldCalls />
 
       <Card title="Active grants" bodyClassName="p-0">
         <QueryState

@@ -244,7 +244,9 @@ export type TableHeader = string | { label: ReactNode; className?: string };
 /** A scrollable table with a gray header row; children are the body's `<tr>` rows. */
 export function DataTable({ headers, className, children }: { headers: TableHeader[]; className?: string; children: ReactNode }) {
   return (
-    <div className={cx("overflow-x-auto", className)}>
+    // relative: absolutely positioned cells' content (an sr-only header) scrolls with the table
+    // instead of widening the page.
+    <div className={cx("relative overflow-x-auto", className)}>
       <table className={tableClass}>
         <thead className="bg-gray-50">
           <tr>
