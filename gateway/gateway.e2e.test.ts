@@ -18,6 +18,7 @@ import { mintGatewayToken } from "../lib/tokens/mint-gateway-token.ts";
 import { grantAndMint } from "../test/fixtures.ts";
 import { mcpClient as connectTo, startTestGateway, type TestGateway } from "../test/gateway-harness.ts";
 import type { TestDatabase } from "../test/postgres.ts";
+import { waitFor } from "../test/wait-for.ts";
 import type { Gateway } from "./server.ts";
 
 // MCP end to end: the official SDK client talks to the gateway, which spawns the real
@@ -56,15 +57,6 @@ const INITIALIZE = JSON.stringify({
   method: "initialize",
   params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "raw", version: "0" } },
 });
-
-async function waitFor(check: () => Promise<boolean> | boolean, ms = 10_000): Promise<void> {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error("condition not met in time");
-}
 
 describe("gateway → server-everything over stdio", () => {
   it("lists and calls tools exactly like a direct connection, and records every message in order", async () => {

@@ -19,6 +19,7 @@ import { savePolicy } from "../lib/policies/save-policy.ts";
 import { grantAndMint } from "../test/fixtures.ts";
 import { mcpClient, startTestGateway, type TestGateway } from "../test/gateway-harness.ts";
 import { type McpHttpUpstream, startMcpHttpUpstream } from "../test/mcp-upstream.ts";
+import { waitFor } from "../test/wait-for.ts";
 import { createLogger } from "./log.ts";
 import { type Gateway, startGateway } from "./server.ts";
 
@@ -39,16 +40,6 @@ const hashKey = randomBytes(32);
 /** An approver acting on its own database connection, as the portal would. */
 let portalDb: ReturnType<typeof createDb>;
 const extraGateways: Gateway[] = [];
-
-async function waitFor<T>(check: () => Promise<T | undefined | null | false> | T | undefined | null | false, ms = 5_000): Promise<T> {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    const value = await check();
-    if (value) return value;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error("condition not met in time");
-}
 
 function countingServer(): McpServer {
   const server = new McpServer({ name: "counting", version: "1.0.0" });

@@ -1,9 +1,5 @@
-import { randomBytes } from "node:crypto";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import { CreateMessageRequestSchema, LoggingMessageNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
@@ -13,6 +9,7 @@ import type { PolicyDocument } from "../lib/policy/schema.ts";
 import { grantAndMint } from "../test/fixtures.ts";
 import { mcpClient, startTestGateway, type TestGateway } from "../test/gateway-harness.ts";
 import { type McpHttpUpstream, startMcpHttpUpstream } from "../test/mcp-upstream.ts";
+import { waitFor } from "../test/wait-for.ts";
 
 // Policy on the data path, end to end: the SDK client → gateway → a real SDK MCP server over HTTP
 // that counts what reaches it and answers with sensitive values in every place a message can hold them.
@@ -25,15 +22,6 @@ const PASSWORD = "hunter2-correct-horse";
 let harness: TestGateway;
 let upstream: McpHttpUpstream;
 const upstreamCalls: string[] = [];
-
-async function waitFor(check: () => Promise<boolean> | boolean, ms = 5_000): Promise<void> {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error("condition not met in time");
-}
 
 function leakyServer(): McpServer {
   const server = new McpServer({ name: "leaky", version: "1.0.0" }, { capabilities: { logging: {} } });
