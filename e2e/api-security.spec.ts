@@ -1,23 +1,11 @@
 import http from "node:http";
-import { type APIRequestContext, type BrowserContext, expect, type Page, test } from "@playwright/test";
-import { gatewayUrl, portalUrl, signIn } from "./helpers.ts";
+import { type BrowserContext, expect, type Page, test } from "@playwright/test";
+import { apiAs, demoToken, gatewayUrl, portalUrl, signIn } from "./helpers.ts";
 
 // Red-team findings against the REST API, checked over HTTP against the real built portal:
 // bounded request bodies, CSRF for cookie-authenticated writes, 404 (not 403) for other people's
 // rows, roles checked before bodies, upstream details for admins only, credential hygiene.
 
-const tokens = () => JSON.parse(process.env.TOLLGATE_DEMO_TOKENS!) as Array<{ email: string; token: string }>;
-const tokenOf = (name: string) => tokens().find((t) => t.email.startsWith(`${name}@`))!.token;
-const api = (request: APIRequestContext, name: string) => {
-  const headers = { authorization: `Bearer ${tokenOf(name)}` };
-  return {
-    get: (path: string) => request.get(`${portalUrl()}/api/v1${path}`, { headers }),
-    post: (path: string, data?: unknown) => request.post(`${portalUrl()}/api/v1${path}`, { headers, data: data ?? {} }),
-    raw: (method: string, path: string, body: string, extra: Record<string, string>) =>
-      // A Buffer is sent as is (a string with a JSON content type would be JSON-encoded again).
-      request.fetch(`${portalUrl()}/api/v1${path}`, { method, headers: { ...headers, ...extra }, data: Buffer.from(body) }),
-  };
-};
 type ErrorBody = { error: { code: string; message: string; field?: string } };
 
 interface StreamResult {
@@ -84,7 +72,7 @@ test.describe("request bodies are bounded", () => {
 
   for (const contentLength of [true, false]) {
     test(`300 MB ${contentLength ? "with Content-Length" : "chunked"}: 413 before the portal reads it all`, async ({ request }) => {
-      const result = await streamBody("/access-requests", { total: TOTAL, contentLength, token: tokenOf("alice") });
+      const result = await streamBody("/access-requests", { total: TOTAL, contentLength, token: demoToken("alice") });
       expect(result.status, result.body).toBe(413);
       expect(JSON.parse(result.body)).toMatchObject({
         error: { code: "PAYLOAD_TOO_LARGE", message: expect.stringMatching(/65536 bytes/) },
@@ -92,12 +80,12 @@ test.describe("request bodies are bounded", () => {
       expect(result.sentWhenAnswered).toBeLessThan(TOTAL / 4);
       expect(result.ms).toBeLessThan(10_000);
       // The portal is still there and still answers.
-      expect((await api(request, "alice").get("/me")).status()).toBe(200);
+      expect((await apiAs(request, "alice").get("/me")).status()).toBe(200);
     });
   }
 
   test("a body just over the limit is refused, one under it is parsed", async ({ request }) => {
-    const alice = api(request, "alice");
+    const alice = apiAs(request, "alice");
     const over = await alice.raw("POST", "/access-requests", `{"reason":"${"x".repeat(64 * 1024)}"}`, {
       "content-type": "application/json",
     });
@@ -191,7 +179,7 @@ test.describe("CSRF: cookie-authenticated writes", () => {
   });
 
   test("bearer tokens need no Origin; a body that is not JSON is still 415", async ({ request }) => {
-    const alice = api(request, "alice");
+    const alice = apiAs(request, "alice");
     const created = await alice.raw("POST", "/access-requests", body, { "content-type": "application/json" });
     expect(created.status()).toBe(201);
     const id = ((await created.json()) as { id: string }).id;
@@ -200,7 +188,7 @@ test.describe("CSRF: cookie-authenticated writes", () => {
     // The CLI posts bodyless actions without a content type.
     const cancelled = await request.fetch(`${portalUrl()}/api/v1/access-requests/${id}/cancel`, {
       method: "POST",
-      headers: { authorization: `Bearer ${tokenOf("alice")}` },
+      headers: { authorization: `Bearer ${demoToken("alice")}` },
     });
     expect(cancelled.status()).toBe(200);
   });
@@ -208,9 +196,9 @@ test.describe("CSRF: cookie-authenticated writes", () => {
 
 test.describe("someone else's rows are 404, like rows that do not exist", () => {
   test("sessions, access requests, grants and gateway tokens of bob are invisible to alice", async ({ request }) => {
-    const alice = api(request, "alice");
-    const bob = api(request, "bob");
-    const carol = api(request, "carol");
+    const alice = apiAs(request, "alice");
+    const bob = apiAs(request, "bob");
+    const carol = apiAs(request, "carol");
 
     const created = await bob.post("/access-requests", { connection: "everything", minutes: 5, reason: "bob's own" });
     expect(created.status()).toBe(201);
@@ -266,7 +254,7 @@ test.describe("someone else's rows are 404, like rows that do not exist", () => 
 
 test.describe("roles are checked before bodies", () => {
   test("a requester's malformed body to an admin or approver route is 403, not 400", async ({ request }) => {
-    const alice = api(request, "alice");
+    const alice = apiAs(request, "alice");
     const json = { "content-type": "application/json" };
     for (const [path, body] of [
       ["/connections", "{not json"],
@@ -285,7 +273,7 @@ test.describe("roles are checked before bodies", () => {
 
 test.describe("connections: upstream details for admins only, credentials only in headers", () => {
   test("requesters see no url, command or args; admins do", async ({ request }) => {
-    const carol = api(request, "carol");
+    const carol = apiAs(request, "carol");
     const created = await carol.post("/connections", {
       slug: "sec-http",
       name: "Security HTTP",
@@ -296,7 +284,7 @@ test.describe("connections: upstream details for admins only, credentials only i
     expect(await created.json()).toMatchObject({ url: "https://mcp.internal.example/mcp" });
 
     for (const who of ["alice", "bob"]) {
-      const list = await api(request, who).get("/connections");
+      const list = await apiAs(request, who).get("/connections");
       const text = await list.text();
       expect(text).not.toContain("mcp.internal.example");
       expect(text).not.toContain("node_modules/.bin");
@@ -305,7 +293,7 @@ test.describe("connections: upstream details for admins only, credentials only i
         expect(connection).not.toHaveProperty("command");
         expect(connection).not.toHaveProperty("args");
       }
-      const one = (await (await api(request, who).get("/connections/everything")).json()) as Record<string, unknown>;
+      const one = (await (await apiAs(request, who).get("/connections/everything")).json()) as Record<string, unknown>;
       expect(one).toMatchObject({ slug: "everything" });
       expect(one).not.toHaveProperty("command");
       expect(one).not.toHaveProperty("args");
@@ -316,7 +304,7 @@ test.describe("connections: upstream details for admins only, credentials only i
   });
 
   test("credentials in the URL are refused with a pointer to headers", async ({ request }) => {
-    const carol = api(request, "carol");
+    const carol = apiAs(request, "carol");
     for (const url of [
       "https://user:pass@mcp.example.com/mcp",
       "https://token@mcp.example.com/mcp",
@@ -342,7 +330,7 @@ test.describe("connections: upstream details for admins only, credentials only i
   });
 
   test("control characters in header and env values: 400 naming the field", async ({ request }) => {
-    const carol = api(request, "carol");
+    const carol = apiAs(request, "carol");
     const header = await carol.post("/connections", {
       slug: "sec-crlf",
       name: "CRLF",

@@ -1,7 +1,7 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { type APIRequestContext, type Browser, expect, type Page, test } from "@playwright/test";
-import { gatewayUrl, portalUrl, signIn } from "./helpers.ts";
+import { apiAs, DESKTOP, gatewayUrl, noHorizontalScroll, PHONE, shot, signIn } from "./helpers.ts";
 
 // Held calls end to end: carol puts a require-approval rule on `echo`; alice's real MCP client
 // calls it on `everything` through the real gateway and waits; bob, with Approvals open, sees the
@@ -14,50 +14,18 @@ import { gatewayUrl, portalUrl, signIn } from "./helpers.ts";
 // policy that was never saved and counts its versions from 1.
 const POLICY = "/policy";
 
-const tokens = () => JSON.parse(process.env.TOLLGATE_DEMO_TOKENS!) as Array<{ email: string; token: string }>;
-const tokenOf = (name: string) => tokens().find((t) => t.email.startsWith(`${name}@`))!.token;
-const api = (request: APIRequestContext, name: string) => {
-  const headers = { authorization: `Bearer ${tokenOf(name)}` };
-  return {
-    get: (path: string) => request.get(`${portalUrl()}/api/v1${path}`, { headers }),
-    post: (path: string, data?: unknown) => request.post(`${portalUrl()}/api/v1${path}`, { headers, data: data ?? {} }),
-    put: (path: string, data: unknown) => request.put(`${portalUrl()}/api/v1${path}`, { headers, data }),
-  };
-};
-
-const DESKTOP = { width: 1280, height: 800 };
-const PHONE = { width: 390, height: 844 };
 const RULE = "Echo waits for a second pair of eyes";
 /** Long enough that the client's own request timeout never decides a test. */
 const CALL_OPTIONS = { timeout: 120_000 };
 
-/** The page does not scroll sideways; the message names the elements that stick out. */
-async function noHorizontalScroll(page: Page): Promise<void> {
-  const { overflow, offenders } = await page.evaluate(() => {
-    const width = window.innerWidth;
-    const offenders = [...document.body.querySelectorAll<HTMLElement>("*")]
-      .filter((element) => element.getBoundingClientRect().right > width + 1)
-      .slice(0, 8)
-      .map((element) => `${element.tagName.toLowerCase()}.${element.className}`.slice(0, 120));
-    return { overflow: document.documentElement.scrollWidth - width, offenders };
-  });
-  expect(overflow, `the page scrolls sideways; too wide: ${offenders.join(" | ")}`).toBeLessThanOrEqual(0);
-}
-
-/** A full-page screenshot into e2e/screenshots/, taken from the top. */
-async function shot(page: Page, name: string): Promise<void> {
-  await page.evaluate(() => window.scrollTo(0, 0));
-  await page.screenshot({ path: `e2e/screenshots/${name}.png`, fullPage: true });
-}
-
 /** A grant on `everything` for `who` (approved by `approver`) and a gateway token for it. */
 async function grantAndToken(request: APIRequestContext, who: string, approver: string): Promise<{ grantId: string; token: string }> {
-  const created = await api(request, who).post("/access-requests", { connection: "everything", minutes: 15, reason: "held calls e2e" });
+  const created = await apiAs(request, who).post("/access-requests", { connection: "everything", minutes: 15, reason: "held calls e2e" });
   expect(created.status()).toBe(201);
-  const approved = await api(request, approver).post(`/access-requests/${((await created.json()) as { id: string }).id}/approve`);
+  const approved = await apiAs(request, approver).post(`/access-requests/${((await created.json()) as { id: string }).id}/approve`);
   expect(approved.status()).toBe(200);
   const grantId = ((await approved.json()) as { grant: { id: string } }).grant.id;
-  const minted = await api(request, who).post(`/grants/${grantId}/tokens`);
+  const minted = await apiAs(request, who).post(`/grants/${grantId}/tokens`);
   expect(minted.status()).toBe(201);
   return { grantId, token: ((await minted.json()) as { token: string }).token };
 }
@@ -107,8 +75,8 @@ test.afterAll(async ({ playwright }) => {
   const request = await playwright.request.newContext();
   try {
     // Later specs expect no policy rules and alice holding only the grants they create.
-    expect((await api(request, "carol").put(POLICY, { default: "allow", rules: [] })).status()).toBe(200);
-    for (const grantId of grants) expect((await api(request, "carol").post(`/grants/${grantId}/revoke`)).status()).toBe(200);
+    expect((await apiAs(request, "carol").put(POLICY, { default: "allow", rules: [] })).status()).toBe(200);
+    for (const grantId of grants) expect((await apiAs(request, "carol").post(`/grants/${grantId}/revoke`)).status()).toBe(200);
   } finally {
     await request.dispose();
   }
@@ -118,7 +86,7 @@ test("carol holds echo for approval; bob sees alice's call appear live and appro
   browser,
   request,
 }) => {
-  const saved = await api(request, "carol").put(POLICY, {
+  const saved = await apiAs(request, "carol").put(POLICY, {
     default: "allow",
     rules: [
       {
@@ -201,7 +169,7 @@ test("carol holds echo for approval; bob sees alice's call appear live and appro
     await expect(bob.getByTestId("recent-held-call").first()).toContainText("for the rest of the session");
     const repeated = await session.client.callTool({ name: "echo", arguments: { message: "same again" } }, undefined, { timeout: 10_000 });
     expect(JSON.stringify(repeated.content)).toContain("Echo: same again");
-    const stillPending = await api(request, "bob").get("/held-calls?status=PENDING");
+    const stillPending = await apiAs(request, "bob").get("/held-calls?status=PENDING");
     expect((await stillPending.json()) as unknown[]).toHaveLength(0);
   } finally {
     await session.close();
@@ -213,7 +181,7 @@ test("carol holds echo for approval; bob sees alice's call appear live and appro
 test("bob denies with a comment: alice's client gets an error naming it; his own call he cannot decide", async ({ browser, request }) => {
   const grantId = grants[0];
   expect(grantId, "the first test made alice's grant").toBeTruthy();
-  const minted = await api(request, "alice").post(`/grants/${grantId}/tokens`);
+  const minted = await apiAs(request, "alice").post(`/grants/${grantId}/tokens`);
   expect(minted.status()).toBe(201);
   const aliceToken = ((await minted.json()) as { token: string }).token;
 
@@ -249,9 +217,9 @@ test("bob denies with a comment: alice's client gets an error naming it; his own
     await expect(held.getByText("You cannot approve or deny your own call")).toBeVisible();
     await expect(held.getByRole("button", { name: "Approve" })).toBeDisabled();
     await expect(held.getByRole("button", { name: "Deny" })).toBeDisabled();
-    const pending = (await (await api(request, "bob").get("/held-calls?status=PENDING")).json()) as Array<{ id: string }>;
+    const pending = (await (await apiAs(request, "bob").get("/held-calls?status=PENDING")).json()) as Array<{ id: string }>;
     expect(pending).toHaveLength(1);
-    const selfApproval = await api(request, "bob").post(`/held-calls/${pending[0]!.id}/approve`, {});
+    const selfApproval = await apiAs(request, "bob").post(`/held-calls/${pending[0]!.id}/approve`, {});
     expect(selfApproval.status()).toBe(403);
     await shot(bob, "24-bob-own-held-call");
 

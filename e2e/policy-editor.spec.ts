@@ -1,45 +1,13 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { type APIRequestContext, expect, type Page, test } from "@playwright/test";
-import { gatewayUrl, portalUrl, signIn } from "./helpers.ts";
+import { expect, type Page, test } from "@playwright/test";
+import { apiAs, DESKTOP, gatewayUrl, noHorizontalScroll, PHONE, shot, signIn } from "./helpers.ts";
 
 // The policy editor end to end: carol writes a mask rule and a deny rule for `everything` in the
 // portal, checks them in the live preview, saves; a real MCP client then sees the mask and the
 // deny through the real gateway; versions are compared and restored.
 
-const tokens = () => JSON.parse(process.env.TOLLGATE_DEMO_TOKENS!) as Array<{ email: string; token: string }>;
-const tokenOf = (name: string) => tokens().find((t) => t.email.startsWith(`${name}@`))!.token;
-const api = (request: APIRequestContext, name: string) => {
-  const headers = { authorization: `Bearer ${tokenOf(name)}` };
-  return {
-    get: (path: string) => request.get(`${portalUrl()}/api/v1${path}`, { headers }),
-    post: (path: string, data?: unknown) => request.post(`${portalUrl()}/api/v1${path}`, { headers, data: data ?? {} }),
-    put: (path: string, data: unknown) => request.put(`${portalUrl()}/api/v1${path}`, { headers, data }),
-  };
-};
-
-const DESKTOP = { width: 1280, height: 800 };
-const PHONE = { width: 390, height: 844 };
 const EMAIL = "jane.doe@example.org";
-
-/** The page does not scroll sideways; the message names the elements that stick out. */
-async function noHorizontalScroll(page: Page): Promise<void> {
-  const { overflow, offenders } = await page.evaluate(() => {
-    const width = window.innerWidth;
-    const offenders = [...document.body.querySelectorAll<HTMLElement>("*")]
-      .filter((element) => element.getBoundingClientRect().right > width + 1)
-      .slice(0, 8)
-      .map((element) => `${element.tagName.toLowerCase()}.${element.className}`.slice(0, 120));
-    return { overflow: document.documentElement.scrollWidth - width, offenders };
-  });
-  expect(overflow, `the page scrolls sideways; too wide: ${offenders.join(" | ")}`).toBeLessThanOrEqual(0);
-}
-
-/** A full-page screenshot into e2e/screenshots/, taken from the top (sticky bars stay in place). */
-async function shot(page: Page, name: string): Promise<void> {
-  await page.evaluate(() => window.scrollTo(0, 0));
-  await page.screenshot({ path: `e2e/screenshots/${name}.png`, fullPage: true });
-}
 
 async function openEverythingPolicy(page: Page): Promise<void> {
   await page.getByRole("link", { name: "Policies", exact: true }).click();
@@ -124,8 +92,8 @@ test("carol writes a mask rule and a deny rule, previews them and saves version 
 });
 
 test("through the real gateway: the email is masked and get-env is denied naming the rule", async ({ request, page }) => {
-  const alice = api(request, "alice");
-  const bob = api(request, "bob");
+  const alice = apiAs(request, "alice");
+  const bob = apiAs(request, "bob");
   const created = await alice.post("/access-requests", { connection: "everything", minutes: 10, reason: "policy editor check" });
   expect(created.status()).toBe(201);
   const approved = await bob.post(`/access-requests/${((await created.json()) as { id: string }).id}/approve`, {});
@@ -205,7 +173,7 @@ test("versions: save version 2, compare with version 1, restore it as version 3;
   await expect(page.getByRole("radio", { name: "Allow" })).toBeChecked();
 
   // Someone else saves meanwhile (this also leaves the connection without rules for later specs).
-  const carol = api(request, "carol");
+  const carol = apiAs(request, "carol");
   const other = await carol.put("/connections/everything/policy", { default: "allow", rules: [], baseVersion: 3 });
   expect(other.status()).toBe(200);
   await page.getByRole("radio", { name: "Deny" }).check();
