@@ -158,6 +158,36 @@ async function waitUntil(name: string, child: Child, check: () => Promise<boolea
 }
 
 // ---------------------------------------------------------------------------------------------
+// The floor: a do-nothing keep-alive forwarder (no auth, no recording, no parsing). Whatever the
+// gateway costs beyond this column is what its guarantees cost.
+
+// Its own process, like the gateway, so it does not share the bench client's event loop.
+const FORWARDER_SOURCE = `
+const http = require("node:http");
+const upstream = new URL(process.env.FORWARD_TO);
+const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+const server = http.createServer((req, res) => {
+  const proxied = http.request(
+    { host: upstream.hostname, port: upstream.port, path: upstream.pathname, method: req.method, headers: { ...req.headers, host: upstream.host }, agent },
+    (answer) => { res.writeHead(answer.statusCode || 502, answer.headers); answer.pipe(res); },
+  );
+  proxied.on("error", () => { if (!res.headersSent) res.writeHead(502); res.end(); });
+  res.on("close", () => proxied.destroy());
+  req.pipe(proxied);
+});
+server.keepAliveTimeout = 60000;
+server.listen(Number(process.env.FORWARD_PORT), "127.0.0.1");
+`;
+
+async function startForwarder(target: string): Promise<string> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}${new URL(target).pathname}`;
+  const child = startChild("forwarder", ["-e", FORWARDER_SOURCE], { ...process.env, FORWARD_TO: target, FORWARD_PORT: String(port) });
+  await waitUntil("forwarder", child, async () => (await fetch(url)).status < 500);
+  return url;
+}
+
+// ---------------------------------------------------------------------------------------------
 // MCP clients
 
 interface Conn {
@@ -313,16 +343,25 @@ async function measureThroughput(p: BenchPath): Promise<{ calls: number; errors:
   }
 }
 
-async function benchScenario(name: string, direct: BenchPath, gateway: BenchPath): Promise<{ direct: PathResult; gateway: PathResult }> {
+interface ScenarioResult {
+  direct: PathResult;
+  forwarder: PathResult | null;
+  gateway: PathResult;
+}
+
+async function benchScenario(name: string, direct: BenchPath, forwarder: BenchPath | null, gateway: BenchPath): Promise<ScenarioResult> {
   const phase = (what: string) => console.error(`bench: ${name}: ${what}…`);
+  const paths = forwarder ? [direct, forwarder, gateway] : [direct, gateway];
+  const labels = forwarder ? ["direct", "via forwarder", "via gateway"] : ["direct", "via gateway"];
   phase(`session setup ×${SETUPS} per path`);
-  const [setupDirect, setupGateway] = await measureSetup([direct, gateway]);
+  const setups = await measureSetup(paths);
   phase(`sequential tools/call echo, ${WARMUP} warm-up + ${CALLS} measured per path`);
-  const [latDirect, latGateway] = await measureLatency([direct, gateway]);
-  phase(`throughput, ${CONCURRENCY} clients × ${SECONDS} s, direct`);
-  const tputDirect = await measureThroughput(direct);
-  phase(`throughput, ${CONCURRENCY} clients × ${SECONDS} s, via gateway`);
-  const tputGateway = await measureThroughput(gateway);
+  const latencies = await measureLatency(paths);
+  const tputs: Array<{ calls: number; errors: number; perSecond: number }> = [];
+  for (const [k, p] of paths.entries()) {
+    phase(`throughput, ${CONCURRENCY} clients × ${SECONDS} s, ${labels[k]}`);
+    tputs.push(await measureThroughput(p));
+  }
   const summarize = (setup: number[], latency: number[], tput: { calls: number; errors: number; perSecond: number }): PathResult => {
     const sorted = [...latency].sort((a, b) => a - b);
     return {
@@ -335,41 +374,41 @@ async function benchScenario(name: string, direct: BenchPath, gateway: BenchPath
       throughputErrors: tput.errors,
     };
   };
-  return { direct: summarize(setupDirect!, latDirect!, tputDirect), gateway: summarize(setupGateway!, latGateway!, tputGateway) };
+  const results = paths.map((_, k) => summarize(setups[k]!, latencies[k]!, tputs[k]!));
+  return forwarder
+    ? { direct: results[0]!, forwarder: results[1]!, gateway: results[2]! }
+    : { direct: results[0]!, forwarder: null, gateway: results[1]! };
 }
 
 // ---------------------------------------------------------------------------------------------
 // Output
 
-type Row = [scenario: string, metric: string, direct: string, gateway: string, ratio: string];
+type Row = [scenario: string, metric: string, direct: string, forwarder: string, gateway: string, vsDirect: string, vsForwarder: string];
 
-function rowsFor(scenario: string, r: { direct: PathResult; gateway: PathResult }): Row[] {
+function rowsFor(scenario: string, r: ScenarioResult): Row[] {
   const ms = (v: number) => `${v.toFixed(2)} ms`;
   const ratio = (g: number, d: number) => `${(g / d).toFixed(2)}×`;
-  const rows: Row[] = [
-    [
-      scenario,
-      `session setup (median of ${SETUPS})`,
-      ms(r.direct.setupMedianMs),
-      ms(r.gateway.setupMedianMs),
-      ratio(r.gateway.setupMedianMs, r.direct.setupMedianMs),
-    ],
-    [scenario, "tools/call echo p50", ms(r.direct.p50), ms(r.gateway.p50), ratio(r.gateway.p50, r.direct.p50)],
-    [scenario, "tools/call echo p95", ms(r.direct.p95), ms(r.gateway.p95), ratio(r.gateway.p95, r.direct.p95)],
-    [scenario, "tools/call echo p99", ms(r.direct.p99), ms(r.gateway.p99), ratio(r.gateway.p99, r.direct.p99)],
-    [
-      scenario,
-      `throughput (${CONCURRENCY} clients, ${SECONDS} s)`,
-      `${Math.round(r.direct.callsPerSecond)} calls/s`,
-      `${Math.round(r.gateway.callsPerSecond)} calls/s`,
-      ratio(r.gateway.callsPerSecond, r.direct.callsPerSecond),
-    ],
+  const row = (metric: string, pick: (p: PathResult) => number, format: (v: number) => string): Row => [
+    scenario,
+    metric,
+    format(pick(r.direct)),
+    r.forwarder ? format(pick(r.forwarder)) : "—",
+    format(pick(r.gateway)),
+    ratio(pick(r.gateway), pick(r.direct)),
+    r.forwarder ? ratio(pick(r.gateway), pick(r.forwarder)) : "—",
   ];
-  return rows;
+  const calls = (v: number) => `${Math.round(v)} calls/s`;
+  return [
+    row(`session setup (median of ${SETUPS})`, (p) => p.setupMedianMs, ms),
+    row("tools/call echo p50 (c=1)", (p) => p.p50, ms),
+    row("tools/call echo p95 (c=1)", (p) => p.p95, ms),
+    row("tools/call echo p99 (c=1)", (p) => p.p99, ms),
+    row(`throughput (c=${CONCURRENCY}, ${SECONDS} s)`, (p) => p.callsPerSecond, calls),
+  ];
 }
 
-const HEADER: Row = ["scenario", "metric", "direct", "via gateway", "gateway ÷ direct"];
-const NUMERIC = [false, false, true, true, true];
+const HEADER: Row = ["scenario", "metric", "direct", "via forwarder", "via gateway", "gateway ÷ direct", "gateway ÷ forwarder"];
+const NUMERIC = [false, false, true, true, true, true, true];
 
 function plainTable(rows: Row[]): string {
   const all = [HEADER, ...rows];
@@ -471,15 +510,18 @@ async function main(): Promise<void> {
   });
   await waitUntil("gateway", gateway, async () => (await fetch(`${gatewayUrl}/readyz`)).status === 200);
 
-  const scenarios: Array<{ name: string; direct: BenchPath; gateway: BenchPath }> = [
+  const forwarderUrl = await startForwarder(upstreamUrl);
+  const scenarios: Array<{ name: string; direct: BenchPath; forwarder: BenchPath | null; gateway: BenchPath }> = [
     {
       name: "stdio upstream",
       direct: stdioPath(),
+      forwarder: null,
       gateway: httpPath(`${gatewayUrl}/mcp/${EVERYTHING_CONNECTION.slug}`, { Authorization: `Bearer ${stdioGrant.token}` }),
     },
     {
       name: "http upstream",
       direct: httpPath(upstreamUrl),
+      forwarder: httpPath(forwarderUrl),
       gateway: httpPath(`${gatewayUrl}/mcp/${HTTP_SLUG}`, { Authorization: `Bearer ${httpGrant.token}` }),
     },
   ];
@@ -489,7 +531,7 @@ async function main(): Promise<void> {
   let errors = 0;
   const measureStarted = performance.now();
   for (const scenario of scenarios) {
-    const result = await benchScenario(scenario.name, scenario.direct, scenario.gateway);
+    const result = await benchScenario(scenario.name, scenario.direct, scenario.forwarder, scenario.gateway);
     rows.push(...rowsFor(scenario.name, result));
     errors += result.direct.throughputErrors + result.gateway.throughputErrors;
     // Echo calls through the gateway: warm-up + measured + throughput (+1 priming call per client).
@@ -527,13 +569,13 @@ async function main(): Promise<void> {
   out.push(plainTable(rows));
   out.push("");
   out.push(
-    "gateway ÷ direct: for latency and setup rows, >1 means the gateway is slower; for throughput, <1 means the gateway serves fewer calls/s.",
+    "ratios: for latency and setup rows, >1 means the gateway is slower; for throughput, <1 means the gateway serves fewer calls/s.",
   );
   out.push(
     "stdio upstream: the direct path is SDK client → stdio child with no HTTP hop at all, so this ratio includes the Streamable HTTP transport, not only gateway overhead.",
   );
   out.push(
-    "http upstream: both paths use Streamable HTTP to the same server-everything process; this is the fair gateway-overhead comparison.",
+    "http upstream: every path uses Streamable HTTP to the same server-everything process; via forwarder is a do-nothing keep-alive node:http proxy (no auth, no recording), the floor any gateway pays for an extra hop — gateway ÷ forwarder is what the gateway's guarantees cost.",
   );
   out.push(
     `recording: ${recorded.events} session events in Postgres across ${recorded.sessions} gateway sessions ` +
