@@ -29,10 +29,12 @@ afterAll(async () => {
 describe("EventWriter (group commit)", () => {
   it("commits concurrent writes in order, many per statement, and resolves each only after commit", async () => {
     let statements = 0;
+    const names = new Set<string>();
     const counting: Queryable = {
-      query: (sql, params) => {
+      query: (query) => {
         statements++;
-        return pool.query(sql, params);
+        names.add(query.name);
+        return pool.query(query);
       },
       end: async () => undefined,
     };
@@ -48,12 +50,14 @@ describe("EventWriter (group commit)", () => {
     expect(rows.map((row) => (row.payload as { id: number }).id)).toEqual(rows.map((_, i) => i));
     expect(rows.slice(1).every((row, i) => row.prevHash === rows[i]!.hash)).toBe(true);
     expect(statements).toBeLessThan(20);
+    // One named prepared statement for every batch.
+    expect([...names]).toEqual(["tollgate_session_events_insert"]);
   });
 
   it("fails closed: after a failed write the recorder refuses everything that follows", async () => {
     let fail = true;
     const flaky: Queryable = {
-      query: (sql, params) => (fail ? Promise.reject(new Error("disk full")) : pool.query(sql, params)),
+      query: (query) => (fail ? Promise.reject(new Error("disk full")) : pool.query(query)),
       end: async () => undefined,
     };
     const recorder = new SessionRecorder(new EventWriter(flaky), sessionId);
@@ -69,9 +73,9 @@ describe("EventWriter (group commit)", () => {
       release = resolve;
     });
     const slow: Queryable = {
-      query: async (sql, params) => {
+      query: async (query) => {
         await held;
-        return pool.query(sql, params);
+        return pool.query(query);
       },
       end: async () => undefined,
     };

@@ -19,9 +19,16 @@ export interface EventRow {
   hash: string;
 }
 
+/** A named statement: pg prepares it once per connection and then only binds values. */
+export interface NamedQuery {
+  name: string;
+  text: string;
+  values: unknown[];
+}
+
 /** The part of a pg Pool the writer uses (tests wrap it to count or fail statements). */
 export interface Queryable {
-  query(sql: string, params: unknown[]): Promise<unknown>;
+  query(query: NamedQuery): Promise<unknown>;
   end(): Promise<void>;
 }
 
@@ -31,7 +38,9 @@ interface Pending {
   reject: (error: Error) => void;
 }
 
-// One multi-row INSERT per batch: every column travels as one array parameter.
+// One multi-row INSERT per batch: every column travels as one array parameter. Sent as a named
+// prepared statement: Postgres parses and plans it once per connection instead of on every commit.
+const INSERT_BATCH_NAME = "tollgate_session_events_insert";
 const INSERT_BATCH = `
 INSERT INTO "SessionEvent" ("sessionId", "seq", "at", "direction", "kind", "rpcId", "method", "tool", "payload", "decision", "masked", "prevHash", "hash")
 SELECT * FROM unnest($1::text[], $2::int[], $3::timestamp(3)[], $4::"Direction"[], $5::text[], $6::text[], $7::text[], $8::text[], $9::jsonb[], $10::text[], $11::jsonb[], $12::text[], $13::text[])`;
@@ -94,21 +103,25 @@ export class EventWriter {
 
   private async insert(rows: EventRow[]): Promise<void> {
     const column = <K extends keyof EventRow>(key: K) => rows.map((row) => row[key]);
-    await this.pool.query(INSERT_BATCH, [
-      column("sessionId"),
-      column("seq"),
-      rows.map((row) => row.at.toISOString()),
-      column("direction"),
-      column("kind"),
-      column("rpcId"),
-      column("method"),
-      column("tool"),
-      rows.map((row) => JSON.stringify(row.payload)),
-      column("decision"),
-      rows.map((row) => (row.masked ? JSON.stringify(row.masked) : null)),
-      column("prevHash"),
-      column("hash"),
-    ]);
+    await this.pool.query({
+      name: INSERT_BATCH_NAME,
+      text: INSERT_BATCH,
+      values: [
+        column("sessionId"),
+        column("seq"),
+        rows.map((row) => row.at.toISOString()),
+        column("direction"),
+        column("kind"),
+        column("rpcId"),
+        column("method"),
+        column("tool"),
+        rows.map((row) => JSON.stringify(row.payload)),
+        column("decision"),
+        rows.map((row) => (row.masked ? JSON.stringify(row.masked) : null)),
+        column("prevHash"),
+        column("hash"),
+      ],
+    });
   }
 
   async close(): Promise<void> {
