@@ -2,6 +2,7 @@ import pg from "pg";
 import type { Db } from "../lib/db/client.ts";
 import { LIVE_CHANNELS } from "../lib/events/channels.ts";
 import type { Logger } from "./log.ts";
+import type { GrantCache } from "./pipeline/grant-cache.ts";
 import type { HeldCalls } from "./pipeline/hold.ts";
 import type { PolicyCache } from "./policy-cache.ts";
 import type { SessionRegistry } from "./registry.ts";
@@ -27,6 +28,8 @@ export class GrantWatcher {
       policies?: PolicyCache;
       /** Decisions on held calls wake the session holding the call. */
       heldCalls?: HeldCalls;
+      /** Token → grant in memory: trusted only while listening, dropped by revocations and every sweep. */
+      grants?: GrantCache;
       sweepMs?: number;
     },
   ) {}
@@ -41,19 +44,24 @@ export class GrantWatcher {
     const client = new pg.Client({ connectionString: this.options.databaseUrl });
     client.on("notification", (message) => {
       if (!message.payload) return;
-      if (message.channel === LIVE_CHANNELS.grantRevoked) void this.options.registry.closeGrant(message.payload, "grant revoked");
-      if (message.channel === LIVE_CHANNELS.gatewayTokenRevoked)
+      if (message.channel === LIVE_CHANNELS.grantRevoked) {
+        this.options.grants?.invalidateGrant(message.payload);
+        void this.options.registry.closeGrant(message.payload, "grant revoked");
+      }
+      if (message.channel === LIVE_CHANNELS.gatewayTokenRevoked) {
+        this.options.grants?.invalidateToken(message.payload);
         void this.options.registry.closeToken(message.payload, "gateway token revoked");
+      }
       if (message.channel === LIVE_CHANNELS.policies) void this.reloadPolicies(message.payload);
       if (message.channel === LIVE_CHANNELS.heldCalls) this.options.heldCalls?.changed(message.payload);
     });
     client.on("error", (error) => {
       this.options.log.warn("grant watcher connection lost", { error: error.message });
-      this.listening = false;
+      this.setListening(false);
       this.scheduleReconnect();
     });
     client.on("end", () => {
-      this.listening = false;
+      this.setListening(false);
       this.scheduleReconnect();
     });
     try {
@@ -63,7 +71,7 @@ export class GrantWatcher {
       await client.query(`LISTEN ${LIVE_CHANNELS.policies}`);
       await client.query(`LISTEN ${LIVE_CHANNELS.heldCalls}`);
       this.client = client;
-      this.listening = true;
+      this.setListening(true);
       // A policy saved while we were not listening: reload them all (cheap; a few rows).
       void this.reloadPolicies(null);
       // A decision on a held call made meanwhile: every waiting call re-reads its row.
@@ -75,6 +83,13 @@ export class GrantWatcher {
       await client.end().catch(() => undefined);
       this.scheduleReconnect();
     }
+  }
+
+  /** Without LISTEN nothing may be served from memory: revocations would go unnoticed. */
+  private setListening(listening: boolean): void {
+    if (this.listening === listening) return;
+    this.listening = listening;
+    this.options.grants?.setListening(listening);
   }
 
   /** Recompiles the policies a NOTIFY names (null: all of them). */
@@ -96,6 +111,8 @@ export class GrantWatcher {
   }
 
   async sweep(): Promise<void> {
+    // A notification lost in transit still reaches the token cache within one sweep.
+    this.options.grants?.clear();
     const ids = this.options.registry.grantIds();
     if (ids.length === 0) return;
     try {
@@ -118,6 +135,7 @@ export class GrantWatcher {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.setListening(false);
     clearInterval(this.sweepTimer);
     clearTimeout(this.reconnectTimer);
     await this.client?.end().catch(() => undefined);

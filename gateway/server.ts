@@ -13,6 +13,7 @@ import { handleStreamableHttp, type ListenerDeps } from "./listen/streamable-htt
 import { createLogger, type Logger } from "./log.ts";
 import { GatewayMetrics } from "./metrics.ts";
 import { checkOrigin, type OriginPolicy, originPolicy } from "./pipeline/check-origin.ts";
+import { GrantCache } from "./pipeline/grant-cache.ts";
 import { HeldCalls } from "./pipeline/hold.ts";
 import { PolicyCache } from "./policy-cache.ts";
 import { SessionRegistry } from "./registry.ts";
@@ -119,7 +120,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       (error: Error) => log.warn("could not abandon the held calls of a previous run", { error: error.message }),
     );
   await abandonPrevious();
-  const watcher = new GrantWatcher({ databaseUrl: options.databaseUrl, db, registry, log, policies, heldCalls });
+  // Gateway token → grant in memory while the watcher listens; revocations and sweeps drop entries.
+  const grants = new GrantCache(db);
+  const watcher = new GrantWatcher({ databaseUrl: options.databaseUrl, db, registry, log, policies, heldCalls, grants });
   await watcher.start();
   // Housekeeping that needs a long-running process; safe on several replicas (SKIP LOCKED).
   const ttlMinutes = options.accessRequestTtlMinutes ?? GATEWAY_DEFAULTS.accessRequestTtlMinutes;
@@ -160,6 +163,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     log,
     metrics,
     holds: heldCalls,
+    grants,
   };
   const bodyTimeoutMs = options.bodyTimeoutMs ?? GATEWAY_DEFAULTS.bodyTimeoutMs;
   const maxConnections = options.maxConnections ?? GATEWAY_DEFAULTS.maxConnections;

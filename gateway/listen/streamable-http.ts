@@ -13,6 +13,7 @@ import type { Logger } from "../log.ts";
 import type { GatewayMetrics } from "../metrics.ts";
 import { authenticate } from "../pipeline/authenticate.ts";
 import { authorize } from "../pipeline/authorize.ts";
+import type { GrantCache } from "../pipeline/grant-cache.ts";
 import type { HeldCalls } from "../pipeline/hold.ts";
 import { type PolicyCache, PolicyUnavailableError } from "../policy-cache.ts";
 import type { SessionRegistry } from "../registry.ts";
@@ -38,6 +39,8 @@ export interface ListenerDeps {
   metrics: GatewayMetrics;
   /** Calls held for approval: sessions hold require-approval calls until an approver decides. */
   holds?: HeldCalls;
+  /** Gateway token → grant in memory, kept current by the grant watcher (absent: a query per request). */
+  grants?: GrantCache;
 }
 
 function isInitializeRequest(body: unknown): body is { method: "initialize"; params?: { protocolVersion?: string; clientInfo?: unknown } } {
@@ -76,7 +79,7 @@ async function authorizedConnection(deps: ListenerDeps, auth: GatewayTokenGrant,
 }
 
 export async function handleStreamableHttp(deps: ListenerDeps, req: IncomingMessage, res: ServerResponse, slug: string): Promise<void> {
-  const auth = await needsDatabase(authenticate(deps.db, req.headers));
+  const auth = await needsDatabase(authenticate(deps.db, req.headers, deps.grants));
   const sessionHeader = req.headers["mcp-session-id"];
   const sessionId = Array.isArray(sessionHeader) ? sessionHeader[0] : sessionHeader;
 
