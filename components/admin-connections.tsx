@@ -235,7 +235,7 @@ function toCreateBody(values: FormValues) {
         args: argsOf(values.args),
         ...(credential.env ? { env: credential.env } : {}),
       }
-    : { ...base, transport: "streamable-http", url: values.url.trim(), ...(credential.headers ? { headers: credential.headers } : {}) };
+    : { ...base, transport: values.transport, url: values.url.trim(), ...(credential.headers ? { headers: credential.headers } : {}) };
 }
 
 /** PATCH /api/v1/connections/{slug}. Unchanged fields may be sent as they are: the server records only what differs. */
@@ -330,6 +330,8 @@ function AddConnectionForm() {
             {(props) => (
               <select {...props}>
                 <option value="streamable-http">{transportLabel("streamable-http")}</option>
+                <option value="sse">{transportLabel("sse")}</option>
+                <option value="websocket">{transportLabel("websocket")}</option>
                 <option value="stdio">{transportLabel("stdio")}</option>
               </select>
             )}
@@ -466,7 +468,14 @@ function UpstreamFields({ parts }: { parts: FormParts }) {
   if (!parts.stdio) {
     return (
       <Field parts={parts} field="url" label="URL">
-        {(props) => <input {...props} type="url" placeholder="https://mcp.example.com/mcp" className={`${inputClass} font-mono`} />}
+        {(props) => (
+          <input
+            {...props}
+            type="url"
+            placeholder="https://mcp.example.com/mcp (wss://… for WebSocket)"
+            className={`${inputClass} font-mono`}
+          />
+        )}
       </Field>
     );
   }

@@ -46,7 +46,12 @@ export function formatMinutes(minutes: number): string {
   return rest ? `${hours} h ${rest} min` : `${hours} h`;
 }
 
-const TRANSPORT_LABELS: Record<TransportName, string> = { "streamable-http": "Streamable HTTP", stdio: "stdio" };
+const TRANSPORT_LABELS: Record<TransportName, string> = {
+  "streamable-http": "Streamable HTTP",
+  sse: "HTTP+SSE (legacy)",
+  websocket: "WebSocket",
+  stdio: "stdio",
+};
 
 /** A connection's transport as the API names it ("streamable-http"), for people ("Streamable HTTP"). */
 export function transportLabel(transport: TransportName): string {

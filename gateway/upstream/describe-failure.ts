@@ -1,4 +1,6 @@
+import { SseError } from "@modelcontextprotocol/sdk/client/sse.js";
 import { StreamableHTTPError } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { WebSocketUpgradeError } from "./websocket.ts";
 
 // Errors from the upstream, from undici (fetch) or from spawning a child can quote what they were
 // given: a response body, a header value, a command line. The gateway never echoes them to the
@@ -40,6 +42,11 @@ export function describeUpstreamFailure(error: unknown): string {
   if (error instanceof StreamableHTTPError) {
     const status = typeof error.code === "number" ? error.code : -1;
     return status >= 100 && status <= 599 ? `it answered HTTP ${status}` : "it answered with a response that is not MCP";
+  }
+  // Legacy SSE (the SDK's SseError carries the HTTP status as a number) and WebSocket upgrades.
+  if (error instanceof SseError || error instanceof WebSocketUpgradeError) {
+    const status = error instanceof SseError ? error.code : error.status;
+    if (typeof status === "number" && status >= 100 && status <= 599) return `it answered HTTP ${status}`;
   }
   const code = errorCode(error);
   if (code) return `${NETWORK[code] ?? "the request to it failed"} (${code})`;

@@ -1,12 +1,14 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 import { StdioClientTransport, type StdioServerParameters } from "@modelcontextprotocol/sdk/client/stdio.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { UpstreamConnection } from "../../lib/connections/load-connection.ts";
 import { transportName } from "../../lib/connections/transport.ts";
 import { scrubSecrets, sessionSecrets } from "../secrets.ts";
+import { HttpUpstreamTransport } from "./streamable-http.ts";
+import { WebSocketUpstreamTransport } from "./websocket.ts";
 
 // Upstream transports sit behind the SDK's small `Transport` interface. The connection's own
 // credential is injected here; nothing from the client's request (Authorization, cookies, any
@@ -90,8 +92,13 @@ export function openUpstream(connection: UpstreamConnection, options: UpstreamOp
     return { transport, secrets };
   }
   if (!connection.url) throw new Error(`Connection ${connection.slug} has no URL`);
-  const transport = new StreamableHTTPClientTransport(new URL(connection.url), {
-    requestInit: { headers: { ...(credential.headers ?? {}) } },
-  });
-  return { transport, secrets };
+  const headers = { ...(credential.headers ?? {}) };
+  const kind = transportName(connection.transport);
+  if (kind === "sse") {
+    // Legacy HTTP+SSE: the credential goes with the GET that opens the stream and with every POST.
+    return { transport: new SSEClientTransport(new URL(connection.url), { requestInit: { headers } }), secrets };
+  }
+  if (kind === "websocket") return { transport: new WebSocketUpstreamTransport(new URL(connection.url), { headers }), secrets };
+  // Streamable HTTP: our own lean client (keep-alive agent, body read once, SSE parsed as it arrives).
+  return { transport: new HttpUpstreamTransport(new URL(connection.url), { headers }), secrets };
 }

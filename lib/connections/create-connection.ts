@@ -31,7 +31,7 @@ export async function createConnection(
         name: input.name,
         description: input.description ?? null,
         transport: transportEnum(input.transport),
-        url: input.transport === "streamable-http" ? input.url : null,
+        url: input.transport === "stdio" ? null : input.url,
         command: input.transport === "stdio" ? input.command : null,
         args: input.transport === "stdio" ? input.args : [],
         credential: sealed,

@@ -116,3 +116,22 @@ describe("control characters in credential values", () => {
     expect(refusal(createConnectionSchema, stdio({ env: { API_KEY: "ünïcode-is-fine" } }))).toBeNull();
   });
 });
+
+describe("legacy SSE and WebSocket upstreams", () => {
+  const base = { slug: "up", name: "Up" };
+  it("an SSE connection takes an http(s) URL, a WebSocket connection a ws(s) URL, each without credentials", () => {
+    expect(createConnectionSchema.safeParse({ ...base, transport: "sse", url: "https://mcp.example.com/sse" }).success).toBe(true);
+    expect(createConnectionSchema.safeParse({ ...base, transport: "websocket", url: "wss://mcp.example.com/ws" }).success).toBe(true);
+    expect(messages(createConnectionSchema.safeParse({ ...base, transport: "sse", url: "ws://mcp.example.com/ws" }))).toEqual({
+      url: "must be an http(s) URL of the upstream MCP endpoint",
+    });
+    expect(messages(createConnectionSchema.safeParse({ ...base, transport: "websocket", url: "https://mcp.example.com/mcp" }))).toEqual({
+      url: "must be a ws:// or wss:// URL of the upstream MCP WebSocket endpoint",
+    });
+    expect(
+      messages(createConnectionSchema.safeParse({ ...base, transport: "websocket", url: "wss://mcp.example.com/ws?token=x" })).url,
+    ).toMatch(/must not carry credentials/);
+    expect(updateConnectionSchema.safeParse({ url: "wss://mcp.example.com/ws" }).success).toBe(true);
+    expect(updateConnectionSchema.safeParse({ url: "ftp://mcp.example.com/ws" }).success).toBe(false);
+  });
+});

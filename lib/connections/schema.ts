@@ -111,6 +111,21 @@ const field = {
     const problem = credentialInUrl(ctx.value);
     if (problem) ctx.issues.push({ code: "custom", input: ctx.value, message: problem });
   }),
+  /** A WebSocket upstream's URL: ws:// or wss://, with no credential in it either. */
+  wsUrl: z.url({ protocol: /^wss?$/, error: "must be a ws:// or wss:// URL of the upstream MCP WebSocket endpoint" }).check((ctx) => {
+    const problem = credentialInUrl(ctx.value);
+    if (problem) ctx.issues.push({ code: "custom", input: ctx.value, message: problem });
+  }),
+  /** PATCH: the URL of any URL transport; updateConnection checks its scheme against the stored transport. */
+  anyUrl: z
+    .url({
+      protocol: /^(https?|wss?)$/,
+      error: "must be an http(s) URL (or ws(s):// for WebSocket connections) of the upstream MCP endpoint",
+    })
+    .check((ctx) => {
+      const problem = credentialInUrl(ctx.value);
+      if (problem) ctx.issues.push({ code: "custom", input: ctx.value, message: problem });
+    }),
   command: z.string({ error: "is required for stdio connections" }).trim().min(1, "is required for stdio connections"),
   args: z.array(z.string()).max(64, "must be at most 64 arguments"),
   env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "is not a valid environment variable name"), credentialValue(32_768), {
@@ -137,6 +152,18 @@ export const createConnectionSchema = z.discriminatedUnion(
     }),
     z.object({
       ...base,
+      transport: z.literal("sse"),
+      url: field.url,
+      headers: field.headers.optional(),
+    }),
+    z.object({
+      ...base,
+      transport: z.literal("websocket"),
+      url: field.wsUrl,
+      headers: field.headers.optional(),
+    }),
+    z.object({
+      ...base,
       transport: z.literal("stdio"),
       command: field.command,
       args: field.args.default([]),
@@ -144,7 +171,7 @@ export const createConnectionSchema = z.discriminatedUnion(
       headers: field.headers.optional(),
     }),
   ],
-  { error: 'must be "streamable-http" or "stdio"' },
+  { error: 'must be "streamable-http", "sse", "websocket" or "stdio"' },
 );
 export type CreateConnectionInput = z.input<typeof createConnectionSchema>;
 export type CreateConnectionData = z.output<typeof createConnectionSchema>;
@@ -157,14 +184,15 @@ const immutable = (what: string) =>
 
 /**
  * PATCH body: every field optional, unknown fields refused. Which fields fit which transport
- * (url for streamable-http; command, args and env for stdio) is checked against the stored
+ * (url for streamable-http, sse and websocket — ws(s):// for websocket; command, args and env for
+ * stdio) is checked against the stored
  * connection by updateConnection.
  */
 export const updateConnectionSchema = z.strictObject({
   name: field.name.optional(),
   description: field.description.nullable().optional().describe("null clears the description."),
   maxMinutes: field.maxMinutes.optional().describe("Applies to new access requests; existing grants keep their expiry."),
-  url: field.url.optional().describe("Streamable HTTP connections only."),
+  url: field.anyUrl.optional().describe("Streamable HTTP, SSE (http(s)://) and WebSocket (ws(s)://) connections only."),
   command: field.command.optional().describe("stdio connections only."),
   args: field.args.optional().describe("stdio connections only; replaces the arguments."),
   headers: field.headers.optional().describe("Replaces the credential's headers (write-only, sealed). An empty object removes them."),

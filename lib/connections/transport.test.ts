@@ -7,6 +7,8 @@ describe("transport mapping", () => {
     for (const stored of Object.values(Transport)) expect(transportEnum(transportName(stored))).toBe(stored);
     expect(transportName("STDIO")).toBe("stdio");
     expect(transportName("STREAMABLE_HTTP")).toBe("streamable-http");
-    expect(Object.keys(TRANSPORT_NAMES).sort()).toEqual(["stdio", "streamable-http"]);
+    expect(Object.keys(TRANSPORT_NAMES).sort()).toEqual(["sse", "stdio", "streamable-http", "websocket"]);
+    expect(transportName("SSE")).toBe("sse");
+    expect(transportName("WEBSOCKET")).toBe("websocket");
   });
 });

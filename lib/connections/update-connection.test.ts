@@ -125,6 +125,23 @@ describe("updateConnection", () => {
     expect((await getConnection(t.db, { actor: carol, slug: "github" })).name).toBe("GitHub (prod)");
   });
 
+  it("keeps a URL's scheme to its transport: ws(s) for WebSocket connections, http(s) for the others", async () => {
+    await createConnection(t.db, {
+      actor: carol,
+      vaultKey,
+      input: { slug: "socket", name: "Socket", transport: "websocket", url: "wss://mcp.example.com/ws", maxMinutes: 60 },
+    });
+    await expect(
+      updateConnection(t.db, { actor: carol, slug: "socket", input: { url: "https://mcp.example.com/mcp" }, vaultKey }),
+    ).rejects.toMatchObject({ code: "BAD_REQUEST", field: "url", message: expect.stringMatching(/ws:\/\/ or wss:\/\//) });
+    await expect(
+      updateConnection(t.db, { actor: carol, slug: "github", input: { url: "wss://mcp.example.com/ws" }, vaultKey }),
+    ).rejects.toMatchObject({ code: "BAD_REQUEST", field: "url" });
+    await expect(
+      updateConnection(t.db, { actor: carol, slug: "socket", input: { url: "ws://127.0.0.1:9/ws" }, vaultKey }),
+    ).resolves.toMatchObject({ transport: "websocket", url: "ws://127.0.0.1:9/ws" });
+  });
+
   it("refuses a slug or transport change, unknown fields, an empty body and an unknown slug", async () => {
     await expect(updateConnection(t.db, { actor: carol, slug: "github", input: untyped({ slug: "gh" }), vaultKey })).rejects.toMatchObject({
       code: "BAD_REQUEST",

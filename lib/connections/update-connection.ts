@@ -12,8 +12,11 @@ import { TRANSPORT_NAMES, type TransportName, transportName } from "./transport.
 type Changeable = Exclude<keyof UpdateConnectionData, "slug" | "transport">;
 
 /** The fields each transport has; any other field sent for it is refused by name. */
+const URL_FIELDS: ReadonlySet<Changeable> = new Set(["name", "description", "maxMinutes", "url", "headers", "clearCredential"]);
 const FIELDS: Record<TransportName, ReadonlySet<Changeable>> = {
-  "streamable-http": new Set(["name", "description", "maxMinutes", "url", "headers", "clearCredential"]),
+  "streamable-http": URL_FIELDS,
+  sse: URL_FIELDS,
+  websocket: URL_FIELDS,
   stdio: new Set(["name", "description", "maxMinutes", "command", "args", "env", "headers", "clearCredential"]),
 };
 
@@ -70,10 +73,19 @@ export async function updateConnection(
     const transport = transportName(current.transport);
     const misfit = sent.find((key) => !FIELDS[transport].has(key));
     if (misfit) {
-      const other = transport === "stdio" ? "streamable-http" : "stdio";
+      const other = transport === "stdio" ? "streamable-http, sse and websocket" : "stdio";
       throw new AppError("BAD_REQUEST", `${misfit}: applies only to ${other} connections; "${slug}" is a ${transport} connection.`, {
         field: misfit,
       });
+    }
+    if (input.url !== undefined && /^wss?:/i.test(input.url) !== (transport === "websocket")) {
+      throw new AppError(
+        "BAD_REQUEST",
+        transport === "websocket"
+          ? `url: must be a ws:// or wss:// URL; "${slug}" is a websocket connection.`
+          : `url: must be an http(s) URL; "${slug}" is a ${transport} connection.`,
+        { field: "url" },
+      );
     }
 
     const data: Partial<Pick<Connection, "name" | "description" | "maxMinutes" | "url" | "command" | "args" | "credential">> = {};
