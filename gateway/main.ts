@@ -1,5 +1,6 @@
 import { gatewayConfig } from "../lib/config.ts";
 import { migrate } from "../lib/db/migrate.ts";
+import { jwtVerifierConfig } from "../lib/tokens/jwt-config.ts";
 import { createLogger } from "./log.ts";
 import { startGateway } from "./server.ts";
 
@@ -46,6 +47,7 @@ const gateway = await startGateway({
   allowedOrigins: list(config.GATEWAY_ALLOWED_ORIGINS),
   allowedHosts: list(config.GATEWAY_ALLOWED_HOSTS),
   ...(config.GATEWAY_PUBLIC_URL ? { publicUrl: config.GATEWAY_PUBLIC_URL } : {}),
+  jwt: jwtVerifierConfig(),
   log,
 });
 log.info("gateway listening", { url: gateway.url });

@@ -5,6 +5,7 @@ import { expireStaleRequests } from "../lib/access/expire-stale-requests.ts";
 import { GATEWAY_DEFAULTS } from "../lib/config.ts";
 import { createDb, type Db } from "../lib/db/client.ts";
 import { EventWriter } from "../lib/recording/event-writer.ts";
+import { JwtVerifier, type JwtVerifierOptions } from "../lib/tokens/jwt-verifier.ts";
 import { errorBody, GatewayError } from "./errors.ts";
 import { GrantWatcher } from "./grant-watcher.ts";
 import { limitReached, SessionLimits } from "./limits.ts";
@@ -68,6 +69,8 @@ export interface GatewayOptions {
   allowedHosts?: string[];
   /** The URL clients use (GATEWAY_PUBLIC_URL): its host is one of the gateway's own. */
   publicUrl?: string;
+  /** Service accounts' IdP-issued JWTs: trusted issuers, audience, algorithms, skew (TOLLGATE_JWT_*); absent: refused. */
+  jwt?: JwtVerifierOptions | null;
   log?: Logger;
 }
 
@@ -164,6 +167,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     metrics,
     holds: heldCalls,
     grants,
+    ...(options.jwt ? { jwt: new JwtVerifier(options.jwt) } : {}),
   };
   const bodyTimeoutMs = options.bodyTimeoutMs ?? GATEWAY_DEFAULTS.bodyTimeoutMs;
   const maxConnections = options.maxConnections ?? GATEWAY_DEFAULTS.maxConnections;

@@ -66,7 +66,7 @@ export interface GatewaySessionOptions {
   id: string;
   userId: string;
   /** The gateway token that opened the session; revoking it ends the session. */
-  tokenId: string;
+  tokenId: string | null;
   grant: GrantState;
   connection: { id: string; slug: string };
   /** The client-facing transport (its streams are closed when the session ends). */
@@ -141,7 +141,8 @@ export class GatewaySession {
   private readonly inflight = new Map<RequestId, Inflight>();
   readonly id: string;
   readonly userId: string;
-  readonly tokenId: string;
+  /** null when the caller authenticated with an IdP-issued JWT rather than a gateway token. */
+  readonly tokenId: string | null;
   grant: GrantState;
   readonly connection: { id: string; slug: string };
   readonly client: ClientSide;

@@ -38,8 +38,26 @@ export interface DevIdpClient {
   redirectUris: string[];
 }
 
+/**
+ * A machine client (client credentials grant): it gets JWT access tokens for `audience` whose `sub`
+ * is its client id and whose `groups` claim lists `groups` — an automation identity for Tollgate.
+ */
+export interface DevIdpServiceAccount {
+  clientId: string;
+  clientSecret: string;
+  groups: string[];
+  name?: string;
+}
+
+/** The dev IdP's service account for CI: requests access like alice (engineering → REQUESTER). */
+export const DEV_SERVICE_ACCOUNT = { clientId: "ci-bot", groups: ["engineering"], name: "CI bot" } as const;
+
 export interface DevIdp {
   issuer: string;
+  /** The audience of the JWT access tokens it issues to service accounts. */
+  audience: string;
+  /** Its token endpoint (client credentials: POST grant_type=client_credentials with HTTP Basic client auth). */
+  tokenEndpoint: string;
   close(): Promise<void>;
 }
 
@@ -96,6 +114,30 @@ interface ProviderInstance {
   on(event: string, listener: (...args: unknown[]) => void): void;
 }
 
+interface AccessTokenLike {
+  kind: string;
+  clientId?: string;
+}
+
+interface ResourceServerInfo {
+  scope: string;
+  audience: string;
+  accessTokenTTL: number;
+  accessTokenFormat: "jwt";
+  jwt: { sign: { alg: string } };
+}
+
+interface ClientLike {
+  clientId: string;
+}
+
+interface ResourceIndicatorsFeature {
+  enabled: boolean;
+  defaultResource: (ctx: unknown, client: ClientLike) => Promise<string | undefined>;
+  useGrantedResource: () => Promise<boolean>;
+  getResourceServerInfo: (ctx: unknown, resourceIndicator: string, client: ClientLike) => Promise<ResourceServerInfo>;
+}
+
 interface ProviderConfiguration {
   clients: Array<Record<string, unknown>>;
   jwks: { keys: JWK[] };
@@ -105,7 +147,8 @@ interface ProviderConfiguration {
   conformIdTokenClaims: boolean;
   responseTypes: string[];
   pkce: { required: () => boolean };
-  features: Record<string, { enabled: boolean }>;
+  features: Record<string, { enabled: boolean } | ResourceIndicatorsFeature>;
+  extraTokenClaims: (ctx: unknown, token: AccessTokenLike) => Promise<Record<string, unknown> | undefined>;
   interactions: { url: (ctx: unknown, interaction: { uid: string }) => Promise<string> };
   findAccount: (ctx: unknown, sub: string) => Promise<Account | undefined>;
   ttl: Record<string, number>;
@@ -318,8 +361,19 @@ function formatHost(host: string): string {
   return host.includes(":") ? `[${host}]` : host;
 }
 
-export async function startDevIdp(options: { port: number; host?: string; clients: DevIdpClient[] }): Promise<DevIdp> {
+export async function startDevIdp(options: {
+  port: number;
+  host?: string;
+  clients: DevIdpClient[];
+  serviceAccounts?: DevIdpServiceAccount[];
+  /** `aud` of service-account access tokens (Tollgate's TOLLGATE_JWT_AUDIENCE); default "tollgate". */
+  audience?: string;
+}): Promise<DevIdp> {
   const host = options.host ?? "127.0.0.1";
+  const audience = options.audience ?? "tollgate";
+  const serviceAccounts = new Map((options.serviceAccounts ?? []).map((account) => [account.clientId, account]));
+  // RFC 8707 resource indicators are absolute URIs; the token's audience is the configured string.
+  const resource = URL.canParse(audience) ? audience : `urn:${audience}`;
 
   // The issuer must contain the real port, which is only known after listen() when port is 0,
   // so the server starts with a placeholder handler and the provider is attached afterwards.
@@ -362,15 +416,26 @@ export async function startDevIdp(options: { port: number; host?: string; client
     const jwk: JWK = { ...(await exportJWK(privateKey)), kid: randomUUID(), alg: "RS256", use: "sig" };
 
     provider = new Provider(issuer, {
-      clients: options.clients.map((c) => ({
-        client_id: c.clientId,
-        client_secret: c.clientSecret,
-        redirect_uris: c.redirectUris,
-        grant_types: ["authorization_code"],
-        response_types: ["code"],
-        // Registered as basic, but oidc-provider accepts client_secret_post for secret-based clients too.
-        token_endpoint_auth_method: "client_secret_basic",
-      })),
+      clients: options.clients
+        .map((c) => ({
+          client_id: c.clientId,
+          client_secret: c.clientSecret,
+          redirect_uris: c.redirectUris,
+          grant_types: ["authorization_code"],
+          response_types: ["code"],
+          // Registered as basic, but oidc-provider accepts client_secret_post for secret-based clients too.
+          token_endpoint_auth_method: "client_secret_basic",
+        }))
+        .concat(
+          [...serviceAccounts.values()].map((account) => ({
+            client_id: account.clientId,
+            client_secret: account.clientSecret,
+            redirect_uris: [],
+            grant_types: ["client_credentials"],
+            response_types: [],
+            token_endpoint_auth_method: "client_secret_basic",
+          })),
+        ),
       jwks: { keys: [jwk] },
       cookies: { keys: [randomBytes(32).toString("base64url")] },
       scopes: ["openid", "email", "profile", "groups"],
@@ -380,12 +445,35 @@ export async function startDevIdp(options: { port: number; host?: string; client
       responseTypes: ["code"],
       // Be lenient: confidential clients may omit PKCE (S256 is still verified when sent).
       pkce: { required: () => false },
-      features: { devInteractions: { enabled: false }, userinfo: { enabled: true } },
+      features: {
+        devInteractions: { enabled: false },
+        userinfo: { enabled: true },
+        clientCredentials: { enabled: true },
+        // Service accounts get JWT access tokens for Tollgate's audience; people's flows are untouched
+        // (no default resource for them, so their access tokens stay opaque and work at userinfo).
+        resourceIndicators: {
+          enabled: true,
+          defaultResource: async (_ctx, client) => (serviceAccounts.has(client.clientId) ? resource : undefined),
+          useGrantedResource: async () => true,
+          getResourceServerInfo: async () => ({
+            scope: "mcp",
+            audience,
+            accessTokenTTL: 10 * 60,
+            accessTokenFormat: "jwt",
+            jwt: { sign: { alg: "RS256" } },
+          }),
+        },
+      },
+      extraTokenClaims: async (_ctx, token) => {
+        const account = token.kind === "ClientCredentials" && token.clientId ? serviceAccounts.get(token.clientId) : undefined;
+        return account ? { groups: [...account.groups], name: account.name ?? account.clientId, client_id: account.clientId } : undefined;
+      },
       interactions: { url: async (_ctx, interaction) => `/interaction/${interaction.uid}` },
       findAccount: async (_ctx, sub) => accountFor(sub),
       // Explicit TTLs (seconds) silence oidc-provider's "define the expiration" notices.
       ttl: {
         AccessToken: 60 * 60,
+        ClientCredentials: 10 * 60,
         AuthorizationCode: 60,
         IdToken: 60 * 60,
         Interaction: 10 * 60,
@@ -404,6 +492,8 @@ export async function startDevIdp(options: { port: number; host?: string; client
 
   return {
     issuer,
+    audience,
+    tokenEndpoint: `${issuer}/token`,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));

@@ -11,7 +11,8 @@ import { migrate } from "../lib/db/migrate.ts";
 import { seed } from "../lib/db/seed.ts";
 import { endOrphanedSessions } from "../lib/recording/sessions.ts";
 import { createApiToken } from "../lib/tokens/create-api-token.ts";
-import { DEMO_USERS, type DevIdp, startDevIdp } from "./dev-idp.ts";
+import { DEFAULT_JWT_AUDIENCE } from "../lib/tokens/jwt-verifier.ts";
+import { DEMO_USERS, DEV_SERVICE_ACCOUNT, type DevIdp, startDevIdp } from "./dev-idp.ts";
 import { stopChild } from "./processes.ts";
 
 // Starts the whole Tollgate stack: Postgres (embedded unless DATABASE_URL is given), migrations,
@@ -44,6 +45,14 @@ export interface DemoToken {
   token: string;
 }
 
+/** The dev IdP's service account (client credentials), with a fresh secret on every start. */
+export interface DemoServiceAccount {
+  clientId: string;
+  clientSecret: string;
+  tokenEndpoint: string;
+  audience: string;
+}
+
 export interface Stack {
   portalUrl: string;
   gatewayUrl: string;
@@ -51,6 +60,8 @@ export interface Stack {
   devIdp: boolean;
   databaseUrl: string;
   demoTokens: DemoToken[];
+  /** Only with the dev IdP. */
+  serviceAccount?: DemoServiceAccount;
   stop(): Promise<void>;
 }
 
@@ -164,13 +175,24 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const devIdp = !env.OIDC_ISSUER;
     let idp: DevIdp | undefined;
     let oidcEnv: Record<string, string>;
+    let serviceAccount: DemoServiceAccount | undefined;
     if (devIdp) {
       const clientSecret = randomBytes(24).toString("base64url");
+      const serviceAccountSecret = randomBytes(24).toString("base64url");
       idp = await startDevIdp({
         port: options.idpPort,
         host: "127.0.0.1",
         clients: [{ clientId: "tollgate-portal", clientSecret, redirectUris: [`${portalUrl}/api/auth/callback/oidc`] }],
+        serviceAccounts: [{ ...DEV_SERVICE_ACCOUNT, groups: [...DEV_SERVICE_ACCOUNT.groups], clientSecret: serviceAccountSecret }],
+        // The audience the gateway and the portal expect (TOLLGATE_JWT_AUDIENCE, default "tollgate").
+        audience: env.TOLLGATE_JWT_AUDIENCE?.split(",")[0]?.trim() || DEFAULT_JWT_AUDIENCE,
       });
+      serviceAccount = {
+        clientId: DEV_SERVICE_ACCOUNT.clientId,
+        clientSecret: serviceAccountSecret,
+        tokenEndpoint: idp.tokenEndpoint,
+        audience: idp.audience,
+      };
       stops.push(() => idp!.close());
       oidcEnv = {
         OIDC_ISSUER: idp.issuer,
@@ -241,7 +263,16 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       waitForHttp(`http://127.0.0.1:${options.portalPort}/api/v1/openapi.json`, portal, "portal"),
     ]);
 
-    return { portalUrl, gatewayUrl, issuer: idp?.issuer ?? env.OIDC_ISSUER!, devIdp, databaseUrl: url, demoTokens, stop: stopAll };
+    return {
+      portalUrl,
+      gatewayUrl,
+      issuer: idp?.issuer ?? env.OIDC_ISSUER!,
+      devIdp,
+      databaseUrl: url,
+      demoTokens,
+      serviceAccount,
+      stop: stopAll,
+    };
   } catch (error) {
     await stopAll();
     throw error;

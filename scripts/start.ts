@@ -43,6 +43,17 @@ if (stack.devIdp) {
     "Development API tokens (new on every start):",
     ...stack.demoTokens.map((t) => `  ${t.email.split("@")[0]} (${t.role}) API token: ${t.token}`),
   );
+  const sa = stack.serviceAccount;
+  if (sa) {
+    lines.push(
+      "",
+      "Development service account (client credentials, group engineering; secret new on every start):",
+      `  client id: ${sa.clientId}   secret: ${sa.clientSecret}`,
+      `  Get a JWT access token (10 minutes, audience "${sa.audience}") and use it as a bearer token with the API and the gateway:`,
+      `  JWT=$(curl -s -u ${sa.clientId}:${sa.clientSecret} -d grant_type=client_credentials ${sa.tokenEndpoint} | jq -r .access_token)`,
+      `  curl -s -H "Authorization: Bearer $JWT" ${stack.portalUrl}/api/v1/me`,
+    );
+  }
 }
 lines.push("", "Press Ctrl-C to stop.", "");
 console.log(lines.join("\n"));

@@ -6,6 +6,7 @@ import type { Db } from "../../lib/db/client.ts";
 import type { EventWriter } from "../../lib/recording/event-writer.ts";
 import { SessionRecorder } from "../../lib/recording/session-recorder.ts";
 import { endSession, startSession } from "../../lib/recording/sessions.ts";
+import type { JwtVerifier } from "../../lib/tokens/jwt-verifier.ts";
 import type { GatewayTokenGrant } from "../../lib/tokens/resolve-gateway-token.ts";
 import { GatewayError } from "../errors.ts";
 import type { SessionLimits } from "../limits.ts";
@@ -41,6 +42,8 @@ export interface ListenerDeps {
   holds?: HeldCalls;
   /** Gateway token → grant in memory, kept current by the grant watcher (absent: a query per request). */
   grants?: GrantCache;
+  /** Verifies service accounts' IdP-issued JWTs (absent: JWTs are refused). */
+  jwt?: JwtVerifier;
 }
 
 function isInitializeRequest(body: unknown): body is { method: "initialize"; params?: { protocolVersion?: string; clientInfo?: unknown } } {
@@ -79,7 +82,7 @@ async function authorizedConnection(deps: ListenerDeps, auth: GatewayTokenGrant,
 }
 
 export async function handleStreamableHttp(deps: ListenerDeps, req: IncomingMessage, res: ServerResponse, slug: string): Promise<void> {
-  const auth = await needsDatabase(authenticate(deps.db, req.headers, deps.grants));
+  const auth = await needsDatabase(authenticate(deps.db, req.headers, deps.grants, { verifier: deps.jwt ?? null, connectionSlug: slug }));
   const sessionHeader = req.headers["mcp-session-id"];
   const sessionId = Array.isArray(sessionHeader) ? sessionHeader[0] : sessionHeader;
 

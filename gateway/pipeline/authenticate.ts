@@ -1,11 +1,53 @@
 import type { IncomingHttpHeaders } from "node:http";
 import type { Db } from "../../lib/db/client.ts";
+import { JwtError, type JwtVerifier, looksLikeJwt } from "../../lib/tokens/jwt-verifier.ts";
 import { type GatewayTokenGrant, resolveGatewayToken } from "../../lib/tokens/resolve-gateway-token.ts";
+import { resolveJwtGrant } from "../../lib/tokens/resolve-jwt-grant.ts";
+import { serviceAccountFor } from "../../lib/users/service-accounts.ts";
 import { GatewayError } from "../errors.ts";
 import type { GrantCache } from "./grant-cache.ts";
 
+/** What the JWT path needs: the verifier (null: no issuer trusted) and the connection in the URL. */
+export interface JwtContext {
+  verifier: JwtVerifier | null;
+  connectionSlug: string;
+}
+
+/**
+ * A service account's IdP-issued JWT: verified (signature by JWKS, iss, aud, exp/nbf, algorithm),
+ * mapped to its service account, and its grant for this connection looked up. Every refusal is a
+ * 401 naming exactly what is wrong (`error.data.tokenError`).
+ */
+async function authenticateJwt(db: Db, token: string, jwt: JwtContext | undefined): Promise<GatewayTokenGrant> {
+  if (!jwt?.verifier) {
+    throw new GatewayError("UNAUTHENTICATED", "This gateway trusts no JWT issuer (TOLLGATE_JWT_ISSUERS); use a gateway token (tgg_…).", {
+      tokenError: "wrong_issuer",
+    });
+  }
+  let user: { id: string; email: string; name: string | null };
+  try {
+    user = await serviceAccountFor(db, await jwt.verifier.verify(token));
+  } catch (error) {
+    if (error instanceof JwtError) throw new GatewayError("UNAUTHENTICATED", error.message, { tokenError: error.failure });
+    throw error;
+  }
+  const resolved = await resolveJwtGrant(db, { user, connectionSlug: jwt.connectionSlug });
+  if (!resolved) {
+    throw new GatewayError(
+      "WRONG_CONNECTION",
+      `Service account ${user.name ?? user.email} has no grant for "${jwt.connectionSlug}". Request access with this token (POST /api/v1/access-requests) and have it approved.`,
+    );
+  }
+  return resolved;
+}
+
 /** Step 1: who is calling. Only the Authorization header counts; it never travels upstream. */
-export async function authenticate(db: Db, headers: IncomingHttpHeaders, grants?: GrantCache): Promise<GatewayTokenGrant> {
+export async function authenticate(
+  db: Db,
+  headers: IncomingHttpHeaders,
+  grants?: GrantCache,
+  jwt?: JwtContext,
+): Promise<GatewayTokenGrant> {
   const authorization = headers.authorization;
   if (!authorization) {
     throw new GatewayError(
@@ -15,6 +57,8 @@ export async function authenticate(db: Db, headers: IncomingHttpHeaders, grants?
   }
   const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
   if (!match) throw new GatewayError("UNAUTHENTICATED", 'Authorization header must be "Bearer <gateway token>".');
+  // tgg_… is a gateway token; three base64url parts are an IdP-issued JWT (service accounts).
+  if (looksLikeJwt(match[1]!)) return authenticateJwt(db, match[1]!, jwt);
   // Gateway tokens: from memory while the grant watcher listens (see grant-cache.ts), else one query.
   const resolved = grants ? await grants.resolve(match[1]!) : await resolveGatewayToken(db, match[1]!);
   if (!resolved) {

@@ -18,7 +18,7 @@ import { listSessionEventsQuerySchema } from "../recording/schema.ts";
 import { sessionEventViewSchema, sessionViewSchema } from "../recording/views.ts";
 import { createApiTokenSchema } from "../tokens/schema.ts";
 import { apiTokenViewSchema, createdApiTokenSchema, gatewayTokenViewSchema, mintedGatewayTokenSchema } from "../tokens/views.ts";
-import { meViewSchema } from "../users/views.ts";
+import { meViewSchema, serviceAccountViewSchema } from "../users/views.ts";
 
 // Every route under app/api/v1, once: lib/api/openapi.ts builds the OpenAPI document from this
 // list, and lib/api/openapi.test.ts checks it against the route files (every route and method
@@ -40,6 +40,7 @@ export const API_TAGS = {
   sessions: "Recorded gateway sessions",
   audit: "The hash-chained audit log of every change (auditors and admins)",
   "api-tokens": "Your personal API tokens, for scripts and the tollgate CLI",
+  "service-accounts": "Automation identities that call with IdP-issued JWTs (admins and auditors)",
   events: "Live change notifications for dashboards",
   meta: "This document",
 } as const;
@@ -163,6 +164,20 @@ export const API_ROUTES: readonly ApiRoute[] = [
     tag: "me",
     response: meViewSchema,
     returns: "The caller",
+  },
+  {
+    method: "get",
+    path: "/api/v1/service-accounts",
+    operationId: "listServiceAccounts",
+    summary: "List service accounts",
+    description:
+      "Automation identities are created on first use: an IdP-issued JWT access token (client credentials) from a trusted issuer " +
+      "(TOLLGATE_JWT_ISSUERS), for Tollgate's audience (TOLLGATE_JWT_AUDIENCE), presented as `Authorization: Bearer <jwt>` " +
+      "to this API or to the gateway. Roles come from its groups claim through ROLE_MAPPINGS.",
+    tag: "service-accounts",
+    permission: "service-accounts:read",
+    response: z.array(serviceAccountViewSchema),
+    returns: "Service accounts, most recently used first (at most 500)",
   },
   {
     method: "get",

@@ -15,6 +15,7 @@ export const PERMISSIONS = [
   "sessions:read:all",
   "audit:read",
   "policies:write",
+  "service-accounts:read",
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -29,7 +30,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     "grants:revoke",
     "sessions:read:all",
   ],
-  AUDITOR: ["connections:read", "access:read:all", "grants:read:all", "sessions:read:all", "audit:read"],
+  AUDITOR: ["connections:read", "access:read:all", "grants:read:all", "sessions:read:all", "audit:read", "service-accounts:read"],
   ADMIN: [...PERMISSIONS],
 };
 

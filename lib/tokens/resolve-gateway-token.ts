@@ -1,8 +1,10 @@
 import type { Db } from "../db/client.ts";
 import { GATEWAY_TOKEN_PREFIX, hashToken } from "./secret-token.ts";
 
+/** Who is calling the gateway, and with which grant. */
 export interface GatewayTokenGrant {
-  tokenId: string;
+  /** The gateway token presented; null for a caller identified by an IdP-issued JWT (lib/tokens/resolve-jwt-grant.ts). */
+  tokenId: string | null;
   tokenRevokedAt: Date | null;
   user: { id: string; email: string };
   grant: { id: string; connectionId: string; expiresAt: Date; revokedAt: Date | null };

@@ -13,6 +13,7 @@ import {
 } from "@/lib/http/body";
 import { assertSameOriginWrite, originOf } from "@/lib/http/csrf";
 import { authenticateApiToken } from "@/lib/tokens/authenticate-api-token";
+import { authenticateApiJwt, InvalidBearerTokenError } from "@/lib/users/service-accounts";
 import { parseInput } from "@/lib/validate";
 
 // The one shape of every /api/v1 handler: authenticate (bearer API token or portal session, the
@@ -23,6 +24,15 @@ import { parseInput } from "@/lib/validate";
 export function errorResponse(error: unknown): Response {
   if (isAppError(error)) {
     const headers: Record<string, string> = {};
+    if (error instanceof InvalidBearerTokenError) {
+      // RFC 6750: a presented token that is refused; the description is plain ASCII without quotes.
+      const description = error.message.replace(/[^\x20-\x7e]/g, "").replace(/["\\]/g, "'");
+      headers["WWW-Authenticate"] = `Bearer realm="tollgate", error="invalid_token", error_description="${description}"`;
+      return Response.json(
+        { error: { code: error.code, reason: error.reason, message: error.message } },
+        { status: error.status, headers },
+      );
+    }
     if (error.code === "UNAUTHENTICATED") headers["WWW-Authenticate"] = 'Bearer realm="tollgate"';
     // The rest of an oversized body is not worth reading to keep the connection alive.
     if (error.code === "PAYLOAD_TOO_LARGE") headers.Connection = "close";
@@ -42,6 +52,9 @@ async function authenticateRequest(request: Request): Promise<Authenticated> {
   if (authorization) {
     const match = /^Bearer\s+(\S+)$/i.exec(authorization);
     if (!match) throw new AppError("UNAUTHENTICATED", 'Authorization header must be "Bearer <token>".');
+    // A service account's IdP-issued JWT, or a personal API token (tg_…).
+    const serviceAccount = await authenticateApiJwt(getDb(), match[1]!);
+    if (serviceAccount) return { actor: serviceAccount, via: "bearer" };
     return { actor: await authenticateApiToken(getDb(), match[1]!), via: "bearer" };
   }
   const user = await getPortalUser();

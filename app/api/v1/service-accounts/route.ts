@@ -1,0 +1,6 @@
+import { listServiceAccounts } from "@/lib/users/list-service-accounts";
+import { handle } from "../_lib/handler";
+
+export const dynamic = "force-dynamic";
+
+export const GET = handle(async ({ actor, db }) => listServiceAccounts(db, { actor }), { permission: "service-accounts:read" });
