@@ -5,12 +5,14 @@ import { expireStaleRequests } from "../lib/access/expire-stale-requests.ts";
 import { GATEWAY_DEFAULTS } from "../lib/config.ts";
 import { createDb, type Db } from "../lib/db/client.ts";
 import { EventWriter } from "../lib/recording/event-writer.ts";
-import { JwtVerifier, type JwtVerifierOptions } from "../lib/tokens/jwt-verifier.ts";
 import { errorBody, GatewayError } from "./errors.ts";
 import { GrantWatcher } from "./grant-watcher.ts";
 import { limitReached, SessionLimits } from "./limits.ts";
 import { guardBody } from "./listen/body.ts";
+import type { TransportListenerDeps } from "./listen/open-session.ts";
+import { handleSse } from "./listen/sse.ts";
 import { handleStreamableHttp, type ListenerDeps } from "./listen/streamable-http.ts";
+import { createWebSocketListener } from "./listen/websocket.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { GatewayMetrics } from "./metrics.ts";
 import { checkOrigin, type OriginPolicy, originPolicy } from "./pipeline/check-origin.ts";
@@ -69,8 +71,8 @@ export interface GatewayOptions {
   allowedHosts?: string[];
   /** The URL clients use (GATEWAY_PUBLIC_URL): its host is one of the gateway's own. */
   publicUrl?: string;
-  /** Service accounts' IdP-issued JWTs: trusted issuers, audience, algorithms, skew (TOLLGATE_JWT_*); absent: refused. */
-  jwt?: JwtVerifierOptions | null;
+  /** SSE keep-alive comments and WebSocket pings (legacy SSE and WebSocket clients) this often; default 15 s. */
+  keepAliveMs?: number;
   log?: Logger;
 }
 
@@ -91,6 +93,8 @@ export interface Gateway {
 }
 
 const MCP_PATH = /^\/mcp\/([a-z0-9-]+)\/?$/;
+/** Legacy HTTP+SSE: GET /sse/<slug> opens the stream, POST /sse/<slug>/messages carries messages. */
+const SSE_PATH = /^\/sse\/([a-z0-9-]+)(\/messages)?\/?$/;
 
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const log = options.log ?? createLogger();
@@ -167,8 +171,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     metrics,
     holds: heldCalls,
     grants,
-    ...(options.jwt ? { jwt: new JwtVerifier(options.jwt) } : {}),
   };
+  const transportDeps: TransportListenerDeps = { ...deps, keepAliveMs: options.keepAliveMs ?? 15_000 };
+  const webSockets = createWebSocketListener(transportDeps);
   const bodyTimeoutMs = options.bodyTimeoutMs ?? GATEWAY_DEFAULTS.bodyTimeoutMs;
   const maxConnections = options.maxConnections ?? GATEWAY_DEFAULTS.maxConnections;
   const host = options.host ?? GATEWAY_DEFAULTS.host;
@@ -215,7 +220,16 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       metrics.httpRequest(req.method);
       return handleStreamableHttp(deps, req, res, mcp[1]!);
     }
-    throw new GatewayError("UNKNOWN_CONNECTION", `Nothing at ${url.pathname}. MCP endpoints are /mcp/<connection-slug>.`);
+    const sse = SSE_PATH.exec(url.pathname);
+    if (sse) {
+      if (origins) checkOrigin(origins, req.headers);
+      metrics.httpRequest(req.method ?? "GET");
+      return handleSse(transportDeps, req, res, sse[1]!, sse[2] !== undefined);
+    }
+    throw new GatewayError(
+      "UNKNOWN_CONNECTION",
+      `Nothing at ${url.pathname}. MCP endpoints are /mcp/<connection-slug>, /sse/<connection-slug> (legacy SSE) and ws://…/ws/<connection-slug>.`,
+    );
   }
 
   /** Connections over the limit, answered 429 and closing: whatever they send is not served. */
@@ -249,6 +263,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       if (gatewayError.kind === "METHOD_NOT_ALLOWED") headers.allow = "GET, POST, DELETE";
       sendJson(res, gatewayError.status, errorBody(gatewayError), headers);
     });
+  });
+  // WebSocket upgrades (/ws/<slug>): refused ones are answered with an HTTP status before any upgrade.
+  server.on("upgrade", (req, socket, head) => {
+    if (refusedSockets.has(socket)) socket.destroy();
+    else webSockets.upgrade(req, socket, head, origins);
   });
   server.on("clientError", (_error, socket) => {
     if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");

@@ -1,0 +1,206 @@
+import type { IncomingHttpHeaders } from "node:http";
+import { loadConnection, type UpstreamConnection } from "../../lib/connections/load-connection.ts";
+import { isSecretParameter } from "../../lib/connections/schema.ts";
+import { transportName } from "../../lib/connections/transport.ts";
+import { SessionRecorder } from "../../lib/recording/session-recorder.ts";
+import { endSession, startSession } from "../../lib/recording/sessions.ts";
+import { GatewayError } from "../errors.ts";
+import { authenticate } from "../pipeline/authenticate.ts";
+import { authorize } from "../pipeline/authorize.ts";
+import { PolicyUnavailableError } from "../policy-cache.ts";
+import { scrubbingLogger } from "../secrets.ts";
+import { type ClientSide, GatewaySession, type GatewaySessionOptions } from "../session.ts";
+import { describeUpstreamFailure } from "../upstream/describe-failure.ts";
+import { type OpenedUpstream, openUpstream } from "../upstream/open-upstream.ts";
+import type { ListenerDeps } from "./streamable-http.ts";
+
+// The steps every listener takes to open a session — authenticate → authorize → take a slot
+// (caps) → load the policy → record the session → open and start the upstream — for the
+// WebSocket and legacy HTTP+SSE listeners. The Streamable HTTP listener has its own copy of the
+// same steps (gateway/listen/streamable-http.ts: needsDatabase, authorizedConnection, openSession);
+// both are meant to call this module once they are folded together.
+
+/** What the legacy SSE and WebSocket listeners need besides the Streamable HTTP listener's deps. */
+export interface TransportListenerDeps extends ListenerDeps {
+  /** SSE keep-alive comments and WebSocket pings this often; a socket that missed a pong is cut. */
+  keepAliveMs: number;
+}
+
+/** The caller, as `authenticate` resolved them. */
+export type Caller = Awaited<ReturnType<typeof authenticate>>;
+
+/** Without Postgres nothing can be checked or recorded, so nothing is let through (fail closed). */
+export async function needsDatabase<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    if (error instanceof GatewayError) throw error;
+    throw new GatewayError(
+      "DATABASE_UNAVAILABLE",
+      "Tollgate cannot reach its database, so it cannot check your grant or record the call; access is refused until it is back. Try again shortly.",
+    );
+  }
+}
+
+/** The prefix of a bearer token sent as a `Sec-WebSocket-Protocol` entry, for clients that cannot set headers. */
+export const BEARER_PROTOCOL_PREFIX = "tollgate.bearer.";
+
+/**
+ * A token in a URL ends up in access logs, proxies and shell history: refused, even a valid one.
+ * Any query parameter whose name looks like a credential (`token`, `access_token`, `api_key`…) or
+ * whose value looks like a Tollgate token counts; `allowed` names parameters that are not
+ * credentials here (the SSE message endpoint's `sessionId`).
+ */
+export function refuseTokenInUrl(url: URL, allowed: readonly string[] = []): void {
+  for (const [name, value] of url.searchParams) {
+    if (allowed.includes(name)) continue;
+    if (isSecretParameter(name) || /^tgg?_/.test(value)) {
+      throw new GatewayError(
+        "UNAUTHENTICATED",
+        `A token in the URL is refused (query parameter "${name.slice(0, 40)}"): URLs end up in logs. Send it as "Authorization: Bearer <token>", or, from a WebSocket client that cannot set headers, as a Sec-WebSocket-Protocol entry "${BEARER_PROTOCOL_PREFIX}<token>".`,
+      );
+    }
+  }
+}
+
+/** Step 1 (with the database's failure refused as such); the headers may carry the token lifted from elsewhere. */
+export function authenticateCaller(deps: ListenerDeps, headers: IncomingHttpHeaders): Promise<Caller> {
+  return needsDatabase(authenticate(deps.db, headers, deps.grants));
+}
+
+/** The connection named in the URL, which the caller's grant must cover. */
+export async function authorizedConnection(deps: ListenerDeps, caller: Caller, slug: string, prefix: string): Promise<UpstreamConnection> {
+  const connection = await needsDatabase(loadConnection(deps.db, { slug, vaultKey: deps.vaultKey }));
+  if (!connection)
+    throw new GatewayError(
+      "UNKNOWN_CONNECTION",
+      `No MCP connection "${slug}" is registered in Tollgate. Check the URL: ${prefix}/<connection-slug>.`,
+    );
+  authorize(caller.grant, connection);
+  return connection;
+}
+
+/**
+ * A session that remembers why it ended, so that its client side can tell the client
+ * (a WebSocket close code and reason).
+ */
+export class ListenedSession extends GatewaySession {
+  closeReason: string | null = null;
+
+  override async close(reason: string): Promise<void> {
+    this.closeReason ??= reason;
+    return super.close(reason);
+  }
+}
+
+/**
+ * Takes the caller's slot (caps), then opens the session: policy in memory, session recorded,
+ * upstream opened and started. The slot is given back if anything fails, and when the session ends.
+ * Messages from the client go to `session.fromClient`, which the listener calls.
+ */
+export async function openListenedSession(
+  deps: ListenerDeps,
+  options: {
+    caller: Caller;
+    connection: UpstreamConnection;
+    slug: string;
+    /** The session's transport as recorded: "sse" or "websocket". */
+    transport: string;
+    client: ClientSide;
+    /** The client's bearer token: scrubbed from everything the gateway writes. */
+    bearer: string | null;
+  },
+): Promise<ListenedSession> {
+  const { caller, connection } = options;
+  // Taken before anything is awaited, so concurrent opens cannot all slip under a cap.
+  const slot = deps.limits.reserve({
+    grantId: caller.grant.id,
+    userId: caller.user.id,
+    stdio: transportName(connection.transport) === "stdio",
+  });
+  try {
+    return await openSession(deps, { ...options, release: slot.release });
+  } catch (error) {
+    slot.release();
+    throw error;
+  }
+}
+
+async function openSession(
+  deps: ListenerDeps,
+  options: {
+    caller: Caller;
+    connection: UpstreamConnection;
+    slug: string;
+    transport: string;
+    client: ClientSide;
+    bearer: string | null;
+    release: () => void;
+  },
+): Promise<ListenedSession> {
+  const { caller, connection, slug } = options;
+  // The policy must be in memory before the first message: every message is checked against it.
+  await needsDatabase(
+    deps.policies.load(connection.id).catch((error: unknown) => {
+      throw error instanceof PolicyUnavailableError ? new GatewayError("POLICY_UNAVAILABLE", error.message) : error;
+    }),
+  );
+  // The protocol version and client info arrive later, with initialize; the result's version is noted by the session.
+  const id = await needsDatabase(
+    startSession(deps.db, {
+      grantId: caller.grant.id,
+      gatewayTokenId: caller.tokenId,
+      userId: caller.user.id,
+      connectionId: connection.id,
+      transport: options.transport,
+    }),
+  );
+  const log = deps.log.child({ session: id, connection: slug, user: caller.user.email, transport: options.transport });
+  let upstream: OpenedUpstream;
+  try {
+    upstream = openUpstream(connection, { onStderr: (line) => log.info("upstream stderr", { line }), bearer: options.bearer });
+  } catch (error) {
+    log.error("could not open the upstream", { error: (error as Error).message });
+    await endSession(deps.db, { sessionId: id, reason: "upstream failed to start" });
+    throw new GatewayError(
+      "UPSTREAM_UNAVAILABLE",
+      `Could not open the upstream for "${slug}": its credential could not be opened or its configuration is incomplete. An admin must check the connection.`,
+    );
+  }
+  const sessionOptions: GatewaySessionOptions = {
+    id,
+    userId: caller.user.id,
+    tokenId: caller.tokenId,
+    grant: caller.grant,
+    connection,
+    client: options.client,
+    upstream: upstream.transport,
+    secrets: upstream.secrets,
+    recorder: new SessionRecorder(deps.writer, id),
+    policies: deps.policies,
+    db: deps.db,
+    log,
+    requestTimeoutMs: deps.requestTimeoutMs,
+    idleMs: deps.sessionIdleMs,
+    goneMs: deps.sessionGoneMs,
+    onClosed: (closed) => {
+      deps.registry.remove(closed);
+      options.release();
+    },
+    metrics: deps.metrics.connection(slug),
+    holds: deps.holds,
+  };
+  const session = new ListenedSession(sessionOptions);
+  try {
+    await session.start();
+  } catch (error) {
+    const failure = describeUpstreamFailure(error);
+    scrubbingLogger(log, upstream.secrets).warn("upstream failed to start", { failure, error: (error as Error).message });
+    await session.close("upstream failed to start");
+    throw new GatewayError("UPSTREAM_UNAVAILABLE", `Could not start the upstream MCP server for "${slug}": ${failure}.`);
+  }
+  deps.registry.add(session);
+  deps.metrics.sessionStarted(slug);
+  log.info("session started");
+  return session;
+}

@@ -1,0 +1,244 @@
+import { type IncomingMessage, STATUS_CODES } from "node:http";
+import type { Duplex } from "node:stream";
+import { type JSONRPCMessage, JSONRPCMessageSchema } from "@modelcontextprotocol/sdk/types.js";
+import { type WebSocket, WebSocketServer } from "ws";
+import { errorBody, GatewayError } from "../errors.ts";
+import { checkOrigin, type OriginPolicy } from "../pipeline/check-origin.ts";
+import { bearerOf, scrubSecrets, secretPatterns } from "../secrets.ts";
+import type { ClientSide } from "../session.ts";
+import { parseJsonRpcBody } from "./body.ts";
+import {
+  authenticateCaller,
+  authorizedConnection,
+  BEARER_PROTOCOL_PREFIX,
+  type ListenedSession,
+  openListenedSession,
+  refuseTokenInUrl,
+  type TransportListenerDeps,
+} from "./open-session.ts";
+
+// WebSocket towards clients, at ws://…/ws/<slug>: subprotocol `mcp`, one JSON-RPC message per text
+// frame. Everything is decided during the HTTP upgrade — Origin, the token (Authorization header,
+// or a `tollgate.bearer.<token>` Sec-WebSocket-Protocol entry for clients that cannot set headers;
+// never the URL), the grant, the caps, the policy, the upstream — so every refusal is an HTTP status
+// with a JSON-RPC error body, before the socket is upgraded. The socket is the session: when it
+// closes, the session ends; when the session ends (grant revoked or expired, idle, shutdown), the
+// socket is closed with a code and the reason.
+
+const WS_PATH = /^\/ws\/([a-z0-9-]+)\/?$/;
+const PREFIX = "/ws";
+
+/** The close code a session's end reason maps to: 1008 (policy) when the grant ended, 1001 when the gateway is going away. */
+function closeCodeOf(reason: string | null): number {
+  if (reason === "grant revoked" || reason === "grant expired" || reason === "gateway token revoked") return 1008;
+  if (reason === "gateway shutting down") return 1001;
+  if (reason === "upstream closed" || reason === "upstream failed to start" || reason === "recording failed") return 1011;
+  return 1000;
+}
+
+/** The client side of a WebSocket session; messages sent before the upgrade completes wait for it. */
+class WebSocketClientSide implements ClientSide {
+  private socket: WebSocket | undefined;
+  private readonly pending: string[] = [];
+  private keepAlive: NodeJS.Timeout | undefined;
+  private closed = false;
+  /** Set once the session exists: its end reason becomes the close reason. */
+  session: ListenedSession | undefined;
+
+  constructor(private readonly keepAliveMs: number) {}
+
+  attach(socket: WebSocket): void {
+    this.socket = socket;
+    for (const data of this.pending.splice(0)) socket.send(data);
+    // A ping every keepAliveMs; a peer that has not answered the previous one is gone.
+    let alive = true;
+    socket.on("pong", () => {
+      alive = true;
+    });
+    this.keepAlive = setInterval(() => {
+      if (!alive) {
+        socket.terminate();
+        return;
+      }
+      alive = false;
+      socket.ping();
+    }, this.keepAliveMs);
+    this.keepAlive.unref();
+    socket.once("close", () => clearInterval(this.keepAlive));
+  }
+
+  async send(message: JSONRPCMessage): Promise<void> {
+    if (this.closed) throw new Error("The client's WebSocket is closed");
+    const data = JSON.stringify(message);
+    const socket = this.socket;
+    if (!socket) {
+      this.pending.push(data);
+      return;
+    }
+    if (socket.readyState !== socket.OPEN) throw new Error("The client's WebSocket is closed");
+    await new Promise<void>((resolve, reject) => socket.send(data, (error) => (error ? reject(error) : resolve())));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.keepAlive);
+    const socket = this.socket;
+    if (!socket || socket.readyState === socket.CLOSED || socket.readyState === socket.CLOSING) return;
+    const reason = this.session?.closeReason ?? "session ended";
+    // A close reason is at most 123 bytes.
+    socket.close(closeCodeOf(this.session?.closeReason ?? null), reason.slice(0, 120));
+    // A peer that never answers the close frame is cut off.
+    setTimeout(() => socket.terminate(), 2000).unref();
+  }
+}
+
+/** The offered subprotocols (`Sec-WebSocket-Protocol`, comma-separated). */
+function offeredProtocols(req: IncomingMessage): string[] {
+  const header = req.headers["sec-websocket-protocol"];
+  return (header ?? "")
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+}
+
+/**
+ * The Authorization header the caller is authenticated by: the header itself, or one built from a
+ * `tollgate.bearer.<token>` protocol entry. Both at once must agree.
+ */
+function authorizationOf(req: IncomingMessage, protocols: string[]): string | undefined {
+  const entries = protocols.filter((entry) => entry.startsWith(BEARER_PROTOCOL_PREFIX));
+  if (entries.length > 1) throw new GatewayError("UNAUTHENTICATED", "Send one bearer token, not several.");
+  const fromProtocol = entries[0] ? `Bearer ${entries[0].slice(BEARER_PROTOCOL_PREFIX.length)}` : undefined;
+  const header = req.headers.authorization;
+  if (header && fromProtocol && bearerOf(header) !== bearerOf(fromProtocol)) {
+    throw new GatewayError("UNAUTHENTICATED", "The Authorization header and the Sec-WebSocket-Protocol token differ; send one token.");
+  }
+  return header ?? fromProtocol;
+}
+
+/** An HTTP answer on the socket instead of the upgrade, then the socket is closed. */
+function refuseUpgrade(socket: Duplex, error: GatewayError): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const body = JSON.stringify(errorBody(error));
+  const lines = [
+    `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status] ?? "Error"}`,
+    "content-type: application/json",
+    `content-length: ${Buffer.byteLength(body)}`,
+    "connection: close",
+  ];
+  if (error.kind === "UNAUTHENTICATED") {
+    const description = error.message.replace(/[^\x20-\x7e]/g, "").replace(/["\\]/g, "'");
+    lines.push(`www-authenticate: Bearer realm="tollgate", error="invalid_token", error_description="${description}"`);
+  }
+  if (error.kind === "LIMIT_REACHED") lines.push("retry-after: 5");
+  socket.end(`${lines.join("\r\n")}\r\n\r\n${body}`);
+}
+
+export interface WebSocketListener {
+  /** The server's `upgrade` handler: `/ws/<slug>` is served, anything else refused. */
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, origins: OriginPolicy | undefined): void;
+}
+
+export function createWebSocketListener(deps: TransportListenerDeps): WebSocketListener {
+  const wss = new WebSocketServer({
+    noServer: true,
+    clientTracking: false,
+    perMessageDeflate: false,
+    maxPayload: deps.maxBodyBytes,
+    // Only `mcp` is ever selected: the token entry is never echoed back.
+    handleProtocols: (protocols) => (protocols.has("mcp") ? "mcp" : false),
+  });
+
+  async function open(req: IncomingMessage, socket: Duplex, head: Buffer, slug: string, url: URL): Promise<void> {
+    refuseTokenInUrl(url);
+    const protocols = offeredProtocols(req);
+    const authorization = authorizationOf(req, protocols);
+    if (protocols.length > 0 && !protocols.includes("mcp")) {
+      throw new GatewayError("INVALID_REQUEST", 'Offer the WebSocket subprotocol "mcp" (Sec-WebSocket-Protocol: mcp).');
+    }
+    const headers = { ...req.headers };
+    if (authorization) headers.authorization = authorization;
+    else delete headers.authorization;
+    const caller = await authenticateCaller(deps, headers);
+    const connection = await authorizedConnection(deps, caller, slug, PREFIX);
+    const client = new WebSocketClientSide(deps.keepAliveMs);
+    const session = await openListenedSession(deps, {
+      caller,
+      connection,
+      slug,
+      transport: "websocket",
+      client,
+      bearer: bearerOf(authorization),
+    });
+    client.session = session;
+    if (socket.destroyed || !socket.writable) {
+      await session.close("client went away");
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      client.attach(ws);
+      const request = session.beginRequest();
+      ws.on("message", (data, isBinary) => {
+        if (isBinary) {
+          ws.close(1003, "MCP messages are JSON text frames");
+          return;
+        }
+        let messages: unknown[];
+        try {
+          const body = parseJsonRpcBody(data.toString());
+          messages = Array.isArray(body) ? body : [body];
+        } catch (error) {
+          const refusal = error instanceof GatewayError ? error : new GatewayError("PARSE_ERROR", "Not a JSON-RPC message.");
+          deps.metrics.refusal(refusal.kind);
+          void client.send(errorBody(refusal) as JSONRPCMessage).catch(() => undefined);
+          return;
+        }
+        for (const item of messages) {
+          const parsed = JSONRPCMessageSchema.safeParse(item);
+          if (parsed.success) void session.fromClient(parsed.data);
+          else
+            void client
+              .send(errorBody(new GatewayError("INVALID_REQUEST", "Not a JSON-RPC 2.0 message.")) as JSONRPCMessage)
+              .catch(() => undefined);
+        }
+      });
+      ws.on("error", () => ws.terminate());
+      ws.once("close", (code) => {
+        request.done(true);
+        // A clean close by the client ends the session like DELETE does; anything else is a client gone.
+        void session.close(code === 1000 || code === 1001 ? "client ended session" : "client went away");
+      });
+      if (session.isClosed) void client.close();
+    });
+  }
+
+  return {
+    upgrade(req, socket, head, origins) {
+      socket.on("error", () => socket.destroy());
+      const url = new URL(req.url ?? "/", "http://gateway");
+      const match = WS_PATH.exec(url.pathname);
+      const work = (async () => {
+        if (!match) {
+          throw new GatewayError("UNKNOWN_CONNECTION", `Nothing at ${url.pathname}. WebSocket endpoints are ${PREFIX}/<connection-slug>.`);
+        }
+        if (origins) checkOrigin(origins, req.headers);
+        deps.metrics.httpRequest("GET");
+        await open(req, socket, head, match[1]!, url);
+      })();
+      work.catch((error: unknown) => {
+        const refusal = error instanceof GatewayError ? error : new GatewayError("INTERNAL", "Internal gateway error.");
+        if (!(error instanceof GatewayError)) {
+          const protocolTokens = offeredProtocols(req).map((entry) => entry.slice(BEARER_PROTOCOL_PREFIX.length));
+          const secrets = secretPatterns([bearerOf(req.headers.authorization), ...protocolTokens]);
+          deps.log.error("unhandled upgrade error", { error: scrubSecrets(String((error as Error)?.message), secrets) });
+        }
+        deps.metrics.refusal(refusal.kind);
+        refuseUpgrade(socket, refusal);
+      });
+    },
+  };
+}
