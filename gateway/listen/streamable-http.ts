@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import { loadConnection, type UpstreamConnection } from "../../lib/connections/load-connection.ts";
 import { transportName } from "../../lib/connections/transport.ts";
 import type { Db } from "../../lib/db/client.ts";
@@ -23,6 +22,7 @@ import { GatewaySession } from "../session.ts";
 import { describeUpstreamFailure } from "../upstream/describe-failure.ts";
 import { type OpenedUpstream, openUpstream } from "../upstream/open-upstream.ts";
 import { parseJsonRpcBody, readBody } from "./body.ts";
+import { ClientHttpTransport } from "./client-transport.ts";
 
 export interface ListenerDeps {
   db: Db;
@@ -103,7 +103,7 @@ export async function handleStreamableHttp(deps: ListenerDeps, req: IncomingMess
     const request = found.beginRequest();
     // A response closed before it ended means the client hung up (e.g. dropped its GET stream).
     res.once("close", () => request.done(!res.writableFinished));
-    await (found.client as StreamableHTTPServerTransport).handleRequest(req, res, body);
+    await (found.client as ClientHttpTransport).handleRequest(req, res, body);
     return;
   }
 
@@ -131,7 +131,7 @@ export async function handleStreamableHttp(deps: ListenerDeps, req: IncomingMess
   }
   const request = session.beginRequest();
   res.once("close", () => request.done(!res.writableFinished));
-  await (session.client as StreamableHTTPServerTransport).handleRequest(req, res, body);
+  await (session.client as ClientHttpTransport).handleRequest(req, res, body);
 }
 
 /** Records a new session, opens its upstream and starts it; the caller has taken its slot, and `release` gives it back. */
@@ -178,10 +178,8 @@ async function openSession(
       `Could not open the upstream for "${slug}": its credential could not be opened or its configuration is incomplete. An admin must check the connection.`,
     );
   }
-  const transport = new StreamableHTTPServerTransport({
-    sessionIdGenerator: () => id,
-    onsessionclosed: () => void session.close("client ended session"),
-  });
+  // Our own lean Streamable HTTP server side (JSON when possible, SSE when something streams).
+  const transport = new ClientHttpTransport(id, { onsessionclosed: () => void session.close("client ended session") });
   const session = new GatewaySession({
     id,
     userId: auth.user.id,
