@@ -3,7 +3,7 @@
  * `tollgate` — the command line over the portal's REST API (/api/v1).
  *
  *   TOLLGATE_URL    portal URL (default http://localhost:3000)
- *   TOLLGATE_TOKEN  personal API token (tg_…), created in the portal
+ *   TOLLGATE_TOKEN  personal API token (tg_…), created in the portal, or a service account's IdP-issued JWT
  *
  * Parsing and formatting are pure functions (parseCommand, formatResult) so they can be tested
  * without a server; main() wires them to fetch, stdout and stderr.
@@ -69,7 +69,7 @@ Options:
 
 Environment:
   TOLLGATE_URL    portal URL (default ${DEFAULT_URL})
-  TOLLGATE_TOKEN  personal API token (tg_…), created in the portal; required
+  TOLLGATE_TOKEN  personal API token (tg_…), created in the portal, or a service account's JWT access token; required
 
 Example:
   export TOLLGATE_TOKEN=tg_…
