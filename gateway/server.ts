@@ -5,6 +5,7 @@ import { expireStaleRequests } from "../lib/access/expire-stale-requests.ts";
 import { GATEWAY_DEFAULTS } from "../lib/config.ts";
 import { createDb, type Db } from "../lib/db/client.ts";
 import { EventWriter } from "../lib/recording/event-writer.ts";
+import { JwtVerifier, type JwtVerifierOptions } from "../lib/tokens/jwt-verifier.ts";
 import { errorBody, GatewayError } from "./errors.ts";
 import { GrantWatcher } from "./grant-watcher.ts";
 import { limitReached, SessionLimits } from "./limits.ts";
@@ -73,6 +74,8 @@ export interface GatewayOptions {
   publicUrl?: string;
   /** SSE keep-alive comments and WebSocket pings (legacy SSE and WebSocket clients) this often; default 15 s. */
   keepAliveMs?: number;
+  /** Service accounts' IdP-issued JWTs: trusted issuers, audience, algorithms, skew (TOLLGATE_JWT_*); absent: refused. */
+  jwt?: JwtVerifierOptions | null;
   log?: Logger;
 }
 
@@ -171,6 +174,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     metrics,
     holds: heldCalls,
     grants,
+    ...(options.jwt ? { jwt: new JwtVerifier(options.jwt) } : {}),
   };
   const transportDeps: TransportListenerDeps = { ...deps, keepAliveMs: options.keepAliveMs ?? 15_000 };
   const webSockets = createWebSocketListener(transportDeps);
