@@ -48,13 +48,13 @@ export const BEARER_PROTOCOL_PREFIX = "tollgate.bearer.";
 /**
  * A token in a URL ends up in access logs, proxies and shell history: refused, even a valid one.
  * Any query parameter whose name looks like a credential (`token`, `access_token`, `api_key`…) or
- * whose value looks like a Tollgate token counts; `allowed` names parameters that are not
+ * whose value looks like a Tollgate token or a JWT counts; `allowed` names parameters that are not
  * credentials here (the SSE message endpoint's `sessionId`).
  */
 export function refuseTokenInUrl(url: URL, allowed: readonly string[] = []): void {
   for (const [name, value] of url.searchParams) {
     if (allowed.includes(name)) continue;
-    if (isSecretParameter(name) || /^tgg?_/.test(value)) {
+    if (isSecretParameter(name) || /^tgg?_|^eyJ[\w-]+\.[\w-]+\./.test(value)) {
       throw new GatewayError(
         "UNAUTHENTICATED",
         `A token in the URL is refused (query parameter "${name.slice(0, 40)}"): URLs end up in logs. Send it as "Authorization: Bearer <token>", or, from a WebSocket client that cannot set headers, as a Sec-WebSocket-Protocol entry "${BEARER_PROTOCOL_PREFIX}<token>".`,
@@ -63,9 +63,12 @@ export function refuseTokenInUrl(url: URL, allowed: readonly string[] = []): voi
   }
 }
 
-/** Step 1 (with the database's failure refused as such); the headers may carry the token lifted from elsewhere. */
-export function authenticateCaller(deps: ListenerDeps, headers: IncomingHttpHeaders): Promise<Caller> {
-  return needsDatabase(authenticate(deps.db, headers, deps.grants));
+/**
+ * Step 1 (with the database's failure refused as such): a gateway token or a service account's JWT
+ * for the connection `slug`. The headers may carry a token lifted from elsewhere (a WebSocket subprotocol entry).
+ */
+export function authenticateCaller(deps: ListenerDeps, headers: IncomingHttpHeaders, slug: string): Promise<Caller> {
+  return needsDatabase(authenticate(deps.db, headers, deps.grants, { verifier: deps.jwt ?? null, connectionSlug: slug }));
 }
 
 /** The connection named in the URL, which the caller's grant must cover. */

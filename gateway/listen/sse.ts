@@ -82,7 +82,7 @@ class SseClientSide implements ClientSide {
 /** GET /sse/<slug>: opens a session and its event stream. */
 async function openStream(deps: TransportListenerDeps, req: IncomingMessage, res: ServerResponse, slug: string, url: URL): Promise<void> {
   refuseTokenInUrl(url);
-  const caller = await authenticateCaller(deps, req.headers);
+  const caller = await authenticateCaller(deps, req.headers, slug);
   const connection = await authorizedConnection(deps, caller, slug, PREFIX);
   const client = new SseClientSide(res, deps.keepAliveMs);
   const session = await openListenedSession(deps, {
@@ -109,7 +109,7 @@ async function openStream(deps: TransportListenerDeps, req: IncomingMessage, res
 /** POST /sse/<slug>/messages?sessionId=<id>: one message (or a batch) for the session's upstream. */
 async function postMessages(deps: TransportListenerDeps, req: IncomingMessage, res: ServerResponse, slug: string, url: URL): Promise<void> {
   refuseTokenInUrl(url, ["sessionId"]);
-  const caller = await authenticateCaller(deps, req.headers);
+  const caller = await authenticateCaller(deps, req.headers, slug);
   const found = deps.registry.get(url.searchParams.get("sessionId") ?? "");
   // Session ids are not credentials: a session answers only to the grant that opened it, at its own URL.
   if (

@@ -163,7 +163,7 @@ export function createWebSocketListener(deps: TransportListenerDeps): WebSocketL
     const headers = { ...req.headers };
     if (authorization) headers.authorization = authorization;
     else delete headers.authorization;
-    const caller = await authenticateCaller(deps, headers);
+    const caller = await authenticateCaller(deps, headers, slug);
     const connection = await authorizedConnection(deps, caller, slug, PREFIX);
     const client = new WebSocketClientSide(deps.keepAliveMs);
     const session = await openListenedSession(deps, {
