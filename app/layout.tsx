@@ -43,7 +43,6 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
     ...(can(user, "connections:write") ? [{ href: "/admin/connections", label: "Connections" }] : []),
     ...(can(user, "policies:write") ? [{ href: "/admin/policies", label: "Policies" }] : []),
     ...(can(user, "audit:read") ? [{ href: "/audit", label: "Audit" }] : []),
-    ...(can(user, "service-accounts:read") ? [{ href: "/admin/service-accounts", label: "Service accounts" }] : []),
   ];
 
   return (

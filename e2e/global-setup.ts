@@ -43,6 +43,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   process.env.TOLLGATE_GATEWAY_URL = stack.gatewayUrl;
   process.env.TOLLGATE_DATABASE_URL = stack.databaseUrl;
   process.env.TOLLGATE_DEMO_TOKENS = JSON.stringify(stack.demoTokens);
+  process.env.TOLLGATE_SERVICE_ACCOUNT = JSON.stringify(stack.serviceAccount ?? null);
 
   return async () => {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);

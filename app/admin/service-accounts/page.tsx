@@ -33,11 +33,11 @@ export default async function ServiceAccountsPage() {
           <DataTable headers={["Name", "Issuer · subject", "Groups", "Roles", "Active grants", "Last used", "First seen"]}>
             {accounts.map((account) => (
               <tr key={account.id} aria-label={account.name ?? account.subject}>
-                <td className={`${tdClass} font-medium break-all`}>
+                <td className={`${tdClass} min-w-60 font-medium break-all`}>
                   {account.name ?? account.subject}
                   <div className="font-mono text-xs font-normal text-gray-500">{account.email}</div>
                 </td>
-                <td className={`${tdClass} font-mono text-xs break-all`}>
+                <td className={`${tdClass} min-w-48 font-mono text-xs break-all`}>
                   {account.issuer}
                   <div className="text-gray-600">{account.subject}</div>
                 </td>
