@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAccessRequest } from "../lib/access/create-access-request.ts";
 import { decideAccessRequest } from "../lib/access/decide-access-request.ts";
 import { revokeGrant } from "../lib/grants/revoke-grant.ts";
+import { createApiToken } from "../lib/tokens/create-api-token.ts";
 import { JwtVerifier } from "../lib/tokens/jwt-verifier.ts";
 import { mintGatewayToken } from "../lib/tokens/mint-gateway-token.ts";
 import { listServiceAccounts } from "../lib/users/list-service-accounts.ts";
@@ -116,6 +117,10 @@ describe("service accounts at the gateway", () => {
     // It may mint a gateway token for its grant too.
     const minted = await mintGatewayToken(t.db, { actor: actor!, grantId: approved.grant!.id });
     expect(minted.token).toMatch(/^tgg_/);
+    // …but not a personal API token: its credential stays the IdP's short-lived one.
+    await expect(createApiToken(t.db, { actor: actor!, name: "long-lived" })).rejects.toThrow(
+      /Service accounts cannot create personal API tokens/,
+    );
 
     // Listed for admins with its last use and active grant.
     const listed = await listServiceAccounts(t.db, { actor: users.carol });

@@ -19,7 +19,16 @@ export interface JwtContext {
  * 401 naming exactly what is wrong (`error.data.tokenError`).
  */
 async function authenticateJwt(db: Db, token: string, jwt: JwtContext | undefined): Promise<GatewayTokenGrant> {
-  if (!jwt?.verifier) {
+  if (!jwt) {
+    throw new GatewayError(
+      "UNAUTHENTICATED",
+      "This endpoint does not accept JWTs; use a gateway token (tgg_…) or /mcp/<connection-slug>.",
+      {
+        tokenError: "unsupported_token",
+      },
+    );
+  }
+  if (!jwt.verifier) {
     throw new GatewayError("UNAUTHENTICATED", "This gateway trusts no JWT issuer (TOLLGATE_JWT_ISSUERS); use a gateway token (tgg_…).", {
       tokenError: "wrong_issuer",
     });

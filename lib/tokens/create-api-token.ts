@@ -1,6 +1,7 @@
 import { writeAuditEvent } from "../audit/write-audit-event.ts";
 import type { Actor } from "../authz/permissions.ts";
 import type { Db } from "../db/client.ts";
+import { AppError } from "../errors.ts";
 import { parseInput } from "../validate.ts";
 import { type CreateApiTokenInput, createApiTokenSchema } from "./schema.ts";
 import { API_TOKEN_PREFIX, newToken } from "./secret-token.ts";
@@ -16,6 +17,14 @@ export async function createApiToken(db: Db, options: { actor: Actor } & CreateA
   const { actor } = options;
   const { name, expiresInDays } = parseInput(createApiTokenSchema, { name: options.name, expiresInDays: options.expiresInDays });
   const expiresAt = expiresInDays === undefined ? null : new Date(Date.now() + expiresInDays * DAY_MS);
+  // A service account's credential is its IdP's short-lived token: it may not turn it into a long-lived one here.
+  const owner = await db.user.findUnique({ where: { id: actor.id }, select: { kind: true } });
+  if (owner?.kind === "SERVICE") {
+    throw new AppError(
+      "FORBIDDEN",
+      "Service accounts cannot create personal API tokens: they authenticate with their identity provider's access tokens.",
+    );
+  }
 
   const minted = newToken(API_TOKEN_PREFIX);
   const row = await db.$transaction(async (tx) => {
