@@ -6,7 +6,12 @@ import { TRANSPORT_NAME_LIST } from "./transport.ts";
 
 /** Where the upstream is: admins only (it can name internal hosts, paths and arguments). */
 const upstream = {
-  url: z.string().nullable().describe("Upstream URL (streamable-http connections). Admins only: absent for everyone else."),
+  url: z
+    .string()
+    .nullable()
+    .describe(
+      "Upstream URL (streamable-http, sse and websocket connections; ws(s):// for websocket). Admins only: absent for everyone else.",
+    ),
   command: z.string().nullable().describe("Command the gateway spawns (stdio connections). Admins only: absent for everyone else."),
   args: z.array(z.string()).describe("The command's arguments (stdio connections). Admins only: absent for everyone else."),
 };
