@@ -40,6 +40,8 @@ export const GATEWAY_ERRORS = {
   LIMIT_REACHED: { status: 429, code: -32007 },
   /** The request body did not arrive within the body-read timeout; the connection is closed. */
   BODY_TIMEOUT: { status: 408, code: -32008 },
+  /** 2026-07-28: an `Mcp-Method` / `Mcp-Name` header does not say what the body says (MCP's HeaderMismatch). */
+  HEADER_MISMATCH: { status: 400, code: -32020 },
   INTERNAL: { status: 500, code: -32603 },
 } as const;
 

@@ -13,6 +13,7 @@ import type { Logger } from "../log.ts";
 import type { GatewayMetrics } from "../metrics.ts";
 import { authenticate } from "../pipeline/authenticate.ts";
 import { authorize } from "../pipeline/authorize.ts";
+import { checkMcpHeaders } from "../pipeline/check-mcp-headers.ts";
 import type { GrantCache } from "../pipeline/grant-cache.ts";
 import type { HeldCalls } from "../pipeline/hold.ts";
 import { type PolicyCache, PolicyUnavailableError } from "../policy-cache.ts";
@@ -97,6 +98,7 @@ export async function handleStreamableHttp(deps: ListenerDeps, req: IncomingMess
     // A live session already knows its connection: no lookup on the hot path.
     authorize(auth.grant, found.connection);
     const body = req.method === "POST" ? parseJsonRpcBody(await readBody(req, deps.maxBodyBytes)) : undefined;
+    if (body !== undefined) checkMcpHeaders(req.headers, body);
     found.updateGrant(auth.grant);
     // A held call whose client closes this response has lost its client: the hold ends.
     found.watchRequestStream(body, res);
@@ -109,6 +111,7 @@ export async function handleStreamableHttp(deps: ListenerDeps, req: IncomingMess
 
   const connection = await authorizedConnection(deps, auth, slug);
   const body = req.method === "POST" ? parseJsonRpcBody(await readBody(req, deps.maxBodyBytes)) : undefined;
+  if (body !== undefined) checkMcpHeaders(req.headers, body);
   if (req.method !== "POST" || !isInitializeRequest(body)) {
     throw new GatewayError(
       "INVALID_REQUEST",
