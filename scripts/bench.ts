@@ -28,7 +28,8 @@ import { stopChild } from "./processes.ts";
 // both paths see the same machine state; throughput runs back to back.
 //
 // Knobs: BENCH_CALLS (300), BENCH_WARMUP (50), BENCH_SETUPS (10), BENCH_CONCURRENCY (8),
-// BENCH_SECONDS (5); BENCH_DEBUG=1 reports each cleanup step.
+// BENCH_SECONDS (5); BENCH_DEBUG=1 reports each cleanup step; BENCH_GATEWAY_NODE_ARGS adds node flags
+// to the gateway's process (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 
@@ -497,7 +498,9 @@ async function main(): Promise<void> {
   const gatewayPort = await freePort();
   const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
   console.error("bench: starting the gateway (node --import tsx gateway/main.ts)…");
-  const gateway = startChild("gateway", ["--import", "tsx", path.join(ROOT, "gateway/main.ts")], {
+  // BENCH_GATEWAY_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof": profile the gateway (NODE_OPTIONS refuses --cpu-prof).
+  const gatewayNodeArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? "").split(/\s+/).filter(Boolean);
+  const gateway = startChild("gateway", [...gatewayNodeArgs, "--import", "tsx", path.join(ROOT, "gateway/main.ts")], {
     ...process.env,
     DATABASE_URL: url,
     GATEWAY_PORT: String(gatewayPort),
