@@ -14,8 +14,10 @@ import type { ClientSide } from "../session.ts";
 //   has an id, the stream starts with a priming event and a `retry`, and `Last-Event-ID` replays
 //   only that GET stream's own later events;
 // - DELETE ends the session.
+// Sessionless (2026-07-28): no Mcp-Session-Id, no GET or DELETE (405); notifications unrelated to a
+// request go to the open `subscriptions/listen` stream, if any.
 
-export const SUPPORTED_PROTOCOL_VERSIONS = ["2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25"] as const;
+export const SUPPORTED_PROTOCOL_VERSIONS = ["2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25", "2026-07-28"] as const;
 
 const KEEP_ALIVE_MS = 15_000;
 const DECIDE_MS = 200;
@@ -61,6 +63,8 @@ export class ClientHttpTransport implements ClientSide {
   onclose?: () => void;
 
   private readonly byRequest = new Map<RequestId, PostStream>();
+  /** Sessionless: the open `subscriptions/listen` streams (list-changed and resource notifications). */
+  private readonly listens = new Set<PostStream>();
   private getStream: ServerResponse | undefined;
   private getKeepAlive: NodeJS.Timeout | undefined;
   /** The GET stream's recent events, for Last-Event-ID (never another stream's). */
@@ -71,8 +75,20 @@ export class ClientHttpTransport implements ClientSide {
 
   constructor(
     readonly sessionId: string,
-    private readonly options: { onsessionclosed?: () => void; decideMs?: number; keepAliveMs?: number } = {},
+    private readonly options: {
+      onsessionclosed?: () => void;
+      decideMs?: number;
+      keepAliveMs?: number;
+      sessionless?: boolean;
+      /** The HTTP status the upstream gave a request's error answer (2026-07-28 uses 4xx), passed on to the client. */
+      statusOf?: (id: RequestId) => number | undefined;
+    } = {},
   ) {}
+
+  /** Headers naming the session (none when sessionless). */
+  private sessionHeaders(): Record<string, string> {
+    return this.options.sessionless ? {} : { "mcp-session-id": this.sessionId };
+  }
 
   async start(): Promise<void> {}
 
@@ -80,6 +96,8 @@ export class ClientHttpTransport implements ClientSide {
   async handleRequest(req: IncomingMessage, res: ServerResponse, body?: unknown): Promise<void> {
     if (this.closed) return sendError(res, 404, -32001, "Session not found");
     if (req.method === "POST") return this.post(req, res, body);
+    if (this.options.sessionless)
+      return sendError(res, 405, -32000, "Method not allowed: 2026-07-28 has no GET stream and no session to delete.", { allow: "POST" });
     if (req.method === "GET") return this.get(req, res);
     if (req.method === "DELETE") {
       res.writeHead(200).end();
@@ -111,7 +129,7 @@ export class ClientHttpTransport implements ClientSide {
     }
     const messages = (Array.isArray(body) ? body : [body]) as JSONRPCMessage[];
     const initialize = messages.some((message) => "method" in message && message.method === "initialize");
-    if (initialize) {
+    if (initialize && !this.options.sessionless) {
       if (this.initialized) return sendError(res, 400, -32600, "Invalid Request: Server already initialized");
       if (messages.length > 1) return sendError(res, 400, -32600, "Invalid Request: Only one initialization request is allowed");
       this.initialized = true;
@@ -131,8 +149,9 @@ export class ClientHttpTransport implements ClientSide {
       mode: "undecided",
       timer: undefined,
     };
-    if (initialize) res.setHeader("mcp-session-id", this.sessionId);
+    if (initialize && !this.options.sessionless) res.setHeader("mcp-session-id", this.sessionId);
     for (const id of stream.waiting) this.byRequest.set(id, stream);
+    if (this.options.sessionless && requests.some((request) => request.method === "subscriptions/listen")) this.listens.add(stream);
     // Unanswered for a while (a slow tool, a held call): SSE, so the client sees the stream and keep-alives.
     stream.timer = setTimeout(() => this.toSse(stream), this.options.decideMs ?? DECIDE_MS);
     stream.timer.unref();
@@ -141,6 +160,7 @@ export class ClientHttpTransport implements ClientSide {
   }
 
   private release(stream: PostStream): void {
+    this.listens.delete(stream);
     clearTimeout(stream.timer);
     clearInterval(stream.timer);
     for (const id of stream.waiting) if (this.byRequest.get(id) === stream) this.byRequest.delete(id);
@@ -155,7 +175,7 @@ export class ClientHttpTransport implements ClientSide {
       "content-type": "text/event-stream",
       "cache-control": "no-cache",
       connection: "keep-alive",
-      "mcp-session-id": this.sessionId,
+      ...this.sessionHeaders(),
     });
     stream.res.flushHeaders();
     for (const answer of stream.answers) stream.res.write(`event: message\ndata: ${JSON.stringify(answer)}\n\n`);
@@ -201,6 +221,13 @@ export class ClientHttpTransport implements ClientSide {
   async send(message: JSONRPCMessage, options?: { relatedRequestId?: RequestId }): Promise<void> {
     const key = isResponse(message) ? message.id : options?.relatedRequestId;
     const stream = key !== undefined ? this.byRequest.get(key) : undefined;
+    if (!stream && !isResponse(message) && this.listens.size > 0) {
+      // Sessionless: notifications for the client go to its subscriptions/listen stream.
+      const listen = [...this.listens][this.listens.size - 1]!;
+      this.toSse(listen);
+      if (!listen.res.writableEnded) listen.res.write(`event: message\ndata: ${JSON.stringify(message)}\n\n`);
+      return;
+    }
     if (!stream) {
       // Unrelated to an open POST: the GET stream, when there is one (responses never go there).
       if (isResponse(message) || !this.getStream) return;
@@ -224,7 +251,8 @@ export class ClientHttpTransport implements ClientSide {
         clearTimeout(stream.timer);
         stream.mode = "json";
         const text = JSON.stringify(stream.batch ? stream.answers : stream.answers[0]);
-        stream.res.writeHead(200, { "content-type": "application/json", "mcp-session-id": this.sessionId }).end(text);
+        const status = !stream.batch && "error" in message ? (this.options.statusOf?.(message.id) ?? 200) : 200;
+        stream.res.writeHead(status, { "content-type": "application/json", ...this.sessionHeaders() }).end(text);
         return;
       }
     }

@@ -22,6 +22,7 @@ import { bearerOf, scrubbingLogger } from "../secrets.ts";
 import { GatewaySession } from "../session.ts";
 import { describeUpstreamFailure } from "../upstream/describe-failure.ts";
 import { type OpenedUpstream, openUpstream } from "../upstream/open-upstream.ts";
+import { HttpUpstreamTransport } from "../upstream/streamable-http.ts";
 import { parseJsonRpcBody, readBody } from "./body.ts";
 import { ClientHttpTransport } from "./client-transport.ts";
 
@@ -46,6 +47,24 @@ export interface ListenerDeps {
   /** Verifies service accounts' IdP-issued JWTs (absent: JWTs are refused). */
   jwt?: JwtVerifier;
 }
+
+const META_VERSION = "io.modelcontextprotocol/protocolVersion";
+const META_CLIENT_INFO = "io.modelcontextprotocol/clientInfo";
+
+/** 2026-07-28 and later: no initialize and no session; the version is in the header or each request's _meta. */
+function sessionlessVersion(req: IncomingMessage, body: unknown): string | null {
+  const header = req.headers["mcp-protocol-version"];
+  const first = (Array.isArray(body) ? body[0] : body) as { params?: { _meta?: Record<string, unknown> } } | undefined;
+  const meta = first?.params?._meta?.[META_VERSION];
+  const version = typeof header === "string" ? header : typeof meta === "string" ? meta : null;
+  return version !== null && /^\d{4}-\d{2}-\d{2}$/.test(version) && version >= "2026-07-28" ? version : null;
+}
+
+/**
+ * Sessionless traffic is grouped per client connection (the TCP socket) and grant into one gateway
+ * session: one session row, so replay reads as a session, and one upstream. Any replica can serve it.
+ */
+const sessionlessBySocket = new WeakMap<object, Map<string, GatewaySession>>();
 
 function isInitializeRequest(body: unknown): body is { method: "initialize"; params?: { protocolVersion?: string; clientInfo?: unknown } } {
   const first = Array.isArray(body) ? body[0] : body;
@@ -112,10 +131,53 @@ export async function handleStreamableHttp(deps: ListenerDeps, req: IncomingMess
   const connection = await authorizedConnection(deps, auth, slug);
   const body = req.method === "POST" ? parseJsonRpcBody(await readBody(req, deps.maxBodyBytes)) : undefined;
   if (body !== undefined) checkMcpHeaders(req.headers, body);
+  const sessionless = req.method === "POST" && !isInitializeRequest(body) ? sessionlessVersion(req, body) : null;
+  if (sessionless) {
+    const key = `${auth.grant.id} ${slug}`;
+    let bySocket = sessionlessBySocket.get(req.socket);
+    if (!bySocket) {
+      bySocket = new Map();
+      sessionlessBySocket.set(req.socket, bySocket);
+      const sessions = bySocket;
+      // The client's connection is gone: so is its sessionless session.
+      req.socket.once("close", () => {
+        for (const session of sessions.values()) void session.close("client went away");
+      });
+    }
+    let session = bySocket.get(key);
+    if (!session || session.isClosed) {
+      const slot = deps.limits.reserve({
+        grantId: auth.grant.id,
+        userId: auth.user.id,
+        stdio: transportName(connection.transport) === "stdio",
+      });
+      try {
+        session = await openSession(deps, {
+          auth,
+          connection,
+          slug,
+          body,
+          bearer: bearerOf(req.headers.authorization),
+          release: slot.release,
+          sessionless,
+        });
+      } catch (error) {
+        slot.release();
+        throw error;
+      }
+      bySocket.set(key, session);
+    }
+    session.updateGrant(auth.grant);
+    session.watchRequestStream(body, res);
+    const request = session.beginRequest();
+    res.once("close", () => request.done(!res.writableFinished));
+    await (session.client as ClientHttpTransport).handleRequest(req, res, body);
+    return;
+  }
   if (req.method !== "POST" || !isInitializeRequest(body)) {
     throw new GatewayError(
       "INVALID_REQUEST",
-      "Mcp-Session-Id header is required: start with an initialize request (protocol versions 2025-03-26 to 2025-11-25 are supported).",
+      "Mcp-Session-Id header is required: start with an initialize request (protocol versions 2025-03-26 to 2025-11-25), or send MCP-Protocol-Version: 2026-07-28 for sessionless requests.",
     );
   }
 
@@ -147,6 +209,8 @@ async function openSession(
     body: unknown;
     bearer: string | null;
     release: () => void;
+    /** 2026-07-28+: the version; no initialize, no Mcp-Session-Id. */
+    sessionless?: string;
   },
 ): Promise<GatewaySession> {
   const { auth, connection, slug, body } = options;
@@ -156,7 +220,12 @@ async function openSession(
       throw error instanceof PolicyUnavailableError ? new GatewayError("POLICY_UNAVAILABLE", error.message) : error;
     }),
   );
-  const params = isInitializeRequest(body) ? (Array.isArray(body) ? body[0] : body).params : undefined;
+  const meta = (body as { params?: { _meta?: Record<string, unknown> } } | undefined)?.params?._meta;
+  const params = isInitializeRequest(body)
+    ? (Array.isArray(body) ? body[0] : body).params
+    : options.sessionless
+      ? { protocolVersion: options.sessionless, clientInfo: meta?.[META_CLIENT_INFO] }
+      : undefined;
   const id = await needsDatabase(
     startSession(deps.db, {
       grantId: auth.grant.id,
@@ -182,7 +251,11 @@ async function openSession(
     );
   }
   // Our own lean Streamable HTTP server side (JSON when possible, SSE when something streams).
-  const transport = new ClientHttpTransport(id, { onsessionclosed: () => void session.close("client ended session") });
+  const transport = new ClientHttpTransport(id, {
+    onsessionclosed: () => void session.close("client ended session"),
+    sessionless: options.sessionless !== undefined,
+    statusOf: (rpcId) => (upstream.transport instanceof HttpUpstreamTransport ? upstream.transport.takeStatus(rpcId) : undefined),
+  });
   const session = new GatewaySession({
     id,
     userId: auth.user.id,

@@ -79,6 +79,29 @@ export class SseParser {
   }
 }
 
+export const PROTOCOL_VERSION_META = "io.modelcontextprotocol/protocolVersion";
+
+const NAMED: Record<string, "name" | "uri"> = { "tools/call": "name", "prompts/get": "name", "resources/read": "uri" };
+
+/** A header value: as is when plain printable ASCII, else `=?base64?…?=` (2026-07-28). */
+export function encodeMcpHeader(value: string): string {
+  return /^[\x20-\x7e]*$/.test(value) && value.trim() === value ? value : `=?base64?${Buffer.from(value, "utf8").toString("base64")}?=`;
+}
+
+/**
+ * `Mcp-Method` and, for tools/call, resources/read and prompts/get, `Mcp-Name` (2026-07-28), taken
+ * from the message itself — so they always agree with the body the upstream receives. Older
+ * servers ignore them.
+ */
+export function routingHeaders(message: JSONRPCMessage): Record<string, string> {
+  if (!("method" in message)) return {};
+  const headers: Record<string, string> = { "mcp-method": encodeMcpHeader(message.method) };
+  const field = NAMED[message.method];
+  const name = field ? (message.params as Record<string, unknown> | undefined)?.[field] : undefined;
+  if (typeof name === "string") headers["mcp-name"] = encodeMcpHeader(name);
+  return headers;
+}
+
 function isMessage(value: unknown): value is JSONRPCMessage {
   return typeof value === "object" && value !== null && !Array.isArray(value) && (value as { jsonrpc?: unknown }).jsonrpc === "2.0";
 }
@@ -98,6 +121,8 @@ export class HttpUpstreamTransport implements Transport {
   sessionId?: string;
 
   private protocolVersion: string | undefined;
+  /** HTTP statuses of 4xx JSON-RPC error answers, by request id, until the client side takes them. */
+  private readonly statuses = new Map<string | number, number>();
   private readonly requests = new Set<ClientRequest>();
   private closed = false;
   private readonly module: typeof http | typeof https;
@@ -113,6 +138,13 @@ export class HttpUpstreamTransport implements Transport {
   }
 
   async start(): Promise<void> {}
+
+  /** The HTTP status the upstream answered a request's error with (once; undefined for a 2xx answer). */
+  takeStatus(id: string | number): number | undefined {
+    const status = this.statuses.get(id);
+    if (status !== undefined) this.statuses.delete(id);
+    return status;
+  }
 
   setProtocolVersion(version: string): void {
     this.protocolVersion = version;
@@ -157,21 +189,39 @@ export class HttpUpstreamTransport implements Transport {
 
   async send(message: JSONRPCMessage, _options?: TransportSendOptions): Promise<void> {
     const body = JSON.stringify(message);
-    const res = await this.request(
-      "POST",
-      this.headers({
-        "content-type": "application/json",
-        accept: "application/json, text/event-stream",
-        "content-length": String(Buffer.byteLength(body)),
-      }),
-      body,
-    );
+    const headers = this.headers({
+      "content-type": "application/json",
+      accept: "application/json, text/event-stream",
+      "content-length": String(Buffer.byteLength(body)),
+    });
+    Object.assign(headers, routingHeaders(message));
+    // 2026-07-28 (sessionless): the version travels in each request's _meta; the header says it too.
+    if (!this.protocolVersion) {
+      const version = (message as { params?: { _meta?: Record<string, unknown> } }).params?._meta?.[PROTOCOL_VERSION_META];
+      if (typeof version === "string" && /^[0-9-]{1,20}$/.test(version)) headers["mcp-protocol-version"] = version;
+    }
+    const res = await this.request("POST", headers, body);
     const status = res.statusCode ?? 0;
     if (status === 202) {
       res.resume();
       // After initialization the server may push notifications and requests on a GET stream.
       if ("method" in message && message.method === "notifications/initialized") void this.openGetStream(undefined, 0);
       return;
+    }
+    const contentType = (res.headers["content-type"] ?? "").toLowerCase();
+    if (status >= 400 && status < 500 && isRequest(message) && contentType.includes("application/json")) {
+      // 2026-07-28 answers some refusals with a 4xx and a JSON-RPC error for the request: that error
+      // is the upstream's answer and goes to the client (its status too, see takeStatus).
+      const parsed = parseJsonOrNull(await readAll(res));
+      const id = (message as { id: string | number }).id;
+      const answerId = isMessage(parsed) && "error" in parsed ? (parsed as { id: unknown }).id : undefined;
+      // An error the server could not tie to the request (id null: it could not read it) is still its answer to it.
+      if (isMessage(parsed) && "error" in parsed && (answerId === id || answerId === null)) {
+        this.statuses.set(id, status);
+        this.onmessage?.({ ...parsed, id } as JSONRPCMessage);
+        return;
+      }
+      throw new StreamableHTTPError(status, `Error POSTing to endpoint (HTTP ${status})`);
     }
     if (status < 200 || status >= 300) {
       res.resume();
@@ -280,6 +330,14 @@ export class HttpUpstreamTransport implements Transport {
     for (const req of this.requests) req.destroy();
     this.requests.clear();
     this.onclose?.();
+  }
+}
+
+function parseJsonOrNull(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
   }
 }
 

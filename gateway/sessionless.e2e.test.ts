@@ -1,0 +1,114 @@
+import http from "node:http";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createConnection } from "../lib/connections/create-connection.ts";
+import { grantAndMint } from "../test/fixtures.ts";
+import { startTestGateway, type TestGateway } from "../test/gateway-harness.ts";
+import { type JsonUpstream, startJsonUpstream } from "../test/json-upstream.ts";
+
+// 2026-07-28: sessionless POSTs (no initialize, no Mcp-Session-Id), Mcp-Method / Mcp-Name checked
+// against the body, and the client's connection + grant grouped into one recorded session.
+
+let harness: TestGateway;
+let upstream: JsonUpstream;
+let token: string;
+const seen: Array<{ name: string | undefined; headers: http.IncomingHttpHeaders }> = [];
+
+beforeAll(async () => {
+  harness = await startTestGateway();
+  upstream = await startJsonUpstream({
+    tools: ["echo", "delete_everything"],
+    onCall: (request, headers) => {
+      seen.push({ name: request.params?.name, headers });
+      return {
+        result: { resultType: "complete", content: [{ type: "text", text: `Echo: ${String(request.params?.arguments?.message)}` }] },
+      };
+    },
+  });
+  await createConnection(harness.t.db, {
+    actor: harness.users.carol,
+    vaultKey: harness.vaultKey,
+    input: { slug: "stateless", name: "Stateless", transport: "streamable-http", url: upstream.url, maxMinutes: 30 },
+  });
+  ({ token } = await grantAndMint(harness.t.db, { requester: harness.users.alice, approver: harness.users.bob, connection: "stateless" }));
+});
+afterAll(async () => {
+  await harness?.stop();
+  await upstream?.close();
+});
+
+const meta = {
+  "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+  "io.modelcontextprotocol/clientInfo": { name: "raw", version: "1" },
+};
+
+/** One POST on a keep-alive agent (one TCP connection: one client connection). */
+function post(agent: http.Agent, body: unknown, headers: Record<string, string>): Promise<{ status: number; type: string; json: unknown }> {
+  const text = JSON.stringify(body);
+  const url = new URL(`${harness.gateway.url}/mcp/stateless`);
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      url,
+      {
+        method: "POST",
+        agent,
+        headers: {
+          authorization: `Bearer ${token}`,
+          "content-type": "application/json",
+          accept: "application/json, text/event-stream",
+          "mcp-protocol-version": "2026-07-28",
+          ...headers,
+        },
+      },
+      (res) => {
+        let data = "";
+        res.on("data", (chunk: Buffer) => (data += chunk.toString("utf8")));
+        res.on("end", () =>
+          resolve({ status: res.statusCode ?? 0, type: String(res.headers["content-type"]), json: data ? JSON.parse(data) : null }),
+        );
+      },
+    );
+    req.on("error", reject);
+    req.end(text);
+  });
+}
+
+const call = (id: number, name: string) => ({
+  jsonrpc: "2.0",
+  id,
+  method: "tools/call",
+  params: { name, arguments: { message: `m${id}` }, _meta: meta },
+});
+
+describe("2026-07-28 sessionless Streamable HTTP", () => {
+  it("answers sessionless calls without initialize, passes Mcp-Method/Mcp-Name upstream, and records one session per client connection", async () => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const first = await post(agent, call(1, "echo"), { "mcp-method": "tools/call", "mcp-name": "echo" });
+    expect(first.status).toBe(200);
+    expect(first.type).toContain("application/json");
+    expect(first.json).toMatchObject({ id: 1, result: { resultType: "complete", content: [{ text: "Echo: m1" }] } });
+    const second = await post(agent, call(2, "echo"), { "mcp-method": "tools/call", "mcp-name": "echo" });
+    expect(second.json).toMatchObject({ id: 2, result: { content: [{ text: "Echo: m2" }] } });
+    expect(seen.at(-1)?.headers).toMatchObject({ "mcp-method": "tools/call", "mcp-name": "echo", "mcp-protocol-version": "2026-07-28" });
+    agent.destroy();
+
+    const sessions = await harness.t.db.session.findMany({ where: { connection: { slug: "stateless" } }, include: { events: true } });
+    expect(sessions).toHaveLength(1);
+    expect(sessions[0]!.protocolVersion).toBe("2026-07-28");
+    expect(sessions[0]!.events.filter((event) => event.method === "tools/call" && event.direction === "CLIENT_TO_UPSTREAM")).toHaveLength(
+      2,
+    );
+    await expect
+      .poll(async () => (await harness.t.db.session.findUniqueOrThrow({ where: { id: sessions[0]!.id } })).endReason, { timeout: 5000 })
+      .toBe("client went away");
+  });
+
+  it("refuses a header that names a harmless tool while the body calls another: 400, -32020, never forwarded", async () => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const before = seen.length;
+    const refused = await post(agent, call(3, "delete_everything"), { "mcp-method": "tools/call", "mcp-name": "echo" });
+    expect(refused.status).toBe(400);
+    expect(refused.json).toMatchObject({ error: { code: -32020, data: { reason: "HEADER_MISMATCH" } } });
+    expect(seen.length).toBe(before);
+    agent.destroy();
+  });
+});
