@@ -48,6 +48,9 @@ export const GATEWAY_ERRORS = {
 export type GatewayErrorKind = keyof typeof GATEWAY_ERRORS;
 
 export class GatewayError extends Error {
+  /** The JSON-RPC id of the request refused, when its body was read (2026-07-28: every error carries it). */
+  rpcId: JsonRpcId | undefined;
+
   constructor(
     readonly kind: GatewayErrorKind,
     message: string,
@@ -71,6 +74,6 @@ export function jsonRpcError(id: JsonRpcId, code: number, message: string, data?
   return { jsonrpc: "2.0" as const, id, error: { code, message, ...(data ? { data } : {}) } };
 }
 
-export function errorBody(error: GatewayError, id: JsonRpcId = null) {
+export function errorBody(error: GatewayError, id: JsonRpcId = error.rpcId ?? null) {
   return jsonRpcError(id, error.code, error.message, { reason: error.kind, ...error.data });
 }

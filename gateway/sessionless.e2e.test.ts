@@ -107,7 +107,8 @@ describe("2026-07-28 sessionless Streamable HTTP", () => {
     const before = seen.length;
     const refused = await post(agent, call(3, "delete_everything"), { "mcp-method": "tools/call", "mcp-name": "echo" });
     expect(refused.status).toBe(400);
-    expect(refused.json).toMatchObject({ error: { code: -32020, data: { reason: "HEADER_MISMATCH" } } });
+    // The refusal names the request it refuses.
+    expect(refused.json).toMatchObject({ id: 3, error: { code: -32020, data: { reason: "HEADER_MISMATCH" } } });
     expect(seen.length).toBe(before);
     agent.destroy();
   });

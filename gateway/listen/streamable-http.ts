@@ -101,7 +101,37 @@ async function authorizedConnection(deps: ListenerDeps, auth: GatewayTokenGrant,
   return connection;
 }
 
+/** The id of a single JSON-RPC request, for refusals of it; null otherwise. */
+function requestIdOf(body: unknown): string | number | null {
+  if (!body || typeof body !== "object" || Array.isArray(body) || !("method" in body)) return null;
+  const id = (body as { id?: unknown }).id;
+  return typeof id === "string" || typeof id === "number" ? id : null;
+}
+
 export async function handleStreamableHttp(deps: ListenerDeps, req: IncomingMessage, res: ServerResponse, slug: string): Promise<void> {
+  const read: { body?: unknown } = {};
+  try {
+    await handle(deps, req, res, slug, read);
+  } catch (error) {
+    // A refusal of a request whose body was read names that request's id.
+    if (error instanceof GatewayError && error.rpcId === undefined) error.rpcId = requestIdOf(read.body);
+    throw error;
+  }
+}
+
+async function readMessages(deps: ListenerDeps, req: IncomingMessage, read: { body?: unknown }): Promise<unknown> {
+  if (req.method !== "POST") return undefined;
+  read.body = parseJsonRpcBody(await readBody(req, deps.maxBodyBytes));
+  return read.body;
+}
+
+async function handle(
+  deps: ListenerDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  slug: string,
+  read: { body?: unknown },
+): Promise<void> {
   const auth = await needsDatabase(authenticate(deps.db, req.headers, deps.grants, { verifier: deps.jwt ?? null, connectionSlug: slug }));
   const sessionHeader = req.headers["mcp-session-id"];
   const sessionId = Array.isArray(sessionHeader) ? sessionHeader[0] : sessionHeader;
@@ -116,7 +146,7 @@ export async function handleStreamableHttp(deps: ListenerDeps, req: IncomingMess
     }
     // A live session already knows its connection: no lookup on the hot path.
     authorize(auth.grant, found.connection);
-    const body = req.method === "POST" ? parseJsonRpcBody(await readBody(req, deps.maxBodyBytes)) : undefined;
+    const body = await readMessages(deps, req, read);
     if (body !== undefined) checkMcpHeaders(req.headers, body);
     found.updateGrant(auth.grant);
     // A held call whose client closes this response has lost its client: the hold ends.
@@ -129,7 +159,7 @@ export async function handleStreamableHttp(deps: ListenerDeps, req: IncomingMess
   }
 
   const connection = await authorizedConnection(deps, auth, slug);
-  const body = req.method === "POST" ? parseJsonRpcBody(await readBody(req, deps.maxBodyBytes)) : undefined;
+  const body = await readMessages(deps, req, read);
   if (body !== undefined) checkMcpHeaders(req.headers, body);
   const sessionless = req.method === "POST" && !isInitializeRequest(body) ? sessionlessVersion(req, body) : null;
   if (sessionless) {
