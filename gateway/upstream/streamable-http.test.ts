@@ -15,3 +15,24 @@ describe("SseParser", () => {
     ]);
   });
 });
+
+describe("readJsonValues", () => {
+  it("hands on newline-delimited messages as they complete, and a pretty-printed body whole at the end", async () => {
+    const { PassThrough } = await import("node:stream");
+    const { readJsonValues } = await import("./streamable-http.ts");
+    const stream = new PassThrough();
+    const values: unknown[] = [];
+    const done = readJsonValues(stream as never, (value) => values.push(value));
+    stream.write('{"a":1}\n{"b"');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(values).toEqual([{ a: 1 }]);
+    stream.end(':2}\n{\n  "c": [\n 3]\n}\n');
+    expect(await done).toBeNull();
+    expect(values).toEqual([{ a: 1 }, { b: 2 }, { c: [3] }]);
+
+    const broken = new PassThrough();
+    const failed = readJsonValues(broken as never, () => undefined);
+    broken.end("<html>");
+    expect(await failed).toBeInstanceOf(SyntaxError);
+  });
+});

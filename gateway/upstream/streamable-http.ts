@@ -239,16 +239,21 @@ export class HttpUpstreamTransport implements Transport {
       return;
     }
     if (type.includes("application/json")) {
-      const text = await readAll(res);
-      const parsed: unknown = JSON.parse(text);
-      for (const item of Array.isArray(parsed) ? parsed : [parsed]) {
-        if (isMessage(item)) this.onmessage?.(item);
-        else this.onerror?.(new Error("upstream sent a JSON value that is not a JSON-RPC message"));
-      }
+      // Usually one JSON value; a long-lived answer (a 2026-07-28 subscriptions/listen stream) may
+      // send one message per line, each handed on as it completes.
+      const first = await readJsonValues(res, (value) => this.handOn(value));
+      if (first) throw first;
       return;
     }
     res.resume();
     throw new StreamableHTTPError(-1, "Unexpected content type from the upstream");
+  }
+
+  private handOn(value: unknown): void {
+    for (const item of Array.isArray(value) ? value : [value]) {
+      if (isMessage(item)) this.onmessage?.(item);
+      else this.onerror?.(new Error("upstream sent a JSON value that is not a JSON-RPC message"));
+    }
   }
 
   /**
@@ -339,6 +344,50 @@ function parseJsonOrNull(text: string): unknown {
   } catch {
     return null;
   }
+}
+
+/**
+ * Reads a JSON body: each complete line that parses is handed on at once (newline-delimited
+ * messages), the rest when the body ends. Resolves with a SyntaxError when what is left is not JSON.
+ */
+export function readJsonValues(res: IncomingMessage, onValue: (value: unknown) => void): Promise<SyntaxError | null> {
+  return new Promise((resolve, reject) => {
+    const decoder = new StringDecoder("utf8");
+    let buffer = "";
+    let scanned = 0;
+    res.on("data", (chunk: Buffer) => {
+      buffer += decoder.write(chunk);
+      for (let newline = buffer.indexOf("\n", scanned); newline !== -1; newline = buffer.indexOf("\n", scanned)) {
+        const candidate = buffer.slice(0, newline).trim();
+        let parsed: unknown;
+        let complete = false;
+        if (candidate) {
+          try {
+            parsed = JSON.parse(candidate);
+            complete = true;
+          } catch {
+            // Not a whole value yet (e.g. pretty-printed JSON): keep reading.
+          }
+        }
+        if (complete || !candidate) {
+          buffer = buffer.slice(newline + 1);
+          scanned = 0;
+          if (complete) onValue(parsed);
+        } else scanned = newline + 1;
+      }
+    });
+    res.once("end", () => {
+      const rest = (buffer + decoder.end()).trim();
+      if (!rest) return resolve(null);
+      try {
+        onValue(JSON.parse(rest));
+        resolve(null);
+      } catch (error) {
+        resolve(error as SyntaxError);
+      }
+    });
+    res.once("error", reject);
+  });
 }
 
 function readAll(res: IncomingMessage): Promise<string> {
