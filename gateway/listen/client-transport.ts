@@ -109,6 +109,8 @@ export class ClientHttpTransport implements ClientSide {
 
   private versionOk(req: IncomingMessage, res: ServerResponse): boolean {
     const version = req.headers["mcp-protocol-version"];
+    // Sessionless (2026-07-28+): the upstream judges the version and answers with its own error data.
+    if (this.options.sessionless) return true;
     if (version === undefined || (SUPPORTED_PROTOCOL_VERSIONS as readonly string[]).includes(String(version))) return true;
     sendError(
       res,

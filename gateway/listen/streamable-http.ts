@@ -281,6 +281,8 @@ async function openSession(
     );
   }
   // Our own lean Streamable HTTP server side (JSON when possible, SSE when something streams).
+  // Sessionless: every upstream request says the client's version (its _meta may lack it; the upstream then refuses it itself).
+  if (options.sessionless) upstream.transport.setProtocolVersion?.(options.sessionless);
   const transport = new ClientHttpTransport(id, {
     onsessionclosed: () => void session.close("client ended session"),
     sessionless: options.sessionless !== undefined,
