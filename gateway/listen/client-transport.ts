@@ -94,10 +94,15 @@ export class ClientHttpTransport implements ClientSide {
 
   /** Handles one HTTP request of this session; `body` was read and checked by the listener. */
   async handleRequest(req: IncomingMessage, res: ServerResponse, body?: unknown): Promise<void> {
-    if (this.closed) return sendError(res, 404, -32001, "Session not found");
+    if (this.closed) {
+      sendError(res, 404, -32001, "Session not found");
+      return;
+    }
     if (req.method === "POST") return this.post(req, res, body);
-    if (this.options.sessionless)
-      return sendError(res, 405, -32000, "Method not allowed: 2026-07-28 has no GET stream and no session to delete.", { allow: "POST" });
+    if (this.options.sessionless) {
+      sendError(res, 405, -32000, "Method not allowed: 2026-07-28 has no GET stream and no session to delete.", { allow: "POST" });
+      return;
+    }
     if (req.method === "GET") return this.get(req, res);
     if (req.method === "DELETE") {
       res.writeHead(200).end();
@@ -123,17 +128,25 @@ export class ClientHttpTransport implements ClientSide {
 
   private post(req: IncomingMessage, res: ServerResponse, body: unknown): void {
     if (!accepts(req, "application/json") || !accepts(req, "text/event-stream")) {
-      return sendError(res, 406, -32000, "Not Acceptable: Client must accept both application/json and text/event-stream");
+      sendError(res, 406, -32000, "Not Acceptable: Client must accept both application/json and text/event-stream");
+      return;
     }
     const contentType = req.headers["content-type"] ?? "";
     if (!contentType.includes("application/json")) {
-      return sendError(res, 415, -32000, "Unsupported Media Type: Content-Type must be application/json");
+      sendError(res, 415, -32000, "Unsupported Media Type: Content-Type must be application/json");
+      return;
     }
     const messages = (Array.isArray(body) ? body : [body]) as JSONRPCMessage[];
     const initialize = messages.some((message) => "method" in message && message.method === "initialize");
     if (initialize && !this.options.sessionless) {
-      if (this.initialized) return sendError(res, 400, -32600, "Invalid Request: Server already initialized");
-      if (messages.length > 1) return sendError(res, 400, -32600, "Invalid Request: Only one initialization request is allowed");
+      if (this.initialized) {
+        sendError(res, 400, -32600, "Invalid Request: Server already initialized");
+        return;
+      }
+      if (messages.length > 1) {
+        sendError(res, 400, -32600, "Invalid Request: Only one initialization request is allowed");
+        return;
+      }
       this.initialized = true;
     } else if (!this.versionOk(req, res)) return;
 
@@ -187,10 +200,14 @@ export class ClientHttpTransport implements ClientSide {
   }
 
   private get(req: IncomingMessage, res: ServerResponse): void {
-    if (!accepts(req, "text/event-stream")) return sendError(res, 406, -32000, "Not Acceptable: Client must accept text/event-stream");
+    if (!accepts(req, "text/event-stream")) {
+      sendError(res, 406, -32000, "Not Acceptable: Client must accept text/event-stream");
+      return;
+    }
     if (!this.versionOk(req, res)) return;
     if (this.getStream && !this.getStream.writableEnded) {
-      return sendError(res, 409, -32000, "Conflict: Only one SSE stream is allowed per session");
+      sendError(res, 409, -32000, "Conflict: Only one SSE stream is allowed per session");
+      return;
     }
     res.writeHead(200, {
       "content-type": "text/event-stream",
