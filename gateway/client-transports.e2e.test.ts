@@ -139,6 +139,26 @@ describe.each(["websocket", "sse"] as const)("%s clients", (kind) => {
     expect(harness.gateway.registry.get(sessionId)).toBeUndefined();
   });
 
+  it("a Streamable HTTP request carrying this session's id is told the session is not found (not a 500)", async () => {
+    const { client, token, sessionId } = await connect(kind, "everything");
+    const response = await fetch(`${harness.gateway.url}/mcp/everything`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${token}`,
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+        "mcp-session-id": sessionId,
+        "mcp-protocol-version": "2025-06-18",
+      },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 7, method: "tools/list" }),
+    });
+    expect(response.status).toBe(404);
+    expect(await response.json()).toMatchObject({ error: { code: -32001, data: { reason: "SESSION_NOT_FOUND" } } });
+    // The session itself goes on over its own transport.
+    expect((await client.listTools()).tools.length).toBeGreaterThan(0);
+    await client.close();
+  });
+
   it("applies a deny rule and masking; the upstream never sees the denied call and the recording holds no unmasked value", async () => {
     await savePolicy(harness.t.db, {
       actor: harness.users.carol,

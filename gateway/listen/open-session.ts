@@ -14,11 +14,9 @@ import { describeUpstreamFailure } from "../upstream/describe-failure.ts";
 import { type OpenedUpstream, openUpstream } from "../upstream/open-upstream.ts";
 import type { ListenerDeps } from "./streamable-http.ts";
 
-// The steps every listener takes to open a session — authenticate → authorize → take a slot
-// (caps) → load the policy → record the session → open and start the upstream — for the
-// WebSocket and legacy HTTP+SSE listeners. The Streamable HTTP listener has its own copy of the
-// same steps (gateway/listen/streamable-http.ts: needsDatabase, authorizedConnection, openSession);
-// both are meant to call this module once they are folded together.
+// The steps every listener (Streamable HTTP, WebSocket, legacy HTTP+SSE) takes to open a session:
+// authenticate → authorize → take a slot (caps) → load the policy → record the session → open and
+// start the upstream.
 
 /** What the legacy SSE and WebSocket listeners need besides the Streamable HTTP listener's deps. */
 export interface TransportListenerDeps extends ListenerDeps {
@@ -107,11 +105,15 @@ export async function openListenedSession(
     caller: Caller;
     connection: UpstreamConnection;
     slug: string;
-    /** The session's transport as recorded: "sse" or "websocket". */
+    /** The session's transport as recorded: "streamable-http", "sse" or "websocket". */
     transport: string;
-    client: ClientSide;
+    /** The client side, or how to make it once the session id and the upstream exist. */
+    client: ClientSide | ((context: ClientContext) => ClientSide);
     /** The client's bearer token: scrubbed from everything the gateway writes. */
     bearer: string | null;
+    /** Known at the start for Streamable HTTP (initialize, or a sessionless request's _meta). */
+    protocolVersion?: string | null;
+    clientInfo?: unknown;
   },
 ): Promise<ListenedSession> {
   const { caller, connection } = options;
@@ -129,6 +131,13 @@ export async function openListenedSession(
   }
 }
 
+/** What a listener may need to build its client side: the session comes to exist right after. */
+export interface ClientContext {
+  id: string;
+  upstream: OpenedUpstream;
+  session: () => ListenedSession;
+}
+
 async function openSession(
   deps: ListenerDeps,
   options: {
@@ -136,8 +145,10 @@ async function openSession(
     connection: UpstreamConnection;
     slug: string;
     transport: string;
-    client: ClientSide;
+    client: ClientSide | ((context: ClientContext) => ClientSide);
     bearer: string | null;
+    protocolVersion?: string | null;
+    clientInfo?: unknown;
     release: () => void;
   },
 ): Promise<ListenedSession> {
@@ -148,7 +159,7 @@ async function openSession(
       throw error instanceof PolicyUnavailableError ? new GatewayError("POLICY_UNAVAILABLE", error.message) : error;
     }),
   );
-  // The protocol version and client info arrive later, with initialize; the result's version is noted by the session.
+  // Without them now (WebSocket, SSE), the initialize result's version is noted by the session later.
   const id = await needsDatabase(
     startSession(deps.db, {
       grantId: caller.grant.id,
@@ -156,6 +167,8 @@ async function openSession(
       userId: caller.user.id,
       connectionId: connection.id,
       transport: options.transport,
+      protocolVersion: options.protocolVersion ?? null,
+      clientInfo: options.clientInfo ?? null,
     }),
   );
   const log = deps.log.child({ session: id, connection: slug, user: caller.user.email, transport: options.transport });
@@ -170,13 +183,25 @@ async function openSession(
       `Could not open the upstream for "${slug}": its credential could not be opened or its configuration is incomplete. An admin must check the connection.`,
     );
   }
+  let session: ListenedSession | undefined;
+  const client =
+    typeof options.client === "function"
+      ? options.client({
+          id,
+          upstream,
+          session: () => {
+            if (!session) throw new Error("the session is not built yet");
+            return session;
+          },
+        })
+      : options.client;
   const sessionOptions: GatewaySessionOptions = {
     id,
     userId: caller.user.id,
     tokenId: caller.tokenId,
     grant: caller.grant,
     connection,
-    client: options.client,
+    client,
     upstream: upstream.transport,
     secrets: upstream.secrets,
     recorder: new SessionRecorder(deps.writer, id),
@@ -193,7 +218,7 @@ async function openSession(
     metrics: deps.metrics.connection(slug),
     holds: deps.holds,
   };
-  const session = new ListenedSession(sessionOptions);
+  session = new ListenedSession(sessionOptions);
   try {
     await session.start();
   } catch (error) {

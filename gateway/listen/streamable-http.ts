@@ -1,30 +1,24 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { loadConnection, type UpstreamConnection } from "../../lib/connections/load-connection.ts";
-import { transportName } from "../../lib/connections/transport.ts";
+import type { UpstreamConnection } from "../../lib/connections/load-connection.ts";
 import type { Db } from "../../lib/db/client.ts";
 import type { EventWriter } from "../../lib/recording/event-writer.ts";
-import { SessionRecorder } from "../../lib/recording/session-recorder.ts";
-import { endSession, startSession } from "../../lib/recording/sessions.ts";
 import type { JwtVerifier } from "../../lib/tokens/jwt-verifier.ts";
-import type { GatewayTokenGrant } from "../../lib/tokens/resolve-gateway-token.ts";
 import { GatewayError } from "../errors.ts";
 import type { SessionLimits } from "../limits.ts";
 import type { Logger } from "../log.ts";
 import type { GatewayMetrics } from "../metrics.ts";
-import { authenticate } from "../pipeline/authenticate.ts";
 import { authorize } from "../pipeline/authorize.ts";
 import { checkMcpHeaders } from "../pipeline/check-mcp-headers.ts";
 import type { GrantCache } from "../pipeline/grant-cache.ts";
 import type { HeldCalls } from "../pipeline/hold.ts";
-import { type PolicyCache, PolicyUnavailableError } from "../policy-cache.ts";
+import type { PolicyCache } from "../policy-cache.ts";
 import type { SessionRegistry } from "../registry.ts";
-import { bearerOf, scrubbingLogger } from "../secrets.ts";
-import { GatewaySession } from "../session.ts";
-import { describeUpstreamFailure } from "../upstream/describe-failure.ts";
-import { type OpenedUpstream, openUpstream } from "../upstream/open-upstream.ts";
+import { bearerOf } from "../secrets.ts";
+import type { GatewaySession } from "../session.ts";
 import { HttpUpstreamTransport } from "../upstream/streamable-http.ts";
 import { parseJsonRpcBody, readBody } from "./body.ts";
 import { ClientHttpTransport } from "./client-transport.ts";
+import { authenticateCaller, authorizedConnection, type Caller, openListenedSession } from "./open-session.ts";
 
 export interface ListenerDeps {
   db: Db;
@@ -48,6 +42,7 @@ export interface ListenerDeps {
   jwt?: JwtVerifier;
 }
 
+const PREFIX = "/mcp";
 const META_VERSION = "io.modelcontextprotocol/protocolVersion";
 const META_CLIENT_INFO = "io.modelcontextprotocol/clientInfo";
 
@@ -72,35 +67,10 @@ function isInitializeRequest(body: unknown): body is { method: "initialize"; par
 }
 
 /**
- * Streamable HTTP towards clients (`/mcp/<slug>`): authenticate and authorize every HTTP request
- * before the MCP transport sees it, then hand it to the SDK's server transport of the session,
- * which speaks the protocol (sessions, SSE streams, Accept and version headers) to the client.
+ * Streamable HTTP towards clients (`/mcp/<slug>`): authenticate and authorize every HTTP request,
+ * then hand it to the session's own lean server transport (ClientHttpTransport), which speaks the
+ * protocol (sessions, JSON or SSE answers, GET streams, Accept and version headers) to the client.
  */
-/** Without Postgres nothing can be checked or recorded, so nothing is let through (fail closed). */
-async function needsDatabase<T>(work: Promise<T>): Promise<T> {
-  try {
-    return await work;
-  } catch (error) {
-    if (error instanceof GatewayError) throw error;
-    throw new GatewayError(
-      "DATABASE_UNAVAILABLE",
-      "Tollgate cannot reach its database, so it cannot check your grant or record the call; access is refused until it is back. Try again shortly.",
-    );
-  }
-}
-
-/** The connection named in the URL, which the token's grant must cover. */
-async function authorizedConnection(deps: ListenerDeps, auth: GatewayTokenGrant, slug: string): Promise<UpstreamConnection> {
-  const connection = await needsDatabase(loadConnection(deps.db, { slug, vaultKey: deps.vaultKey }));
-  if (!connection)
-    throw new GatewayError(
-      "UNKNOWN_CONNECTION",
-      `No MCP connection "${slug}" is registered in Tollgate. Check the URL: /mcp/<connection-slug>.`,
-    );
-  authorize(auth.grant, connection);
-  return connection;
-}
-
 /** The id of a single JSON-RPC request, for refusals of it; null otherwise. */
 function requestIdOf(body: unknown): string | number | null {
   if (!body || typeof body !== "object" || Array.isArray(body) || !("method" in body)) return null;
@@ -132,16 +102,23 @@ async function handle(
   slug: string,
   read: { body?: unknown },
 ): Promise<void> {
-  const auth = await needsDatabase(authenticate(deps.db, req.headers, deps.grants, { verifier: deps.jwt ?? null, connectionSlug: slug }));
+  const auth = await authenticateCaller(deps, req.headers, slug);
   const sessionHeader = req.headers["mcp-session-id"];
   const sessionId = Array.isArray(sessionHeader) ? sessionHeader[0] : sessionHeader;
 
   if (sessionId) {
     const found = deps.registry.get(sessionId);
     // Session ids are not credentials: a session answers only to the grant that opened it, at its own URL.
-    if (!found || found.grant.id !== auth.grant.id || found.connection.slug !== slug || found.isClosed) {
+    // …and only over the transport that opened it (a WebSocket or SSE session's id is no use here).
+    if (
+      !found ||
+      found.grant.id !== auth.grant.id ||
+      found.connection.slug !== slug ||
+      found.isClosed ||
+      !(found.client instanceof ClientHttpTransport)
+    ) {
       // Say what is wrong with the grant or the URL first, if anything; else the session is gone.
-      await authorizedConnection(deps, auth, slug);
+      await authorizedConnection(deps, auth, slug, PREFIX);
       throw new GatewayError("SESSION_NOT_FOUND", "Session not found or ended; initialize a new session.");
     }
     // A live session already knows its connection: no lookup on the hot path.
@@ -154,11 +131,11 @@ async function handle(
     const request = found.beginRequest();
     // A response closed before it ended means the client hung up (e.g. dropped its GET stream).
     res.once("close", () => request.done(!res.writableFinished));
-    await (found.client as ClientHttpTransport).handleRequest(req, res, body);
+    await found.client.handleRequest(req, res, body);
     return;
   }
 
-  const connection = await authorizedConnection(deps, auth, slug);
+  const connection = await authorizedConnection(deps, auth, slug, PREFIX);
   const body = await readMessages(deps, req, read);
   if (body !== undefined) checkMcpHeaders(req.headers, body);
   const sessionless = req.method === "POST" && !isInitializeRequest(body) ? sessionlessVersion(req, body) : null;
@@ -176,32 +153,14 @@ async function handle(
     }
     let session = bySocket.get(key);
     if (!session || session.isClosed) {
-      const slot = deps.limits.reserve({
-        grantId: auth.grant.id,
-        userId: auth.user.id,
-        stdio: transportName(connection.transport) === "stdio",
-      });
-      try {
-        session = await openSession(deps, {
-          auth,
-          connection,
-          slug,
-          body,
-          bearer: bearerOf(req.headers.authorization),
-          release: slot.release,
-          sessionless,
-        });
-      } catch (error) {
-        slot.release();
-        throw error;
-      }
+      session = await openHttpSession(deps, { auth, connection, slug, body, bearer: bearerOf(req.headers.authorization), sessionless });
       bySocket.set(key, session);
     }
     session.updateGrant(auth.grant);
     session.watchRequestStream(body, res);
     const request = session.beginRequest();
     res.once("close", () => request.done(!res.writableFinished));
-    await (session.client as ClientHttpTransport).handleRequest(req, res, body);
+    await clientOf(session).handleRequest(req, res, body);
     return;
   }
   if (req.method !== "POST" || !isInitializeRequest(body)) {
@@ -211,119 +170,58 @@ async function handle(
     );
   }
 
-  // Taken before anything is awaited, so concurrent initializes cannot all slip under a cap.
-  const slot = deps.limits.reserve({
-    grantId: auth.grant.id,
-    userId: auth.user.id,
-    stdio: transportName(connection.transport) === "stdio",
-  });
-  let session: GatewaySession;
-  try {
-    session = await openSession(deps, { auth, connection, slug, body, bearer: bearerOf(req.headers.authorization), release: slot.release });
-  } catch (error) {
-    slot.release();
-    throw error;
-  }
+  const session = await openHttpSession(deps, { auth, connection, slug, body, bearer: bearerOf(req.headers.authorization) });
   const request = session.beginRequest();
   res.once("close", () => request.done(!res.writableFinished));
-  await (session.client as ClientHttpTransport).handleRequest(req, res, body);
+  await clientOf(session).handleRequest(req, res, body);
 }
 
-/** Records a new session, opens its upstream and starts it; the caller has taken its slot, and `release` gives it back. */
-async function openSession(
+/** The lean server transport of a session this listener opened. */
+function clientOf(session: GatewaySession): ClientHttpTransport {
+  if (!(session.client instanceof ClientHttpTransport)) throw new GatewayError("INTERNAL", "Internal gateway error.");
+  return session.client;
+}
+
+/** Opens a Streamable HTTP session (the shared steps of open-session.ts) with its ClientHttpTransport. */
+async function openHttpSession(
   deps: ListenerDeps,
   options: {
-    auth: GatewayTokenGrant;
+    auth: Caller;
     connection: UpstreamConnection;
     slug: string;
     body: unknown;
     bearer: string | null;
-    release: () => void;
     /** 2026-07-28+: the version; no initialize, no Mcp-Session-Id. */
     sessionless?: string;
   },
 ): Promise<GatewaySession> {
-  const { auth, connection, slug, body } = options;
-  // The policy must be in memory before the first message: every message is checked against it.
-  await needsDatabase(
-    deps.policies.load(connection.id).catch((error: unknown) => {
-      throw error instanceof PolicyUnavailableError ? new GatewayError("POLICY_UNAVAILABLE", error.message) : error;
-    }),
-  );
+  const { body, sessionless } = options;
   const meta = (body as { params?: { _meta?: Record<string, unknown> } } | undefined)?.params?._meta;
   const params = isInitializeRequest(body)
     ? (Array.isArray(body) ? body[0] : body).params
-    : options.sessionless
-      ? { protocolVersion: options.sessionless, clientInfo: meta?.[META_CLIENT_INFO] }
+    : sessionless
+      ? { protocolVersion: sessionless, clientInfo: meta?.[META_CLIENT_INFO] }
       : undefined;
-  const id = await needsDatabase(
-    startSession(deps.db, {
-      grantId: auth.grant.id,
-      gatewayTokenId: auth.tokenId,
-      userId: auth.user.id,
-      connectionId: connection.id,
-      transport: "streamable-http",
-      protocolVersion: typeof params?.protocolVersion === "string" ? params.protocolVersion : null,
-      clientInfo: params?.clientInfo ?? null,
-    }),
-  );
-  const log = deps.log.child({ session: id, connection: slug, user: auth.user.email });
-  let upstream: OpenedUpstream;
-  try {
-    upstream = openUpstream(connection, { onStderr: (line) => log.info("upstream stderr", { line }), bearer: options.bearer });
-  } catch (error) {
-    // Our own errors (no key, a credential that does not decrypt, no command or URL): logged, not shown.
-    log.error("could not open the upstream", { error: (error as Error).message });
-    await endSession(deps.db, { sessionId: id, reason: "upstream failed to start" });
-    throw new GatewayError(
-      "UPSTREAM_UNAVAILABLE",
-      `Could not open the upstream for "${slug}": its credential could not be opened or its configuration is incomplete. An admin must check the connection.`,
-    );
-  }
-  // Our own lean Streamable HTTP server side (JSON when possible, SSE when something streams).
-  // Sessionless: every upstream request says the client's version (its _meta may lack it; the upstream then refuses it itself).
-  if (options.sessionless) upstream.transport.setProtocolVersion?.(options.sessionless);
-  const transport = new ClientHttpTransport(id, {
-    onsessionclosed: () => void session.close("client ended session"),
-    sessionless: options.sessionless !== undefined,
-    statusOf: (rpcId) => (upstream.transport instanceof HttpUpstreamTransport ? upstream.transport.takeStatus(rpcId) : undefined),
-  });
-  const session = new GatewaySession({
-    id,
-    userId: auth.user.id,
-    tokenId: auth.tokenId,
-    grant: auth.grant,
-    connection,
-    client: transport,
-    upstream: upstream.transport,
-    secrets: upstream.secrets,
-    recorder: new SessionRecorder(deps.writer, id),
-    policies: deps.policies,
-    db: deps.db,
-    log,
-    requestTimeoutMs: deps.requestTimeoutMs,
-    idleMs: deps.sessionIdleMs,
-    goneMs: deps.sessionGoneMs,
-    onClosed: (closed) => {
-      deps.registry.remove(closed);
-      options.release();
+  const session = await openListenedSession(deps, {
+    caller: options.auth,
+    connection: options.connection,
+    slug: options.slug,
+    transport: "streamable-http",
+    bearer: options.bearer,
+    protocolVersion: typeof params?.protocolVersion === "string" ? params.protocolVersion : null,
+    clientInfo: params?.clientInfo ?? null,
+    client: ({ id, upstream, session }) => {
+      // Sessionless: every upstream request says the client's version (its _meta may lack it; the upstream then refuses it itself).
+      if (sessionless) upstream.transport.setProtocolVersion?.(sessionless);
+      return new ClientHttpTransport(id, {
+        onsessionclosed: () => void session().close("client ended session"),
+        sessionless: sessionless !== undefined,
+        statusOf: (rpcId) => (upstream.transport instanceof HttpUpstreamTransport ? upstream.transport.takeStatus(rpcId) : undefined),
+      });
     },
-    metrics: deps.metrics.connection(slug),
-    holds: deps.holds,
   });
+  const transport = clientOf(session);
   transport.onmessage = (message) => void session.fromClient(message);
   transport.onclose = () => void session.close("client transport closed");
-  try {
-    await session.start();
-  } catch (error) {
-    // A spawn or network error can quote a command line or a header value: summarised for the client.
-    const failure = describeUpstreamFailure(error);
-    scrubbingLogger(log, upstream.secrets).warn("upstream failed to start", { failure, error: (error as Error).message });
-    await session.close("upstream failed to start");
-    throw new GatewayError("UPSTREAM_UNAVAILABLE", `Could not start the upstream MCP server for "${slug}": ${failure}.`);
-  }
-  deps.registry.add(session);
-  deps.metrics.sessionStarted(slug);
-  log.info("session started");
   return session;
 }
