@@ -234,6 +234,25 @@ describe("WebSocket authentication during the upgrade", () => {
     });
   }
 
+  it("answers a non-WebSocket Upgrade (h2c) with a clear 400 instead of a confusing 404", async () => {
+    const { request } = await import("node:http");
+    const status = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request(`${harness.gateway.url}/mcp/everything`, {
+        method: "GET",
+        headers: { connection: "Upgrade, HTTP2-Settings", upgrade: "h2c", "http2-settings": "AAMAAABkAARAAAAAAAIAAAAA" },
+      });
+      req.on("response", (res) => {
+        let body = "";
+        res.on("data", (chunk) => (body += chunk));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      req.on("error", reject);
+      req.end();
+    });
+    expect(status.status).toBe(400);
+    expect(status.body).toMatch(/does not switch to \\"h2c\\"|does not switch to "h2c"/);
+  });
+
   it("refuses an unauthenticated upgrade with 401 before upgrading", async () => {
     const refused = await upgrade("/ws/everything");
     expect(refused).toMatchObject({ status: 401, headers: { "www-authenticate": expect.stringMatching(/^Bearer/) } });

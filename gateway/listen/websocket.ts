@@ -222,6 +222,13 @@ export function createWebSocketListener(deps: TransportListenerDeps): WebSocketL
       const url = new URL(req.url ?? "/", "http://gateway");
       const match = WS_PATH.exec(url.pathname);
       const work = (async () => {
+        // Node hands every Upgrade request here once a WebSocket listener exists (e.g. curl --http2's h2c).
+        if (String(req.headers.upgrade ?? "").toLowerCase() !== "websocket") {
+          throw new GatewayError(
+            "INVALID_REQUEST",
+            `This gateway does not switch to "${String(req.headers.upgrade).slice(0, 20)}": send the request without an Upgrade header (HTTP/1.1), or upgrade to websocket on ${PREFIX}/<connection-slug>.`,
+          );
+        }
         if (!match) {
           throw new GatewayError("UNKNOWN_CONNECTION", `Nothing at ${url.pathname}. WebSocket endpoints are ${PREFIX}/<connection-slug>.`);
         }
