@@ -99,23 +99,22 @@ export class ListenedSession extends GatewaySession {
  * upstream opened and started. The slot is given back if anything fails, and when the session ends.
  * Messages from the client go to `session.fromClient`, which the listener calls.
  */
-export async function openListenedSession(
-  deps: ListenerDeps,
-  options: {
-    caller: Caller;
-    connection: UpstreamConnection;
-    slug: string;
-    /** The session's transport as recorded: "streamable-http", "sse" or "websocket". */
-    transport: string;
-    /** The client side, or how to make it once the session id and the upstream exist. */
-    client: ClientSide | ((context: ClientContext) => ClientSide);
-    /** The client's bearer token: scrubbed from everything the gateway writes. */
-    bearer: string | null;
-    /** Known at the start for Streamable HTTP (initialize, or a sessionless request's _meta). */
-    protocolVersion?: string | null;
-    clientInfo?: unknown;
-  },
-): Promise<ListenedSession> {
+export interface OpenSessionOptions {
+  caller: Caller;
+  connection: UpstreamConnection;
+  slug: string;
+  /** The session's transport as recorded: "streamable-http", "sse" or "websocket". */
+  transport: string;
+  /** The client side, or how to make it once the session id and the upstream exist. */
+  client: ClientSide | ((context: ClientContext) => ClientSide);
+  /** The client's bearer token: scrubbed from everything the gateway writes. */
+  bearer: string | null;
+  /** Known at the start for Streamable HTTP (initialize, or a sessionless request's _meta). */
+  protocolVersion?: string | null;
+  clientInfo?: unknown;
+}
+
+export async function openListenedSession(deps: ListenerDeps, options: OpenSessionOptions): Promise<ListenedSession> {
   const { caller, connection } = options;
   // Taken before anything is awaited, so concurrent opens cannot all slip under a cap.
   const slot = deps.limits.reserve({
@@ -138,20 +137,7 @@ export interface ClientContext {
   session: () => ListenedSession;
 }
 
-async function openSession(
-  deps: ListenerDeps,
-  options: {
-    caller: Caller;
-    connection: UpstreamConnection;
-    slug: string;
-    transport: string;
-    client: ClientSide | ((context: ClientContext) => ClientSide);
-    bearer: string | null;
-    protocolVersion?: string | null;
-    clientInfo?: unknown;
-    release: () => void;
-  },
-): Promise<ListenedSession> {
+async function openSession(deps: ListenerDeps, options: OpenSessionOptions & { release: () => void }): Promise<ListenedSession> {
   const { caller, connection, slug } = options;
   // The policy must be in memory before the first message: every message is checked against it.
   await needsDatabase(
