@@ -722,7 +722,7 @@ export class GatewaySession {
       : Promise.resolve();
     await Promise.allSettled([this.client.close(), terminated.then(() => this.upstream.close())]);
     await this.recorder.flush().catch(() => undefined);
-    await endSession(this.db, { sessionId: this.id, reason }).catch((error: Error) =>
+    await endSession(this.db, { sessionId: this.id, reason, head: this.recorder.head }).catch((error: Error) =>
       this.log.error("could not record session end", { error: error.message }),
     );
   }

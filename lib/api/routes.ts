@@ -15,7 +15,7 @@ import { previewPolicySchema, savePolicySchema } from "../policies/schema.ts";
 import { policyPreviewSchema, policySampleSchema, policyVersionViewSchema, policyViewSchema } from "../policies/views.ts";
 import { SESSION_EVENTS_PAGE } from "../recording/limits.ts";
 import { listSessionEventsQuerySchema } from "../recording/schema.ts";
-import { sessionEventViewSchema, sessionViewSchema } from "../recording/views.ts";
+import { sessionEventViewSchema, sessionVerificationSchema, sessionViewSchema } from "../recording/views.ts";
 import { createApiTokenSchema } from "../tokens/schema.ts";
 import { apiTokenViewSchema, createdApiTokenSchema, gatewayTokenViewSchema, mintedGatewayTokenSchema } from "../tokens/views.ts";
 import { meViewSchema, serviceAccountViewSchema } from "../users/views.ts";
@@ -471,6 +471,18 @@ export const API_ROUTES: readonly ApiRoute[] = [
     query: listSessionEventsQuerySchema,
     response: z.array(sessionEventViewSchema),
     returns: `Events by seq (at most ${SESSION_EVENTS_PAGE} per call)`,
+  },
+  {
+    method: "get",
+    path: "/api/v1/sessions/{id}/verify",
+    operationId: "verifySession",
+    summary: "Recompute a session recording's hash chain",
+    description:
+      "Names the first event that was altered or is missing (a gap in seq, a broken link, or newest events deleted: the chain head is stored when the session ends). Same visibility as the session.",
+    tag: "sessions",
+    params: id("Session"),
+    response: sessionVerificationSchema,
+    returns: "`ok`, the events checked and, when not ok, the first bad event",
   },
   {
     method: "get",

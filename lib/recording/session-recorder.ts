@@ -55,6 +55,14 @@ export class SessionRecorder {
     return write;
   }
 
+  /**
+   * The chain head to store when the session ends, or undefined after a failed write (then the
+   * newest stored event is the head: the recording ended there).
+   */
+  get head(): { seq: number; hash: string } | undefined {
+    return this.failure ? undefined : { seq: this.seq, hash: this.prevHash };
+  }
+
   /** Waits for every write issued so far (failures included). */
   async flush(): Promise<void> {
     await Promise.allSettled([...this.pending]);

@@ -3,6 +3,7 @@ import { type Actor, can } from "../authz/permissions.ts";
 import type { Db } from "../db/client.ts";
 import { AppError } from "../errors.ts";
 import { LIVE_CHANNELS } from "../events/channels.ts";
+import { GENESIS_HASH } from "../hash.ts";
 import { SESSION_EVENTS_PAGE } from "./limits.ts";
 import type { SessionEventView, SessionView } from "./views.ts";
 
@@ -36,12 +37,25 @@ export async function startSession(
   return row.id;
 }
 
-export async function endSession(db: Db, options: { sessionId: string; reason: string }): Promise<void> {
+/**
+ * Ends a session and stores its recording's chain head (`head`, from the recorder, or else the
+ * newest stored event): verification compares it, so deleting the newest events shows.
+ */
+export async function endSession(
+  db: Db,
+  options: { sessionId: string; reason: string; head?: { seq: number; hash: string } },
+): Promise<void> {
+  const head = options.head ?? (await storedChainHead(db, options.sessionId));
   await db.session.updateMany({
     where: { id: options.sessionId, endedAt: null },
-    data: { endedAt: new Date(), endReason: options.reason },
+    data: { endedAt: new Date(), endReason: options.reason, lastSeq: head.seq, lastHash: head.hash },
   });
   await notifySessions(db, options.sessionId);
+}
+
+async function storedChainHead(db: Db, sessionId: string): Promise<{ seq: number; hash: string }> {
+  const newest = await db.sessionEvent.findFirst({ where: { sessionId }, orderBy: { seq: "desc" }, select: { seq: true, hash: true } });
+  return newest ?? { seq: 0, hash: GENESIS_HASH };
 }
 
 /** Live dashboards learn of session starts and ends; losing such a hint is harmless. */
@@ -101,7 +115,7 @@ export async function listSessions(db: Db, options: { actor: Actor; limit?: numb
   return rows.map(presentSession);
 }
 
-async function findVisibleSession(db: Db, actor: Actor, sessionId: string): Promise<SessionRow> {
+export async function findVisibleSession(db: Db, actor: Actor, sessionId: string): Promise<SessionRow> {
   const row = await db.session.findFirst({ where: { id: sessionId, ...visibleTo(actor) }, include: sessionInclude });
   // Someone else's session is answered exactly like one that does not exist: no hint that it does.
   if (!row) throw new AppError("NOT_FOUND", `No session ${sessionId}.`);

@@ -36,3 +36,23 @@ export const sessionEventViewSchema = z
   })
   .meta({ id: "SessionEvent" });
 export type SessionEventView = z.output<typeof sessionEventViewSchema>;
+
+export const sessionVerificationSchema = z
+  .object({
+    ok: z.boolean(),
+    events: z.number().int().describe("How many events were checked (up to the first bad one)."),
+    firstBad: z
+      .object({
+        seq: z.number().int().describe("The first event altered or missing."),
+        problem: z.enum(["altered", "missing", "out-of-order", "chain-broken"]),
+      })
+      .optional(),
+    headChecked: z
+      .boolean()
+      .describe(
+        "Whether the chain head stored at the session's end was compared (so deleted newest events show); false while the session is open.",
+      ),
+    checkedAt: timestamp(),
+  })
+  .meta({ id: "SessionVerification", description: "The result of recomputing a session recording's hash chain." });
+export type SessionVerification = z.output<typeof sessionVerificationSchema>;
