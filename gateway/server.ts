@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { expireStaleRequests } from "../lib/access/expire-stale-requests.ts";
+import { AUDIT_CHECKPOINT_INTERVAL_MS, auditCheckpointKey, writeAuditCheckpoint } from "../lib/audit/checkpoint.ts";
 import { GATEWAY_DEFAULTS } from "../lib/config.ts";
 import { createDb, type Db } from "../lib/db/client.ts";
 import { EventWriter } from "../lib/recording/event-writer.ts";
@@ -136,6 +137,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   await watcher.start();
   // Housekeeping that needs a long-running process; safe on several replicas (SKIP LOCKED).
   const ttlMinutes = options.accessRequestTtlMinutes ?? GATEWAY_DEFAULTS.accessRequestTtlMinutes;
+  // The audit chain's head, signed at most every few minutes (and on shutdown), so deleting the newest audit rows shows.
+  const checkpointKey = options.vaultKey ? auditCheckpointKey(options.vaultKey) : null;
+  const checkpointAudit = (minIntervalMs?: number) =>
+    checkpointKey
+      ? writeAuditCheckpoint(db, { key: checkpointKey, ...(minIntervalMs !== undefined ? { minIntervalMs } : {}) }).catch((error: Error) =>
+          log.warn("could not checkpoint the audit chain", { error: error.message }),
+        )
+      : Promise.resolve();
   const housekeeping = setInterval(() => {
     expireStaleRequests(db, { ttlMinutes }).then(
       (expired) => expired.length && log.info("access requests expired", { count: expired.length }),
@@ -147,6 +156,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       (expired) => expired.length && log.info("held calls expired", { count: expired.length }),
       (error: Error) => log.warn("could not expire held calls", { error: error.message }),
     );
+    checkpointAudit(AUDIT_CHECKPOINT_INTERVAL_MS);
   }, 30_000);
   housekeeping.unref();
   const writer = EventWriter.connect(options.databaseUrl, {
@@ -329,6 +339,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       await registry.closeAll("gateway shutting down");
       await watcher.stop();
       await writer.close();
+      await checkpointAudit();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

@@ -501,7 +501,8 @@ export const API_ROUTES: readonly ApiRoute[] = [
     path: "/api/v1/audit-events/verify",
     operationId: "verifyAuditChain",
     summary: "Recompute the audit hash chain (auditors and admins)",
-    description: "Walks every event from the first; `ok: false` names the first event whose hash or link does not match.",
+    description:
+      "Walks every event from the first; `ok: false` names the first event whose hash or link does not match, or the checkpointed event that is gone (the newest rows were deleted). Checks the newest signed checkpoint of the chain's head, then writes a new one.",
     tag: "audit",
     permission: "audit:read",
     response: auditChainResultSchema,

@@ -34,11 +34,20 @@ export const auditChainResultSchema = z
     z.object({
       ok: z.literal(true),
       events: z.number().int().describe("How many events were verified."),
+      checkpoint: z
+        .object({ eventId: z.string(), at: z.string() })
+        .nullable()
+        .optional()
+        .describe(
+          "The newest signed checkpoint of the chain's head, found intact (null: none yet). A new one is written after each verification.",
+        ),
     }),
     z.object({
       ok: z.literal(false),
       events: z.number().int().describe("How many events were read, up to and including the first broken one."),
-      brokenAt: z.string().describe("Id of the first event that does not link to its predecessor."),
+      brokenAt: z
+        .string()
+        .describe("Id of the first event that does not link to its predecessor, or of the checkpointed event that is gone."),
       reason: z.string(),
     }),
   ])

@@ -2,6 +2,35 @@ import type { Actor } from "../authz/permissions.ts";
 import type { Tx } from "../db/client.ts";
 import { chainHash, GENESIS_HASH } from "../hash.ts";
 
+/** The record format new audit rows are written in (see auditRecord). */
+export const AUDIT_RECORD_VERSION = 2;
+
+/**
+ * What an audit row's hash covers, by its record format `v`: 1 (rows written before every column
+ * was covered) leaves out v and actorEmail; 2 covers every column. Changing v changes the record,
+ * so a row cannot be downgraded to drop actorEmail from its hash.
+ */
+export function auditRecord(row: {
+  v: number;
+  at: Date;
+  actorId: string | null;
+  actorEmail: string | null;
+  action: string;
+  targetType: string;
+  targetId: string;
+  data: unknown;
+}): Record<string, unknown> {
+  const v1 = {
+    at: row.at.toISOString(),
+    actorId: row.actorId,
+    action: row.action,
+    targetType: row.targetType,
+    targetId: row.targetId,
+    data: row.data,
+  };
+  return row.v === 1 ? v1 : { v: row.v, ...v1, actorEmail: row.actorEmail };
+}
+
 export interface AuditEventInput {
   /** null for the system itself (seed, expiry sweeps). */
   actor: Actor | null;
@@ -22,25 +51,17 @@ export async function writeAuditEvent(tx: Tx, input: AuditEventInput): Promise<v
   const prevHash = last?.hash ?? GENESIS_HASH;
   const at = new Date();
   const data = input.data ?? {};
-  const record = {
-    at: at.toISOString(),
+  const row = {
+    v: AUDIT_RECORD_VERSION,
+    at,
     actorId: input.actor?.id ?? null,
+    actorEmail: input.actor?.email ?? null,
     action: input.action,
     targetType: input.targetType,
     targetId: input.targetId,
     data,
   };
   await tx.auditEvent.create({
-    data: {
-      at,
-      actorId: input.actor?.id ?? null,
-      actorEmail: input.actor?.email ?? null,
-      action: input.action,
-      targetType: input.targetType,
-      targetId: input.targetId,
-      data: data as object,
-      prevHash,
-      hash: chainHash(prevHash, record),
-    },
+    data: { ...row, data: data as object, prevHash, hash: chainHash(prevHash, auditRecord(row)) },
   });
 }

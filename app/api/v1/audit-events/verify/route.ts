@@ -1,6 +1,7 @@
 import { verifyAuditChainFor } from "@/lib/audit/verify-audit-chain-for";
+import { vaultKey } from "@/lib/config";
 import { handle } from "../../_lib/handler";
 
 export const dynamic = "force-dynamic";
 
-export const GET = handle(async ({ actor, db }) => verifyAuditChainFor(db, { actor }), { permission: "audit:read" });
+export const GET = handle(async ({ actor, db }) => verifyAuditChainFor(db, { actor, vaultKey: vaultKey() }), { permission: "audit:read" });
