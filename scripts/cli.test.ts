@@ -142,6 +142,8 @@ describe("parseCommand", () => {
     expect(routes(["revoke-token", "t1"])).toBe("POST /api/v1/gateway-tokens/t1/revoke {}");
     expect(routes(["audit", "--action", "grant."])).toBe("GET /api/v1/audit-events?action=grant.");
     expect(routes(["verify-audit"])).toBe("GET /api/v1/audit-events/verify");
+    expect(routes(["audit", "verify"])).toBe("GET /api/v1/audit-events/verify");
+    expect(routes(["session", "verify", "s1"])).toBe("GET /api/v1/sessions/s1/verify");
     expect(routes(["deny", "r1", "-c", "no"])).toBe('POST /api/v1/access-requests/r1/deny {"comment":"no"}');
     expect(routes(["grants"])).toBe("GET /api/v1/grants?scope=mine");
     expect(routes(["grants", "--all", "--active"])).toBe("GET /api/v1/grants?scope=all&active=1");
@@ -237,6 +239,29 @@ describe("main", () => {
     expect(t.requests[0]!.url).toBe("https://tollgate.example.com/api/v1/grants/g1/tokens");
     expect(t.requests[0]!.init.method).toBe("POST");
     expect((t.requests[0]!.init.headers as Record<string, string>).Authorization).toBe("Bearer tg_abc");
+  });
+
+  it("prints a verification's verdict and exits 1 when it found tampering", async () => {
+    const bad = io({ TOLLGATE_TOKEN: "tg_abc" }, () =>
+      Response.json({
+        ok: false,
+        events: 2,
+        firstBad: { seq: 2, problem: "missing" },
+        headChecked: true,
+        checkedAt: "2030-01-01T00:00:00.000Z",
+      }),
+    );
+    expect(await main(["session", "verify", "s1"], bad.fake)).toBe(1);
+    expect(bad.out.join("")).toBe("Recording MISSING at event #2 (2 events read)\n");
+    const good = io({ TOLLGATE_TOKEN: "tg_abc" }, () => Response.json({ ok: true, events: 7 }));
+    expect(await main(["audit", "verify"], good.fake)).toBe(0);
+    expect(await main(["verify-audit"], good.fake)).toBe(0);
+    expect(good.out.join("")).toBe("Audit chain intact: 7 events verified\n".repeat(2));
+    const broken = io({ TOLLGATE_TOKEN: "tg_abc" }, () =>
+      Response.json({ ok: false, events: 9, brokenAt: "12", reason: "content does not match its hash" }),
+    );
+    expect(await main(["audit", "verify"], broken.fake)).toBe(1);
+    expect(broken.out.join("")).toBe("Audit chain BROKEN at event 12: content does not match its hash\n");
   });
 
   it("prints the API's error message to stderr and exits 1", async () => {

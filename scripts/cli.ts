@@ -23,6 +23,7 @@ import type { PolicyVersionView, PolicyView } from "../lib/policies/present-poli
 import type { PolicyPreview } from "../lib/policies/preview-policy.ts";
 import type { Rule } from "../lib/policy/schema.ts";
 import type { SessionEventView, SessionView } from "../lib/recording/sessions.ts";
+import type { SessionVerification } from "../lib/recording/verify-session.ts";
 import type { GatewayTokenView } from "../lib/tokens/gateway-tokens.ts";
 import type { MintedGatewayToken } from "../lib/tokens/views.ts";
 import type { MeView } from "../lib/users/views.ts";
@@ -54,7 +55,8 @@ Commands:
   tokens <grantId>                              the gateway tokens minted for a grant
   revoke-token <tokenId>                        revoke one gateway token (the grant stays)
   audit [--action PREFIX] [--target ID]         the audit log (auditors, admins)
-  verify-audit                                  recompute the audit hash chain
+  audit verify                                  recompute the audit hash chain and check its signed
+                                                checkpoint (exit 1 when broken; alias: verify-audit)
   policy get <slug> | --global                  a connection's (or the global) guardrail and masking policy
   policy set <slug> | --global [file]           save a policy document (JSON; stdin when no file) as a new version
   policy versions <slug> | --global             the saved versions, newest first
@@ -94,6 +96,8 @@ export type CommandName =
   | "revoke-token"
   | "audit"
   | "verify-audit"
+  | "audit verify"
+  | "session verify"
   | "revoke"
   | "sessions"
   | "events"
@@ -279,6 +283,12 @@ const COMMANDS: Record<CommandName, CommandSpec> = {
     },
   },
   "verify-audit": { positionals: [], options: {}, build: () => ({ method: "GET", path: "/api/v1/audit-events/verify" }) },
+  "audit verify": { positionals: [], options: {}, build: () => ({ method: "GET", path: "/api/v1/audit-events/verify" }) },
+  "session verify": {
+    positionals: ["sessionId"],
+    options: {},
+    build: ({ positionals }) => ({ method: "GET", path: `/api/v1/sessions/${id(positionals[0]!)}/verify` }),
+  },
   revoke: {
     positionals: ["grantId"],
     options: { reason: { type: "string", short: "r" } },
@@ -363,7 +373,9 @@ function isCommand(name: string): name is CommandName {
 /** Turns argv (without node and the script) into the API call to make, or throws UsageError. */
 export function parseCommand(argv: readonly string[], read: ReadInput = readInputFromDisk): ParsedCommand {
   // Two-word commands ("policy get") are one name in COMMANDS.
-  const twoWords = argv[0] === "policy" && argv[1] !== undefined && !argv[1].startsWith("-");
+  const twoWords =
+    (argv[0] === "policy" && argv[1] !== undefined && !argv[1].startsWith("-")) ||
+    ((argv[0] === "audit" || argv[0] === "session") && argv[1] === "verify");
   const [name, ...rest] = twoWords ? [`${argv[0]} ${argv[1]}`, ...argv.slice(2)] : argv;
   if (name === undefined || name === "help" || name === "--help" || name === "-h") return { kind: "help" };
   if (name === "policy") throw new UsageError('policy needs a subcommand: get, set, versions or preview. Run "tollgate help".');
@@ -567,11 +579,20 @@ export function formatResult(command: CommandName, data: unknown, json: boolean)
         ["ID", "AT", "ACTOR", "ACTION", "TARGET"],
         (data as AuditEventPage).events.map((e) => [e.id, time(e.at), e.actorEmail ?? "system", e.action, `${e.targetType} ${e.targetId}`]),
       );
-    case "verify-audit": {
+    case "verify-audit":
+    case "audit verify": {
       const result = data as AuditChainResult;
-      return result.ok
-        ? `Audit chain intact: ${result.events} events verified`
-        : `Audit chain BROKEN at event ${result.brokenAt}: ${result.reason}`;
+      if (!result.ok) return `Audit chain BROKEN at event ${result.brokenAt}: ${result.reason}`;
+      const checkpoint = result.checkpoint
+        ? `; checkpoint of event ${result.checkpoint.eventId} (${time(result.checkpoint.at)}) intact`
+        : "";
+      return `Audit chain intact: ${result.events} events verified${checkpoint}`;
+    }
+    case "session verify": {
+      const result = data as SessionVerification;
+      if (result.firstBad)
+        return `Recording ${result.firstBad.problem.toUpperCase()} at event #${result.firstBad.seq} (${result.events} events read)`;
+      return `Recording verified: ${result.events} events${result.headChecked ? "" : " (session still open: newest events not yet checked against a stored head)"}`;
     }
     case "sessions":
       return table(
@@ -714,7 +735,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     return 1;
   }
   io.stdout(`${formatResult(parsed.command, body, parsed.json)}\n`);
-  return 0;
+  // A verification that found tampering fails the command, so scripts and CI can act on it.
+  const verified = body && typeof body === "object" && "ok" in body ? (body as { ok: unknown }).ok : undefined;
+  return verified === false && (parsed.command.endsWith("verify") || parsed.command === "verify-audit") ? 1 : 0;
 }
 
 function invokedDirectly(): boolean {
