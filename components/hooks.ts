@@ -13,6 +13,7 @@ import type { ListGrantsQuery } from "@/lib/grants/schema";
 // A value, but a constant in a module without server code.
 import { SESSION_EVENTS_PAGE } from "@/lib/recording/limits";
 import type { SessionEventView, SessionView } from "@/lib/recording/sessions";
+import type { SessionVerification } from "@/lib/recording/views";
 import type { CreatedApiToken } from "@/lib/tokens/create-api-token";
 import type { GatewayTokenView } from "@/lib/tokens/gateway-tokens";
 import type { ApiTokenView } from "@/lib/tokens/present";
@@ -92,6 +93,15 @@ export function useSession(id: string) {
     queryKey: queryKeys.session(id),
     queryFn: () => apiFetch<SessionView>(`/api/v1/sessions/${encodeURIComponent(id)}`),
     refetchInterval: (query) => (query.state.data && query.state.data.endedAt === null ? SESSION_POLL_MS : false),
+  });
+}
+
+/** The recording's hash-chain check; checked again when the session ends (its chain head is stored then). */
+export function useSessionVerification(id: string, endedAt: string | null | undefined) {
+  return useQuery({
+    queryKey: ["session", id, "verify", endedAt ?? "live"],
+    queryFn: () => apiFetch<SessionVerification>(`/api/v1/sessions/${encodeURIComponent(id)}/verify`),
+    enabled: endedAt !== undefined,
   });
 }
 

@@ -6,8 +6,30 @@ import { type ReactNode, useEffect, useRef, useState } from "react";
 import type { SessionEventView, SessionView } from "@/lib/recording/sessions";
 import { errorMessage } from "./api";
 import { formatClock, formatDateTime, prettyJson } from "./format";
-import { useSession, useSessionEvents, useSessions } from "./hooks";
+import { useSession, useSessionEvents, useSessions, useSessionVerification } from "./hooks";
 import { Alert, Badge, buttonClass, Card, cx, DataTable, Empty, Loading, PageHeader, QueryState, type Tone, tdClass } from "./ui";
+
+/** "Recording verified ✓" or where the hash chain breaks, from GET /api/v1/sessions/{id}/verify. */
+function VerifyBadge({ id, endedAt }: { id: string; endedAt: string | null }) {
+  const check = useSessionVerification(id, endedAt);
+  if (check.isPending) return <span className="text-xs text-gray-500">Checking…</span>;
+  if (check.isError) return <span className="text-xs text-gray-500">Could not check</span>;
+  const { firstBad, events, headChecked } = check.data;
+  if (firstBad)
+    return (
+      <Badge tone="red" title={`The hash chain breaks at event #${firstBad.seq}: ${firstBad.problem}.`}>
+        Recording {firstBad.problem === "missing" ? "missing" : "altered"} at #{firstBad.seq}
+      </Badge>
+    );
+  return (
+    <Badge
+      tone="green"
+      title={`${events} events match their hashes${headChecked ? " and the chain head stored when the session ended" : "; the session is still open"}.`}
+    >
+      Recording verified ✓
+    </Badge>
+  );
+}
 
 function StateBadge({ session }: { session: Pick<SessionView, "endedAt"> }) {
   return session.endedAt ? (
@@ -164,6 +186,9 @@ export function SessionReplay({ id }: { id: string }) {
           </Meta>
           <Meta label="End reason">{view.endReason ?? "—"}</Meta>
           <Meta label="Events">{list.length || view.eventCount}</Meta>
+          <Meta label="Integrity">
+            <VerifyBadge id={view.id} endedAt={view.endedAt} />
+          </Meta>
         </dl>
       </Card>
 

@@ -74,6 +74,8 @@ test("request → approve → token → MCP call → recording", async ({ browse
   await expect(events.first()).toBeVisible();
   expect(await events.count()).toBeGreaterThanOrEqual(6);
   await expect(events.first()).toContainText("initialize");
+  // The recording's hash chain checks out (GET /api/v1/sessions/{id}/verify).
+  await expect(alice.getByText("Recording verified ✓")).toBeVisible();
   await expect(events.first()).toContainText("→ upstream");
   await expect(events.nth(1)).toContainText("← client");
   await expect(alice.getByText("tools/call").first()).toBeVisible();
