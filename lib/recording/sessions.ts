@@ -68,7 +68,14 @@ async function notifySessions(db: Db, sessionId: string): Promise<void> {
  * (npm start): sessions left open by a gateway that did not shut down cleanly are not live.
  */
 export async function endOrphanedSessions(db: Db, options: { reason: string }): Promise<number> {
-  const result = await db.session.updateMany({ where: { endedAt: null }, data: { endedAt: new Date(), endReason: options.reason } });
+  // Their chain head is the newest event stored (their recorder is gone), so later deletions show.
+  const [, result] = await db.$transaction([
+    db.$executeRaw`UPDATE "Session" s SET
+        "lastSeq" = COALESCE((SELECT max(e.seq) FROM "SessionEvent" e WHERE e."sessionId" = s.id), 0),
+        "lastHash" = COALESCE((SELECT e.hash FROM "SessionEvent" e WHERE e."sessionId" = s.id ORDER BY e.seq DESC LIMIT 1), ${GENESIS_HASH})
+      WHERE s."endedAt" IS NULL`,
+    db.session.updateMany({ where: { endedAt: null }, data: { endedAt: new Date(), endReason: options.reason } }),
+  ]);
   return result.count;
 }
 

@@ -5,7 +5,7 @@ import type { Actor } from "../authz/permissions.ts";
 import { chainHash } from "../hash.ts";
 import { EventWriter } from "./event-writer.ts";
 import { SessionRecorder } from "./session-recorder.ts";
-import { endSession, startSession } from "./sessions.ts";
+import { endOrphanedSessions, endSession, startSession } from "./sessions.ts";
 import { verifySession } from "./verify-session.ts";
 
 // Tampering is done with plain SQL, as someone with database access would: each edit must show.
@@ -110,6 +110,16 @@ describe("verifying a session recording", () => {
     const id = await recordedSession({ events: 3 });
     await t.db.$executeRawUnsafe(`UPDATE "SessionEvent" SET at = at - interval '1 hour' WHERE "sessionId" = $1 AND seq = 2`, id);
     expect(await verify(id)).toMatchObject({ ok: false, firstBad: { seq: 2, problem: "altered" } });
+  });
+
+  it("stores the newest stored event as the head of sessions a crashed gateway left open", async () => {
+    const id = await recordedSession({ events: 3, end: false });
+    const empty = await recordedSession({ events: 0, end: false });
+    expect(await endOrphanedSessions(t.db, { reason: "gateway restarted" })).toBeGreaterThanOrEqual(2);
+    expect(await verify(empty)).toMatchObject({ ok: true, events: 0, headChecked: true });
+    expect(await verify(id)).toMatchObject({ ok: true, events: 4, headChecked: true });
+    await t.db.$executeRawUnsafe(`DELETE FROM "SessionEvent" WHERE "sessionId" = $1 AND seq = 4`, id);
+    expect(await verify(id)).toMatchObject({ ok: false, firstBad: { seq: 4, problem: "missing" } });
   });
 
   it("answers someone else's session like a missing one", async () => {
