@@ -35,7 +35,7 @@ export const auditChainResultSchema = z
       ok: z.literal(true),
       events: z.number().int().describe("How many events were verified."),
       checkpoint: z
-        .object({ eventId: z.string(), at: z.string() })
+        .object({ eventId: z.string(), at: timestamp() })
         .nullable()
         .optional()
         .describe(
