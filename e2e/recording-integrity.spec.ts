@@ -30,6 +30,8 @@ async function recordedSession(request: APIRequestContext): Promise<string> {
   await expect
     .poll(async () => ((await (await apiAs(request, "alice").get(`/sessions/${sessionId}`)).json()) as { endedAt: string | null }).endedAt)
     .not.toBeNull();
+  // Later specs (the walking skeleton) expect alice to hold no other grant on `everything`.
+  expect((await apiAs(request, "alice").post(`/grants/${grantId}/revoke`, { reason: "integrity e2e done" })).status()).toBe(200);
   return sessionId;
 }
 
