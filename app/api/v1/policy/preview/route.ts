@@ -1,15 +1,14 @@
-import { vaultKey } from "@/lib/config";
 import { previewPolicy } from "@/lib/policies/preview-policy";
 import { previewPolicySchema } from "@/lib/policies/schema";
-import { maskHashKey } from "@/lib/vault/derive-key";
 import { handle, readJson } from "../../_lib/handler";
+import { maskingKey } from "../../_lib/masking-key";
 
 export const dynamic = "force-dynamic";
 
 export const POST = handle(
   async ({ request, actor, db }) => {
     const input = await readJson(request, previewPolicySchema);
-    return previewPolicy(db, { actor, input, hashKey: maskHashKey(vaultKey()) });
+    return previewPolicy(db, { actor, input, hashKey: maskingKey() });
   },
   { permission: "connections:read" },
 );
