@@ -11,7 +11,7 @@ import { formatDateTime, formatMinutes } from "./format";
 import { HeldCallsQueue } from "./held-calls";
 import { useAccessRequests, useDecide, useGrants, useRevokeGrant } from "./hooks";
 import { Age, Countdown } from "./live";
-import { Alert, Badge, buttonClass, Card, DataTable, FieldError, inputClass, labelClass, PageHeader, QueryState, tdClass } from "./ui";
+import { Alert, buttonClass, Card, DataTable, FieldError, inputClass, labelClass, PageHeader, QueryState, QueueCard, tdClass } from "./ui";
 
 export function Approvals({ viewerId }: { viewerId: string }) {
   const pending = useAccessRequests("pending");
@@ -24,23 +24,13 @@ export function Approvals({ viewerId }: { viewerId: string }) {
         description="Decide on pending access requests and held tool calls, and keep an eye on who holds access right now."
       />
 
-      <Card
+      <QueueCard
         title="Pending requests"
-        actions={pending.data ? <Badge tone={pending.data.length ? "amber" : "gray"}>{pending.data.length} pending</Badge> : null}
-        bodyClassName="p-0"
-      >
-        <QueryState query={pending} empty="Nothing waiting for a decision.">
-          {(requests) => (
-            <ul className="divide-y divide-gray-200">
-              {requests.map((request) => (
-                <li key={request.id}>
-                  <PendingRequest request={request} own={request.requester.id === viewerId} />
-                </li>
-              ))}
-            </ul>
-          )}
-        </QueryState>
-      </Card>
+        query={pending}
+        countLabel="pending"
+        empty="Nothing waiting for a decision."
+        item={(request) => <PendingRequest request={request} own={request.requester.id === viewerId} />}
+      />
 
       <HeldCallsQueue viewerId={viewerId} />
 

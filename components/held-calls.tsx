@@ -7,7 +7,7 @@ import { fieldMessage, schemaResolver, showServerError } from "./form";
 import { prettyJson } from "./format";
 import { type HeldCallView, useDecideHeldCall, useHeldCalls, useRefreshAfterDeadline } from "./held-call-hooks";
 import { Age, useNow } from "./live";
-import { Alert, Badge, buttonClass, Card, cx, FieldError, inputClass, labelClass, QueryState, StatusBadge } from "./ui";
+import { Alert, buttonClass, cx, FieldError, inputClass, labelClass, QueueCard, StatusBadge } from "./ui";
 
 // Tool calls held at the gateway by a `require-approval` rule: the approvers' queue (Approvals)
 // and the pieces My access shows the caller.
@@ -22,23 +22,13 @@ export function HeldCallsQueue({ viewerId }: { viewerId: string }) {
   const recent = (all.data ?? []).filter((call) => call.status !== "PENDING").slice(0, RECENT_LIMIT);
 
   return (
-    <Card
+    <QueueCard
       title="Held tool calls"
-      aria-label="Held tool calls"
-      actions={pending.data ? <Badge tone={pending.data.length ? "amber" : "gray"}>{pending.data.length} waiting</Badge> : null}
-      bodyClassName="p-0"
+      query={pending}
+      countLabel="waiting"
+      empty="No tool call is waiting for a decision."
+      item={(call) => <PendingHeldCall call={call} own={call.caller.id === viewerId} />}
     >
-      <QueryState query={pending} empty="No tool call is waiting for a decision.">
-        {(calls) => (
-          <ul className="divide-y divide-gray-200">
-            {calls.map((call) => (
-              <li key={call.id}>
-                <PendingHeldCall call={call} own={call.caller.id === viewerId} />
-              </li>
-            ))}
-          </ul>
-        )}
-      </QueryState>
       {recent.length > 0 ? (
         <section aria-label="Recent held calls" className="border-t border-gray-200 bg-gray-50/60">
           <h3 className="px-4 pt-3 text-xs font-semibold tracking-wide text-gray-500 uppercase">Recent</h3>
@@ -51,7 +41,7 @@ export function HeldCallsQueue({ viewerId }: { viewerId: string }) {
           </ul>
         </section>
       ) : null}
-    </Card>
+    </QueueCard>
   );
 }
 

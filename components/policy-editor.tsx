@@ -8,7 +8,7 @@ import { ACTION_LABELS, ACTION_TONES, canonicalJson, summarizeRule } from "./pol
 import { type PolicyScope, type PolicyView, usePolicy, useSavePolicy } from "./policy-hooks";
 import { PolicyJson } from "./policy-json";
 import { PolicyPreviewPanel } from "./policy-preview";
-import { GuardrailRuleForm, MaskRuleForm, RuleForm } from "./policy-rule-form";
+import { RuleForm } from "./policy-rule-form";
 import { PolicyVersions } from "./policy-versions";
 import { Alert, Badge, buttonClass, Card, cx, Loading } from "./ui";
 
@@ -275,25 +275,15 @@ function Editor({ scope, latest, reload }: { scope: PolicyScope; latest: PolicyV
                 <h3 className="mb-2 text-sm font-semibold text-gray-900">
                   {editing.rule === "guardrail" ? "New guardrail rule" : "New mask rule"}
                 </h3>
-                {editing.rule === "guardrail" ? (
-                  <GuardrailRuleForm
-                    rule={null}
-                    onApply={(rule) => {
-                      addRule(rule);
-                      setEditing(null);
-                    }}
-                    onCancel={() => setEditing(null)}
-                  />
-                ) : (
-                  <MaskRuleForm
-                    rule={null}
-                    onApply={(rule) => {
-                      addRule(rule);
-                      setEditing(null);
-                    }}
-                    onCancel={() => setEditing(null)}
-                  />
-                )}
+                <RuleForm
+                  rule={null}
+                  kind={editing.rule}
+                  onApply={(rule) => {
+                    addRule(rule);
+                    setEditing(null);
+                  }}
+                  onCancel={() => setEditing(null)}
+                />
               </div>
             ) : (
               <div className="mt-3 flex flex-wrap gap-2">

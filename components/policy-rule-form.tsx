@@ -559,11 +559,21 @@ function Checkbox({
   );
 }
 
-/** The form for a rule of either kind. */
-export function RuleForm({ rule, onApply, onCancel }: { rule: Rule; onApply: (rule: Rule) => void; onCancel: () => void }) {
-  return rule.kind === "guardrail" ? (
-    <GuardrailRuleForm rule={rule} onApply={onApply} onCancel={onCancel} />
+/** The form for a rule of either kind: an existing `rule`, or a new one of `kind`. */
+export function RuleForm(
+  props: ({ rule: Rule; kind?: never } | { rule: null; kind: Rule["kind"] }) & { onApply: (rule: Rule) => void; onCancel: () => void },
+) {
+  const { onApply, onCancel } = props;
+  if (props.rule) {
+    return props.rule.kind === "guardrail" ? (
+      <GuardrailRuleForm rule={props.rule} onApply={onApply} onCancel={onCancel} />
+    ) : (
+      <MaskRuleForm rule={props.rule} onApply={onApply} onCancel={onCancel} />
+    );
+  }
+  return props.kind === "guardrail" ? (
+    <GuardrailRuleForm rule={null} onApply={onApply} onCancel={onCancel} />
   ) : (
-    <MaskRuleForm rule={rule} onApply={onApply} onCancel={onCancel} />
+    <MaskRuleForm rule={null} onApply={onApply} onCancel={onCancel} />
   );
 }

@@ -279,3 +279,43 @@ export function Forbidden({ neededRole: role, what }: { neededRole: string; what
     </div>
   );
 }
+
+/** A card listing what waits for a decision, with a count badge (amber while anything waits). */
+export function QueueCard<T extends { id: string }>({
+  title,
+  query,
+  countLabel,
+  empty,
+  item,
+  children,
+}: {
+  title: string;
+  query: UseQueryResult<T[]>;
+  /** After the count in the badge, e.g. "pending" or "waiting". */
+  countLabel: string;
+  empty: ReactNode;
+  item: (entry: T) => ReactNode;
+  /** Shown below the list (e.g. recent outcomes). */
+  children?: ReactNode;
+}) {
+  const count = query.data?.length;
+  return (
+    <Card
+      title={title}
+      aria-label={title}
+      actions={count !== undefined ? <Badge tone={count ? "amber" : "gray"}>{`${count} ${countLabel}`}</Badge> : null}
+      bodyClassName="p-0"
+    >
+      <QueryState query={query} empty={empty}>
+        {(entries) => (
+          <ul className="divide-y divide-gray-200">
+            {entries.map((entry) => (
+              <li key={entry.id}>{item(entry)}</li>
+            ))}
+          </ul>
+        )}
+      </QueryState>
+      {children}
+    </Card>
+  );
+}
