@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import { getPortalUser } from "@/app/auth";
-import { SessionsList } from "@/components/sessions";
+import { SessionsList } from "@/components/sessions-list";
 
 export const metadata: Metadata = { title: "Sessions · Tollgate" };
 

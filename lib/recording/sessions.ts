@@ -152,7 +152,12 @@ export async function listSessionEvents(
       rpcId: row.rpcId,
       method: row.method,
       tool: row.tool,
-      payload: row.payload,
+      // `raw` keeps the key order the message was sent in; `payload` (jsonb) sorts keys.
+      payload: row.raw === null ? row.payload : JSON.parse(row.raw),
+      decision: row.decision,
+      masked: row.masked as Record<string, number> | null,
+      replyToSeq: row.replyToSeq,
+      latencyMs: row.latencyMs,
       hash: row.hash,
     }),
   );

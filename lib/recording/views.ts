@@ -31,7 +31,16 @@ export const sessionEventViewSchema = z
     rpcId: z.string().nullable(),
     method: z.string().nullable(),
     tool: z.string().nullable(),
-    payload: z.unknown().describe("The recorded JSON-RPC message, after masking."),
+    payload: z.unknown().describe("The recorded JSON-RPC message, after masking, with its keys in the order they were sent."),
+    decision: z
+      .string()
+      .nullable()
+      .describe(
+        "The policy decision on a client request (allow, deny, require-approval), or how a held call ended (approved, approved-for-session, denied, expired, cancelled, abandoned).",
+      ),
+    masked: z.record(z.string(), z.number().int()).nullable().describe('Values masked before storing, by kind, e.g. {"email": 2}.'),
+    replyToSeq: z.number().int().nullable().describe("For a response: the seq of the request it answers."),
+    latencyMs: z.number().nullable().describe("For a response: milliseconds between its request and it."),
     hash: z.string().describe("Hash chaining this event to its predecessor."),
   })
   .meta({ id: "SessionEvent" });

@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import { getPortalUser } from "@/app/auth";
-import { SessionReplay } from "@/components/sessions";
+import { SessionReplay } from "@/components/session-player";
 
 export const metadata: Metadata = { title: "Session replay · Tollgate" };
 

@@ -1,13 +1,13 @@
 "use client";
 
 import Link from "next/link";
-import { useRouter } from "next/navigation";
 import { type ReactNode, useEffect, useRef, useState } from "react";
-import type { SessionEventView, SessionView } from "@/lib/recording/sessions";
+import type { SessionEventView } from "@/lib/recording/sessions";
 import { errorMessage } from "./api";
 import { formatClock, formatDateTime, prettyJson } from "./format";
-import { useSession, useSessionEvents, useSessions, useSessionVerification } from "./hooks";
-import { Alert, Badge, buttonClass, Card, cx, DataTable, Empty, Loading, PageHeader, QueryState, type Tone, tdClass } from "./ui";
+import { useSession, useSessionEvents, useSessionVerification } from "./hooks";
+import { clientInfoLabel, StateBadge } from "./session-parts";
+import { Alert, Badge, buttonClass, Card, cx, Empty, Loading, PageHeader, QueryState, type Tone } from "./ui";
 
 /** "Recording verified ✓" or where the hash chain breaks, from GET /api/v1/sessions/{id}/verify. */
 function VerifyBadge({ id, endedAt }: { id: string; endedAt: string | null }) {
@@ -28,88 +28,6 @@ function VerifyBadge({ id, endedAt }: { id: string; endedAt: string | null }) {
     >
       Recording verified ✓
     </Badge>
-  );
-}
-
-function StateBadge({ session }: { session: Pick<SessionView, "endedAt"> }) {
-  return session.endedAt ? (
-    <span className="whitespace-nowrap">{formatDateTime(session.endedAt)}</span>
-  ) : (
-    <Badge tone="green">
-      <span className="h-1.5 w-1.5 animate-pulse rounded-full bg-emerald-500" aria-hidden="true" />
-      live
-    </Badge>
-  );
-}
-
-export function clientInfoLabel(clientInfo: unknown): string | null {
-  if (typeof clientInfo !== "object" || clientInfo === null || Array.isArray(clientInfo)) return null;
-  const info = clientInfo as Record<string, unknown>;
-  const name = typeof info.name === "string" ? info.name : null;
-  const version = typeof info.version === "string" ? info.version : null;
-  if (!name) return null;
-  return version ? `${name} ${version}` : name;
-}
-
-export function SessionsList() {
-  const sessions = useSessions();
-  const router = useRouter();
-  return (
-    <div>
-      <PageHeader title="Sessions" description="Every MCP session through the gateway, recorded message by message." />
-      <Card bodyClassName="p-0">
-        <QueryState query={sessions} empty="No sessions recorded yet.">
-          {(list) => (
-            <DataTable
-              headers={[
-                "User",
-                "Connection",
-                "Transport",
-                "Protocol",
-                "Started",
-                "Ended",
-                "End reason",
-                { label: "Events", className: "text-right" },
-                { label: <span className="sr-only">Replay</span> },
-              ]}
-            >
-              {list.map((session) => {
-                const href = `/sessions/${session.id}`;
-                return (
-                  <tr
-                    key={session.id}
-                    className="cursor-pointer hover:bg-indigo-50/40"
-                    onClick={(event) => {
-                      if ((event.target as HTMLElement).closest("a")) return;
-                      router.push(href);
-                    }}
-                  >
-                    <td className={tdClass}>{session.user.email}</td>
-                    <td className={tdClass}>
-                      <div className="font-medium">{session.connection.name}</div>
-                      <div className="font-mono text-xs text-gray-500">{session.connection.slug}</div>
-                    </td>
-                    <td className={tdClass}>{session.transport}</td>
-                    <td className={`${tdClass} font-mono text-xs`}>{session.protocolVersion ?? "—"}</td>
-                    <td className={`${tdClass} whitespace-nowrap`}>{formatDateTime(session.startedAt)}</td>
-                    <td className={tdClass}>
-                      <StateBadge session={session} />
-                    </td>
-                    <td className={tdClass}>{session.endReason ?? (session.endedAt ? "—" : "")}</td>
-                    <td className={`${tdClass} text-right tabular-nums`}>{session.eventCount}</td>
-                    <td className={`${tdClass} text-right`}>
-                      <Link href={href} className="font-medium text-indigo-700 hover:underline">
-                        Replay
-                      </Link>
-                    </td>
-                  </tr>
-                );
-              })}
-            </DataTable>
-          )}
-        </QueryState>
-      </Card>
-    </div>
   );
 }
 
