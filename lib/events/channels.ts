@@ -10,6 +10,8 @@ export const LIVE_CHANNELS = {
   policies: "tollgate_policies",
   /** Payload: the held call's id (created, decided, expired, cancelled, abandoned); the holding gateway re-reads it. */
   heldCalls: "tollgate_held_calls",
+  /** Payload: "<sessionId>:<newest committed seq>", sent by the recorder after each commit; live tails re-read from their last seq. */
+  sessionEvents: "tollgate_session_events",
 } as const;
 
 export type LiveTopic = keyof typeof LIVE_CHANNELS;
