@@ -79,19 +79,20 @@ export async function endOrphanedSessions(db: Db, options: { reason: string }): 
   return result.count;
 }
 
-const sessionInclude = {
+/** What presentSession needs of a session row (the sessions list hydrates its page with it too). */
+export const sessionInclude = {
   user: { select: { id: true, email: true, name: true } },
   connection: { select: { slug: true, name: true } },
   _count: { select: { events: true } },
 } as const;
 
-type SessionRow = Awaited<ReturnType<Db["session"]["findFirstOrThrow"]>> & {
+export type SessionRow = Awaited<ReturnType<Db["session"]["findFirstOrThrow"]>> & {
   user: { id: string; email: string; name: string | null };
   connection: { slug: string; name: string };
   _count: { events: number };
 };
 
-function presentSession(row: SessionRow): SessionView {
+export function presentSession(row: SessionRow): SessionView {
   return {
     id: row.id,
     grantId: row.grantId,
