@@ -486,6 +486,23 @@ export const API_ROUTES: readonly ApiRoute[] = [
   },
   {
     method: "get",
+    path: "/api/v1/sessions/{id}/stream",
+    operationId: "streamSessionEvents",
+    summary: "Live tail of a session: its new events as server-sent events",
+    description:
+      "A `text/event-stream` fed by the gateway's NOTIFY after each recorded commit (no polling). Each new event is re-read and sent " +
+      "as `event: event` with `id:` its seq and the SessionEvent (as `/events` returns it) as data; `event: ended` with " +
+      "`{ endedAt, endReason }` when the session ends (then the stream closes; it also says so at once for an ended session); " +
+      "`: ping` comments every 15 s. Starts after `?after=` (default 0) or, when reconnecting, after `Last-Event-ID`. Same visibility as the session.",
+    tag: "sessions",
+    params: id("Session"),
+    query: listSessionEventsQuerySchema,
+    response: z.string(),
+    returns: "The event stream",
+    contentType: "text/event-stream",
+  },
+  {
+    method: "get",
     path: "/api/v1/audit-events",
     operationId: "listAuditEvents",
     summary: "Read the audit log, newest first (auditors and admins)",
