@@ -2,6 +2,7 @@ import { z } from "zod";
 import { Direction } from "../db/generated/enums.ts";
 import { userRefSchema } from "../users/views.ts";
 import { timestamp } from "../validate.ts";
+import { purgedCheckSchema } from "./summary-schema.ts";
 
 // What the API returns about recorded sessions (the presenters in ./sessions.ts are typed by it).
 
@@ -52,16 +53,19 @@ export const sessionVerificationSchema = z
     events: z.number().int().describe("How many events were checked (up to the first bad one)."),
     firstBad: z
       .object({
-        seq: z.number().int().describe("The first event altered or missing."),
-        problem: z.enum(["altered", "missing", "out-of-order", "chain-broken"]),
+        seq: z.number().int().describe("The first event altered or missing (0 when a purged session's summary does not check out)."),
+        problem: z.enum(["altered", "missing", "out-of-order", "chain-broken", "summary-invalid"]),
       })
       .optional(),
     headChecked: z
       .boolean()
       .describe(
-        "Whether the chain head stored at the session's end was compared (so deleted newest events show); false while the session is open.",
+        "Whether a stored chain head was compared: for an ended session the head stored at its end (so deleted newest events show); for an open one the latest head the gateway checkpointed (about every 30 s): events up to it must exist and end with its hash, newer ones may follow. False for an open session not checkpointed yet.",
       ),
     checkedAt: timestamp(),
+    purged: purgedCheckSchema
+      .optional()
+      .describe("Set when retention deleted the session's events: their signed summary was checked instead (`events` is then 0)."),
   })
   .meta({ id: "SessionVerification", description: "The result of recomputing a session recording's hash chain." });
 export type SessionVerification = z.output<typeof sessionVerificationSchema>;
