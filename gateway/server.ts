@@ -17,6 +17,15 @@ import { handleStreamableHttp, type ListenerDeps } from "./listen/streamable-htt
 import { createWebSocketListener } from "./listen/websocket.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { GatewayMetrics } from "./metrics.ts";
+import {
+  connectionOfPath,
+  gatewayOrigin,
+  parseMetadataPath,
+  protectedResourceMetadata,
+  type ResourcePath,
+  resourceMetadataUrl,
+  wwwAuthenticate,
+} from "./oauth-metadata.ts";
 import { checkOrigin, type OriginPolicy, originPolicy } from "./pipeline/check-origin.ts";
 import { GrantCache } from "./pipeline/grant-cache.ts";
 import { HeldCalls } from "./pipeline/hold.ts";
@@ -186,7 +195,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     grants,
     ...(options.jwt ? { jwt: new JwtVerifier(options.jwt) } : {}),
   };
-  const transportDeps: TransportListenerDeps = { ...deps, keepAliveMs: options.keepAliveMs ?? 15_000 };
+  const transportDeps: TransportListenerDeps = {
+    ...deps,
+    keepAliveMs: options.keepAliveMs ?? 15_000,
+    ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
+  };
   const webSockets = createWebSocketListener(transportDeps);
   const bodyTimeoutMs = options.bodyTimeoutMs ?? GATEWAY_DEFAULTS.bodyTimeoutMs;
   const maxConnections = options.maxConnections ?? GATEWAY_DEFAULTS.maxConnections;
@@ -208,6 +221,27 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     }
   };
 
+  const oauthIssuer = (options.portalUrl ?? "http://127.0.0.1:3000").replace(/\/$/, "");
+  /** RFC 9728 metadata of a connection path (or the root form): public, readable from any page (CORS). */
+  async function serveResourceMetadata(req: IncomingMessage, res: ServerResponse, path: ResourcePath | "root") {
+    if (origins) checkOrigin(origins, { host: req.headers.host });
+    const cors = { "access-control-allow-origin": "*", "access-control-allow-methods": "GET", "cache-control": "max-age=300" };
+    if (req.method === "OPTIONS") {
+      res.writeHead(204, cors);
+      res.end();
+      return;
+    }
+    if (req.method !== "GET" && req.method !== "HEAD")
+      throw new GatewayError("METHOD_NOT_ALLOWED", "Use GET for protected resource metadata.");
+    if (path !== "root") {
+      const known = await db.connection.findUnique({ where: { slug: path.slug }, select: { id: true } }).catch(() => {
+        throw new GatewayError("DATABASE_UNAVAILABLE", "Tollgate cannot reach its database; try again shortly.");
+      });
+      if (!known) throw new GatewayError("UNKNOWN_CONNECTION", `No MCP connection "${path.slug}" is registered in Tollgate.`);
+    }
+    sendJson(res, 200, protectedResourceMetadata({ origin: gatewayOrigin(options.publicUrl, req), issuer: oauthIssuer, path }), cors);
+  }
+
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://gateway");
     if (url.pathname === "/healthz") return sendJson(res, 200, { status: "ok" });
@@ -225,6 +259,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       res.end(body);
       return;
     }
+    const metadataPath = parseMetadataPath(url.pathname);
+    if (metadataPath) return serveResourceMetadata(req, res, metadataPath);
     const mcp = MCP_PATH.exec(url.pathname);
     if (mcp) {
       if (origins) checkOrigin(origins, req.headers);
@@ -270,9 +306,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       // A body not (fully) read, e.g. refused before it was: close the connection rather than wait for the rest.
       const headers: Record<string, string> = req.complete ? {} : { connection: "close" };
       if (gatewayError.kind === "UNAUTHENTICATED") {
-        // Header values must be plain ASCII; the full message is in the JSON body.
-        const description = gatewayError.message.replace(/[^\x20-\x7e]/g, "").replace(/["\\]/g, "'");
-        headers["www-authenticate"] = `Bearer realm="tollgate", error="invalid_token", error_description="${description}"`;
+        // RFC 9728: the 401 says where this connection's protected resource metadata is (MCP clients start OAuth from it).
+        const path = connectionOfPath(new URL(req.url ?? "/", "http://gateway").pathname);
+        headers["www-authenticate"] = wwwAuthenticate({
+          metadataUrl: resourceMetadataUrl(gatewayOrigin(options.publicUrl, req), path),
+          tokenPresented: req.headers.authorization !== undefined,
+          description: gatewayError.message,
+        });
       }
       if (gatewayError.kind === "METHOD_NOT_ALLOWED") headers.allow = "GET, POST, DELETE";
       sendJson(res, gatewayError.status, errorBody(gatewayError), headers);

@@ -153,7 +153,9 @@ describe("service accounts at the gateway", () => {
       expect(answer.status, tokenError).toBe(401);
       expect(answer.error).toMatchObject({ code: -32011, data: { reason: "UNAUTHENTICATED", tokenError } });
       expect(answer.error.message).toMatch(message);
-      expect(answer.wwwAuthenticate).toMatch(/^Bearer realm="tollgate", error="invalid_token", error_description="[^"]+"$/);
+      expect(answer.wwwAuthenticate).toMatch(
+        /^Bearer realm="tollgate", error="invalid_token", error_description="[^"]+", resource_metadata="[^"]+", scope="mcp"$/,
+      );
       messages.add(answer.error.message);
     }
     expect(messages.size).toBe(cases.length);

@@ -22,6 +22,8 @@ import type { ListenerDeps } from "./streamable-http.ts";
 export interface TransportListenerDeps extends ListenerDeps {
   /** SSE keep-alive comments and WebSocket pings this often; a socket that missed a pong is cut. */
   keepAliveMs: number;
+  /** GATEWAY_PUBLIC_URL: the origin a 401 names for the OAuth protected resource metadata (else the Host used). */
+  publicUrl?: string;
 }
 
 /** The caller, as `authenticate` resolved them. */

@@ -3,6 +3,7 @@ import type { Duplex } from "node:stream";
 import { type JSONRPCMessage, JSONRPCMessageSchema } from "@modelcontextprotocol/sdk/types.js";
 import { type WebSocket, WebSocketServer } from "ws";
 import { errorBody, GatewayError } from "../errors.ts";
+import { connectionOfPath, gatewayOrigin, resourceMetadataUrl, wwwAuthenticate } from "../oauth-metadata.ts";
 import { checkOrigin, type OriginPolicy } from "../pipeline/check-origin.ts";
 import { bearerOf, scrubSecrets, secretPatterns } from "../secrets.ts";
 import type { ClientSide } from "../session.ts";
@@ -118,7 +119,7 @@ function authorizationOf(req: IncomingMessage, protocols: string[]): string | un
 }
 
 /** An HTTP answer on the socket instead of the upgrade, then the socket is closed. */
-function refuseUpgrade(socket: Duplex, error: GatewayError): void {
+function refuseUpgrade(socket: Duplex, error: GatewayError, req: IncomingMessage, publicUrl: string | undefined): void {
   if (!socket.writable) {
     socket.destroy();
     return;
@@ -131,8 +132,14 @@ function refuseUpgrade(socket: Duplex, error: GatewayError): void {
     "connection: close",
   ];
   if (error.kind === "UNAUTHENTICATED") {
-    const description = error.message.replace(/[^\x20-\x7e]/g, "").replace(/["\\]/g, "'");
-    lines.push(`www-authenticate: Bearer realm="tollgate", error="invalid_token", error_description="${description}"`);
+    // RFC 9728: where this connection's protected resource metadata is (MCP clients start OAuth from it).
+    const metadataUrl = resourceMetadataUrl(
+      gatewayOrigin(publicUrl, req),
+      connectionOfPath(new URL(req.url ?? "/", "http://gateway").pathname),
+    );
+    const tokenPresented =
+      req.headers.authorization !== undefined || offeredProtocols(req).some((entry) => entry.startsWith(BEARER_PROTOCOL_PREFIX));
+    lines.push(`www-authenticate: ${wwwAuthenticate({ metadataUrl, tokenPresented, description: error.message })}`);
   }
   if (error.kind === "LIMIT_REACHED") lines.push("retry-after: 5");
   socket.end(`${lines.join("\r\n")}\r\n\r\n${body}`);
@@ -244,7 +251,7 @@ export function createWebSocketListener(deps: TransportListenerDeps): WebSocketL
           deps.log.error("unhandled upgrade error", { error: scrubSecrets(String((error as Error)?.message), secrets) });
         }
         deps.metrics.refusal(refusal.kind);
-        refuseUpgrade(socket, refusal);
+        refuseUpgrade(socket, refusal, req, deps.publicUrl);
       });
     },
   };
