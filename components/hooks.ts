@@ -12,6 +12,7 @@ import type { CreateConnectionInput, UpdateConnectionInput } from "@/lib/connect
 import type { ListGrantsQuery } from "@/lib/grants/schema";
 // A value, but a constant in a module without server code.
 import { SESSION_EVENTS_PAGE } from "@/lib/recording/limits";
+import type { SessionListPage } from "@/lib/recording/session-filters";
 import type { SessionEventView, SessionView } from "@/lib/recording/sessions";
 import type { SessionVerification } from "@/lib/recording/views";
 import type { CreatedApiToken } from "@/lib/tokens/create-api-token";
@@ -83,7 +84,8 @@ export function useGrants(scope: GrantScope, options: { active?: boolean } = {})
 export function useSessions() {
   return useQuery({
     queryKey: queryKeys.sessions,
-    queryFn: () => apiFetch<SessionView[]>("/api/v1/sessions"),
+    // The newest page only; the sessions list pages and filters with components/session-list-hooks.ts.
+    queryFn: async () => (await apiFetch<SessionListPage>("/api/v1/sessions")).sessions,
     refetchInterval: LIVE_POLL_MS,
   });
 }

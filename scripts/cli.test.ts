@@ -151,6 +151,9 @@ describe("parseCommand", () => {
     expect(routes(["revoke", "g1"])).toBe("POST /api/v1/grants/g1/revoke {}");
     expect(routes(["revoke", "g1", "--reason", "done"])).toBe('POST /api/v1/grants/g1/revoke {"reason":"done"}');
     expect(routes(["sessions"])).toBe("GET /api/v1/sessions");
+    expect(routes(["sessions", "--tool", "echo", "--status", "live", "-q", "50% off", "--cursor", "c1"])).toBe(
+      "GET /api/v1/sessions?tool=echo&status=live&cursor=c1&q=50%25+off",
+    );
     expect(routes(["events", "s1"])).toBe("GET /api/v1/sessions/s1/events");
     expect(routes(["events", "s1", "--after", "42"])).toBe("GET /api/v1/sessions/s1/events?after=42");
     // Ids cannot escape their path segment.

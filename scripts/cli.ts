@@ -22,7 +22,8 @@ import type { HeldCallView } from "../lib/held-calls/views.ts";
 import type { PolicyVersionView, PolicyView } from "../lib/policies/present-policy.ts";
 import type { PolicyPreview } from "../lib/policies/preview-policy.ts";
 import type { Rule } from "../lib/policy/schema.ts";
-import type { SessionEventView, SessionView } from "../lib/recording/sessions.ts";
+import type { SessionListPage } from "../lib/recording/session-filters.ts";
+import type { SessionEventView } from "../lib/recording/sessions.ts";
 import type { SessionVerification } from "../lib/recording/verify-session.ts";
 import type { GatewayTokenView } from "../lib/tokens/gateway-tokens.ts";
 import type { MintedGatewayToken } from "../lib/tokens/views.ts";
@@ -50,7 +51,9 @@ Commands:
   grants [--all] [--active]                     your grants; --all: everyone's; --active: only active ones
   token <grantId>                               mint a gateway token for your grant; prints only the token
   revoke <grantId> [--reason "…"]               revoke a grant
-  sessions                                      list recorded sessions
+  sessions [--user EMAIL] [--connection SLUG] [--tool NAME] [--decision D]
+           [--status live|ended|purged] [--from ISO] [--to ISO] [-q TEXT]
+           [--limit N] [--cursor C]             recorded sessions, newest first (a page; -q: text in payloads)
   events <sessionId> [--after SEQ]              a session's recorded messages
   tokens <grantId>                              the gateway tokens minted for a grant
   revoke-token <tokenId>                        revoke one gateway token (the grant stays)
@@ -298,7 +301,33 @@ const COMMANDS: Record<CommandName, CommandSpec> = {
       return { method: "POST", path: `/api/v1/grants/${id(positionals[0]!)}/revoke`, body };
     },
   },
-  sessions: { positionals: [], options: {}, build: () => ({ method: "GET", path: "/api/v1/sessions" }) },
+  sessions: {
+    positionals: [],
+    options: {
+      user: { type: "string" },
+      connection: { type: "string" },
+      tool: { type: "string" },
+      decision: { type: "string" },
+      status: { type: "string" },
+      from: { type: "string" },
+      to: { type: "string" },
+      search: { type: "string", short: "q" },
+      cursor: { type: "string" },
+      limit: { type: "string" },
+    },
+    build: ({ values }) => {
+      // The query GET /api/v1/sessions parses with listSessionsQuerySchema; --search is its `q`.
+      const query = new URLSearchParams();
+      for (const name of ["user", "connection", "tool", "decision", "status", "from", "to", "cursor", "limit"] as const) {
+        const value = str(values[name]);
+        if (value !== undefined) query.set(name, value);
+      }
+      const search = str(values.search);
+      if (search !== undefined) query.set("q", search);
+      const qs = query.toString();
+      return { method: "GET", path: `/api/v1/sessions${qs ? `?${qs}` : ""}` };
+    },
+  },
   events: {
     positionals: ["sessionId"],
     options: { after: { type: "string" } },
@@ -594,10 +623,11 @@ export function formatResult(command: CommandName, data: unknown, json: boolean)
         return `Recording ${result.firstBad.problem.toUpperCase()} at event #${result.firstBad.seq} (${result.events} events read)`;
       return `Recording verified: ${result.events} events${result.headChecked ? "" : " (session still open: newest events not yet checked against a stored head)"}`;
     }
-    case "sessions":
-      return table(
+    case "sessions": {
+      const page = data as SessionListPage;
+      const rows = table(
         ["ID", "CONNECTION", "USER", "TRANSPORT", "STARTED", "ENDED", "EVENTS", "END REASON"],
-        (data as SessionView[]).map((s) => [
+        page.sessions.map((s) => [
           s.id,
           s.connection.slug,
           s.user.email,
@@ -608,6 +638,8 @@ export function formatResult(command: CommandName, data: unknown, json: boolean)
           s.endReason ?? "",
         ]),
       );
+      return page.nextCursor ? `${rows}\nMore: add --cursor ${page.nextCursor}` : rows;
+    }
     case "policy get":
     case "policy set": {
       const policy = data as PolicyView;

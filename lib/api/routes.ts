@@ -15,6 +15,7 @@ import { previewPolicySchema, savePolicySchema } from "../policies/schema.ts";
 import { policyPreviewSchema, policySampleSchema, policyVersionViewSchema, policyViewSchema } from "../policies/views.ts";
 import { SESSION_EVENTS_PAGE } from "../recording/limits.ts";
 import { listSessionEventsQuerySchema } from "../recording/schema.ts";
+import { listSessionsQuerySchema, sessionListPageSchema } from "../recording/session-filters.ts";
 import { sessionEventViewSchema, sessionVerificationSchema, sessionViewSchema } from "../recording/views.ts";
 import { createApiTokenSchema } from "../tokens/schema.ts";
 import { apiTokenViewSchema, createdApiTokenSchema, gatewayTokenViewSchema, mintedGatewayTokenSchema } from "../tokens/views.ts";
@@ -446,10 +447,13 @@ export const API_ROUTES: readonly ApiRoute[] = [
     method: "get",
     path: "/api/v1/sessions",
     operationId: "listSessions",
-    summary: "List recorded sessions (your own, or everyone's for approvers, auditors and admins)",
+    summary: "List and search recorded sessions (your own, or everyone's for approvers, auditors and admins)",
+    description:
+      "Filters combine with AND; `q` finds text in recorded payloads (case-insensitive, indexed). Page with `nextCursor`: pass it as `?cursor=` until it is null. Before issue 10 this answered a bare array.",
     tag: "sessions",
-    response: z.array(sessionViewSchema),
-    returns: "Sessions, newest first (at most 100)",
+    query: listSessionsQuerySchema,
+    response: sessionListPageSchema,
+    returns: "One page of sessions, newest first",
   },
   {
     method: "get",

@@ -1,6 +1,7 @@
-import { listSessions } from "@/lib/recording/sessions";
-import { handle } from "../_lib/handler";
+import { searchSessions } from "@/lib/recording/search-sessions";
+import { listSessionsQuerySchema } from "@/lib/recording/session-filters";
+import { handle, readQuery } from "../_lib/handler";
 
 export const dynamic = "force-dynamic";
 
-export const GET = handle(async ({ actor, db }) => listSessions(db, { actor }));
+export const GET = handle(async ({ request, actor, db }) => searchSessions(db, { actor, ...readQuery(request, listSessionsQuerySchema) }));
