@@ -25,7 +25,7 @@ async function messages(response: Response): Promise<Array<Record<string, unknow
   if (!(response.headers.get("content-type") ?? "").includes("text/event-stream")) return text ? [JSON.parse(text)].flat() : [];
   return text
     .split("\n")
-    .filter((line) => line.startsWith("data:") && line.length > 5)
+    .filter((line) => line.startsWith("data:") && line.slice(5).trim() !== "")
     .map((line) => JSON.parse(line.slice(5)) as Record<string, unknown>);
 }
 

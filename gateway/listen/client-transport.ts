@@ -10,23 +10,77 @@ import type { ClientSide } from "../session.ts";
 //   carries related notifications and server → client requests before the final response. A
 //   request still unanswered after `decideMs` (a slow tool, a held call) switches to SSE too, and
 //   an SSE stream gets keep-alive comments;
-// - GET: the server → client SSE stream (one per session; 409 for a second), resumable: every event
-//   has an id, the stream starts with a priming event and a `retry`, and `Last-Event-ID` replays
-//   only that GET stream's own later events;
+// - GET: the server → client SSE stream (one per session; 409 for a second);
 // - DELETE ends the session.
-// Sessionless (2026-07-28): no Mcp-Session-Id, no GET or DELETE (405); notifications unrelated to a
-// request go to the open `subscriptions/listen` stream, if any.
+// Every SSE stream is resumable (2025-11-25): each event has an id `<stream>-<seq>` (stream 0 is the
+// GET stream, 1, 2, … the POST streams), a 2025-11-25+ client gets a priming event (an id, empty data)
+// and a `retry` first, and each stream keeps its recent events (bounded). A POST stream the client
+// loses while its requests are unanswered is kept: their answers wait in its buffer until the client
+// comes back with GET + `Last-Event-ID`, which replays that stream's later events only (never another
+// stream's), then carries the rest of it live and ends it once its requests are answered.
+// Sessionless (2026-07-28): no Mcp-Session-Id, no GET or DELETE (405), no resumability (a closed
+// stream loses its requests); notifications unrelated to a request go to the open
+// `subscriptions/listen` stream, if any.
 
 export const SUPPORTED_PROTOCOL_VERSIONS = ["2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25", "2026-07-28"] as const;
 
 const KEEP_ALIVE_MS = 15_000;
 const DECIDE_MS = 200;
-/** Events kept for a GET stream's resumption. */
+/** Events each stream keeps for resumption (responses are dropped last), and their total size. */
 const REPLAY_EVENTS = 100;
+const REPLAY_BYTES = 8 * 1024 * 1024;
+/** Finished POST streams kept for a client that lost the last events (its final answer) before they arrived. */
+const FINISHED_STREAMS = 4;
 const RETRY_MS = 1000;
 
+/** One SSE stream's recent events, for `Last-Event-ID` (ids `<stream>-<seq>`). */
+export class ReplayLog {
+  private readonly events: Array<{ seq: number; text: string; response: boolean }> = [];
+  private bytes = 0;
+  private nextSeq = 0;
+
+  constructor(
+    readonly stream: number,
+    private readonly limits: { events: number; bytes: number } = { events: REPLAY_EVENTS, bytes: REPLAY_BYTES },
+  ) {}
+
+  /** An event with the next id, kept for replay; `retry` makes it a priming event (empty data). */
+  add(message: JSONRPCMessage | null, retryMs?: number): string {
+    const seq = this.nextSeq++;
+    const text =
+      message === null
+        ? `id: ${this.stream}-${seq}\n${retryMs !== undefined ? `retry: ${retryMs}\n` : ""}data: \n\n`
+        : `id: ${this.stream}-${seq}\nevent: message\ndata: ${JSON.stringify(message)}\n\n`;
+    if (message === null) return text;
+    this.events.push({ seq, text, response: isResponse(message) });
+    this.bytes += text.length;
+    // Over a bound: notifications go first, oldest first; a response only when nothing else is left.
+    while (this.events.length > 1 && (this.events.length > this.limits.events || this.bytes > this.limits.bytes)) {
+      const index = Math.max(
+        0,
+        this.events.findIndex((event) => !event.response),
+      );
+      this.bytes -= this.events[index]!.text.length;
+      this.events.splice(index, 1);
+    }
+    return text;
+  }
+
+  /** The kept events after `seq`, in order. */
+  after(seq: number): string[] {
+    return this.events.filter((event) => event.seq > seq).map((event) => event.text);
+  }
+}
+
+/** A `Last-Event-ID` this transport wrote: `<stream>-<seq>`. */
+function parseEventId(value: string | string[] | undefined): { stream: number; seq: number } | undefined {
+  const match = typeof value === "string" ? /^(\d{1,9})-(\d{1,15})$/.exec(value.trim()) : null;
+  return match ? { stream: Number(match[1]), seq: Number(match[2]) } : undefined;
+}
+
 interface PostStream {
-  res: ServerResponse;
+  /** The client's response; undefined while the client has lost the stream and not resumed it yet. */
+  res: ServerResponse | undefined;
   /** Requests of this POST still waiting for their response. */
   waiting: Set<RequestId>;
   /** JSON mode collects the answers of a batch until all are in. */
@@ -34,11 +88,26 @@ interface PostStream {
   batch: boolean;
   mode: "undecided" | "json" | "sse";
   timer: NodeJS.Timeout | undefined;
+  /** SSE mode, sessionful: the stream's events for resumption (sessionless streams are not resumable). */
+  log: ReplayLog | undefined;
+  /** The client speaks 2025-11-25 or later: its SSE stream starts with a priming event. */
+  priming: boolean;
 }
 
 function accepts(req: IncomingMessage, type: string): boolean {
   const accept = req.headers.accept ?? "";
   return accept.includes(type) || accept.includes("*/*");
+}
+
+/** 2025-11-25 and later clients get priming events (older SDK clients would try to parse the empty data). */
+function primes(version: unknown): boolean {
+  return typeof version === "string" && version >= "2025-11-25";
+}
+
+/** The version an initialize request asks for (its POST carries no MCP-Protocol-Version header). */
+function initializeVersion(messages: JSONRPCMessage[]): unknown {
+  const initialize = messages.find((message) => "method" in message && message.method === "initialize");
+  return (initialize as { params?: { protocolVersion?: unknown } } | undefined)?.params?.protocolVersion;
 }
 
 function jsonRpcError(status: number, code: number, message: string) {
@@ -67,9 +136,12 @@ export class ClientHttpTransport implements ClientSide {
   private readonly listens = new Set<PostStream>();
   private getStream: ServerResponse | undefined;
   private getKeepAlive: NodeJS.Timeout | undefined;
-  /** The GET stream's recent events, for Last-Event-ID (never another stream's). */
-  private readonly replay: Array<{ id: number; text: string }> = [];
-  private nextEventId = 1;
+  /** The GET stream's recent events (stream 0). */
+  private readonly getLog = new ReplayLog(0);
+  /** POST streams in SSE mode by stream number: open, lost by the client, or recently finished (resumable). */
+  private readonly streams = new Map<number, PostStream>();
+  private readonly finished: number[] = [];
+  private nextStream = 1;
   private closed = false;
   private initialized = false;
 
@@ -79,6 +151,8 @@ export class ClientHttpTransport implements ClientSide {
       onsessionclosed?: () => void;
       decideMs?: number;
       keepAliveMs?: number;
+      /** How long a client that lost a stream waits before it resumes (the SSE `retry` field). */
+      retryMs?: number;
       sessionless?: boolean;
       /** The HTTP status the upstream gave a request's error answer (2026-07-28 uses 4xx), passed on to the client. */
       statusOf?: (id: RequestId) => number | undefined;
@@ -163,6 +237,8 @@ export class ClientHttpTransport implements ClientSide {
       batch: Array.isArray(body),
       mode: "undecided",
       timer: undefined,
+      log: undefined,
+      priming: !this.options.sessionless && primes(req.headers["mcp-protocol-version"] ?? initializeVersion(messages)),
     };
     if (initialize && !this.options.sessionless) res.setHeader("mcp-session-id", this.sessionId);
     for (const id of stream.waiting) this.byRequest.set(id, stream);
@@ -170,8 +246,21 @@ export class ClientHttpTransport implements ClientSide {
     // Unanswered for a while (a slow tool, a held call): SSE, so the client sees the stream and keep-alives.
     stream.timer = setTimeout(() => this.toSse(stream), this.options.decideMs ?? DECIDE_MS);
     stream.timer.unref();
-    res.once("close", () => this.release(stream));
+    res.once("close", () => this.lost(stream, res));
     for (const message of messages) this.onmessage?.(message);
+  }
+
+  /**
+   * The client's response closed. A resumable SSE stream with requests still unanswered is kept
+   * (their answers wait in its log for a GET + Last-Event-ID); anything else is released.
+   */
+  private lost(stream: PostStream, res: ServerResponse): void {
+    if (stream.res !== res) return;
+    stream.res = undefined;
+    clearTimeout(stream.timer);
+    clearInterval(stream.timer);
+    if (stream.log && stream.waiting.size > 0 && !this.closed) return;
+    this.release(stream);
   }
 
   private release(stream: PostStream): void {
@@ -180,23 +269,48 @@ export class ClientHttpTransport implements ClientSide {
     clearInterval(stream.timer);
     for (const id of stream.waiting) if (this.byRequest.get(id) === stream) this.byRequest.delete(id);
     stream.waiting.clear();
+    if (stream.log) this.retire(stream);
+  }
+
+  /** A finished stream stays resumable for a while (its last events may not have reached the client). */
+  private retire(stream: PostStream): void {
+    const number = stream.log!.stream;
+    if (this.finished.includes(number)) return;
+    this.finished.push(number);
+    while (this.finished.length > FINISHED_STREAMS) this.streams.delete(this.finished.shift()!);
   }
 
   private toSse(stream: PostStream): void {
-    if (stream.mode !== "undecided" || stream.res.writableEnded) return;
+    const res = stream.res;
+    if (stream.mode !== "undecided" || !res || res.writableEnded) return;
     clearTimeout(stream.timer);
     stream.mode = "sse";
-    stream.res.writeHead(200, {
+    res.writeHead(200, {
       "content-type": "text/event-stream",
       "cache-control": "no-cache",
       connection: "keep-alive",
       ...this.sessionHeaders(),
     });
-    stream.res.flushHeaders();
-    for (const answer of stream.answers) stream.res.write(`event: message\ndata: ${JSON.stringify(answer)}\n\n`);
+    if (!this.options.sessionless) {
+      stream.log = new ReplayLog(this.nextStream++);
+      this.streams.set(stream.log.stream, stream);
+      // A priming event with an id and a retry (2025-11-25+): a client that loses the stream can resume from here.
+      if (stream.priming) res.write(stream.log.add(null, this.options.retryMs ?? RETRY_MS));
+    }
+    res.flushHeaders();
+    for (const answer of stream.answers) res.write(this.eventOf(stream, answer));
     stream.answers = [];
-    stream.timer = setInterval(() => stream.res.write(": keep-alive\n\n"), this.options.keepAliveMs ?? KEEP_ALIVE_MS);
+    this.keepAlive(stream, res);
+  }
+
+  private keepAlive(stream: PostStream, res: ServerResponse): void {
+    stream.timer = setInterval(() => res.write(": keep-alive\n\n"), this.options.keepAliveMs ?? KEEP_ALIVE_MS);
     stream.timer.unref();
+  }
+
+  /** An SSE event of a POST stream: with an id, and kept for resumption, when the stream is resumable. */
+  private eventOf(stream: PostStream, message: JSONRPCMessage): string {
+    return stream.log ? stream.log.add(message) : `event: message\ndata: ${JSON.stringify(message)}\n\n`;
   }
 
   private get(req: IncomingMessage, res: ServerResponse): void {
@@ -205,6 +319,16 @@ export class ClientHttpTransport implements ClientSide {
       return;
     }
     if (!this.versionOk(req, res)) return;
+    const lastEventId = req.headers["last-event-id"];
+    const resumeFrom = parseEventId(lastEventId);
+    if (lastEventId !== undefined && resumeFrom === undefined) {
+      sendError(res, 400, -32000, "Bad Request: Last-Event-ID is not an event id of this session");
+      return;
+    }
+    if (resumeFrom && resumeFrom.stream > 0) {
+      this.resume(resumeFrom.stream, resumeFrom.seq, res);
+      return;
+    }
     if (this.getStream && !this.getStream.writableEnded) {
       sendError(res, 409, -32000, "Conflict: Only one SSE stream is allowed per session");
       return;
@@ -215,14 +339,11 @@ export class ClientHttpTransport implements ClientSide {
       connection: "keep-alive",
       "mcp-session-id": this.sessionId,
     });
-    const lastEventId = req.headers["last-event-id"];
-    const after = typeof lastEventId === "string" && /^\d+$/.test(lastEventId) ? Number(lastEventId) : undefined;
-    if (after !== undefined) {
-      // Only this session's GET stream's own events, and only the ones after the client's last.
-      for (const event of this.replay) if (event.id > after) res.write(event.text);
-    } else if (String(req.headers["mcp-protocol-version"] ?? "") >= "2025-11-25") {
-      // A priming event with an id and a retry (2025-11-25+): the client can resume from here after a drop.
-      res.write(`id: ${this.nextEventId++}\nretry: ${RETRY_MS}\ndata: \n\n`);
+    if (resumeFrom) {
+      // Only the GET stream's own events, and only the ones after the client's last.
+      for (const text of this.getLog.after(resumeFrom.seq)) res.write(text);
+    } else if (primes(req.headers["mcp-protocol-version"])) {
+      res.write(this.getLog.add(null, this.options.retryMs ?? RETRY_MS));
     }
     res.flushHeaders();
     this.getStream = res;
@@ -237,6 +358,38 @@ export class ClientHttpTransport implements ClientSide {
     });
   }
 
+  /**
+   * GET + Last-Event-ID of a POST stream: its events after `seq`, then the rest of it live. The
+   * response ends when the stream's requests are all answered (at once, if they already are).
+   */
+  private resume(number: number, seq: number, res: ServerResponse): void {
+    const stream = this.streams.get(number);
+    if (!stream?.log) {
+      sendError(res, 404, -32000, "Not Found: that stream has ended and its events are no longer kept; send the request again");
+      return;
+    }
+    // A client that resumes has given up on its previous response for this stream, if one is still open.
+    const previous = stream.res;
+    stream.res = undefined;
+    clearInterval(stream.timer);
+    previous?.end();
+    res.writeHead(200, {
+      "content-type": "text/event-stream",
+      "cache-control": "no-cache",
+      connection: "keep-alive",
+      ...this.sessionHeaders(),
+    });
+    for (const text of stream.log.after(seq)) res.write(text);
+    if (stream.waiting.size === 0) {
+      res.end();
+      return;
+    }
+    res.flushHeaders();
+    stream.res = res;
+    this.keepAlive(stream, res);
+    res.once("close", () => this.lost(stream, res));
+  }
+
   async send(message: JSONRPCMessage, options?: { relatedRequestId?: RequestId }): Promise<void> {
     const key = isResponse(message) ? message.id : options?.relatedRequestId;
     const stream = key !== undefined ? this.byRequest.get(key) : undefined;
@@ -244,24 +397,21 @@ export class ClientHttpTransport implements ClientSide {
       // Sessionless: notifications for the client go to its subscriptions/listen stream.
       const listen = [...this.listens][this.listens.size - 1]!;
       this.toSse(listen);
-      if (!listen.res.writableEnded) listen.res.write(`event: message\ndata: ${JSON.stringify(message)}\n\n`);
+      if (listen.res && !listen.res.writableEnded) listen.res.write(`event: message\ndata: ${JSON.stringify(message)}\n\n`);
       return;
     }
     if (!stream) {
       // Unrelated to an open POST: the GET stream, when there is one (responses never go there).
       if (isResponse(message) || !this.getStream) return;
-      const id = this.nextEventId++;
-      const text = `id: ${id}\nevent: message\ndata: ${JSON.stringify(message)}\n\n`;
-      this.replay.push({ id, text });
-      if (this.replay.length > REPLAY_EVENTS) this.replay.shift();
-      this.getStream.write(text);
+      this.getStream.write(this.getLog.add(message));
       return;
     }
     if (isResponse(message)) {
       stream.waiting.delete(message.id);
       this.byRequest.delete(message.id);
     }
-    if (stream.mode === "undecided") {
+    const res = stream.res;
+    if (stream.mode === "undecided" && res) {
       if (!isResponse(message)) {
         this.toSse(stream);
       } else {
@@ -271,28 +421,32 @@ export class ClientHttpTransport implements ClientSide {
         stream.mode = "json";
         const text = JSON.stringify(stream.batch ? stream.answers : stream.answers[0]);
         const status = !stream.batch && "error" in message ? (this.options.statusOf?.(message.id) ?? 200) : 200;
-        stream.res.writeHead(status, { "content-type": "application/json", ...this.sessionHeaders() }).end(text);
+        res.writeHead(status, { "content-type": "application/json", ...this.sessionHeaders() }).end(text);
         return;
       }
     }
-    if (stream.res.writableEnded) return;
-    stream.res.write(`event: message\ndata: ${JSON.stringify(message)}\n\n`);
+    // Kept in the stream's log even while the client has lost the stream: it gets it when it resumes.
+    const text = this.eventOf(stream, message);
+    if (res && !res.writableEnded) res.write(text);
     if (stream.waiting.size === 0) {
       this.release(stream);
-      stream.res.end();
+      if (res && !res.writableEnded) res.end();
     }
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const streams = new Set(this.byRequest.values());
+    const streams = new Set([...this.byRequest.values(), ...this.streams.values()]);
     for (const stream of streams) {
       this.release(stream);
-      if (!stream.res.headersSent) stream.res.writeHead(404, { "content-type": "application/json" });
-      stream.res.end();
+      const res = stream.res;
+      if (!res) continue;
+      if (!res.headersSent) res.writeHead(404, { "content-type": "application/json" });
+      res.end();
     }
     this.byRequest.clear();
+    this.streams.clear();
     clearInterval(this.getKeepAlive);
     this.getStream?.end();
     this.getStream = undefined;
