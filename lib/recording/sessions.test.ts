@@ -4,8 +4,9 @@ import { createTestDatabase, type TestDatabase } from "../../test/postgres.ts";
 import type { Actor } from "../authz/permissions.ts";
 import { chainHash, GENESIS_HASH } from "../hash.ts";
 import { EventWriter } from "./event-writer.ts";
+import { searchSessions } from "./search-sessions.ts";
 import { SessionRecorder } from "./session-recorder.ts";
-import { endSession, getSession, listSessionEvents, listSessions, startSession } from "./sessions.ts";
+import { endSession, getSession, listSessionEvents, startSession } from "./sessions.ts";
 
 let t: TestDatabase;
 let users: { alice: Actor; bob: Actor; carol: Actor };
@@ -67,9 +68,11 @@ describe("session recordings", () => {
   });
 
   it("shows requesters only their own sessions, approvers and admins everyone's", async () => {
-    expect((await listSessions(t.db, { actor: users.alice })).map((s) => s.id)).toEqual([aliceSession]);
-    expect((await listSessions(t.db, { actor: users.bob })).map((s) => s.id).sort()).toEqual([aliceSession, bobSession].sort());
-    expect((await listSessions(t.db, { actor: users.carol })).map((s) => s.id).sort()).toEqual([aliceSession, bobSession].sort());
+    expect((await searchSessions(t.db, { actor: users.alice })).sessions.map((s) => s.id)).toEqual([aliceSession]);
+    expect((await searchSessions(t.db, { actor: users.bob })).sessions.map((s) => s.id).sort()).toEqual([aliceSession, bobSession].sort());
+    expect((await searchSessions(t.db, { actor: users.carol })).sessions.map((s) => s.id).sort()).toEqual(
+      [aliceSession, bobSession].sort(),
+    );
     // Someone else's session is answered exactly like a missing one: its existence does not leak.
     const notFound = (id: string) => ({ code: "NOT_FOUND", message: `No session ${id}.` });
     await expect(getSession(t.db, { actor: users.alice, sessionId: bobSession })).rejects.toMatchObject(notFound(bobSession));

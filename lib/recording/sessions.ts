@@ -113,16 +113,6 @@ function visibleTo(actor: Actor) {
   return can(actor, "sessions:read:all") ? {} : { userId: actor.id };
 }
 
-export async function listSessions(db: Db, options: { actor: Actor; limit?: number }): Promise<SessionView[]> {
-  const rows = await db.session.findMany({
-    where: visibleTo(options.actor),
-    include: sessionInclude,
-    orderBy: { startedAt: "desc" },
-    take: Math.min(options.limit ?? 100, 500),
-  });
-  return rows.map(presentSession);
-}
-
 export async function findVisibleSession(db: Db, actor: Actor, sessionId: string): Promise<SessionRow> {
   const row = await db.session.findFirst({ where: { id: sessionId, ...visibleTo(actor) }, include: sessionInclude });
   // Someone else's session is answered exactly like one that does not exist: no hint that it does.
