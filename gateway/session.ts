@@ -6,7 +6,7 @@ import type { Db } from "../lib/db/client.ts";
 import type { Direction } from "../lib/db/generated/enums.ts";
 import { argumentsHash, targetOf } from "../lib/held-calls/arguments.ts";
 import type { RecordAnnotations, SessionRecorder } from "../lib/recording/session-recorder.ts";
-import { endSession } from "../lib/recording/sessions.ts";
+import { endSession, storeSessionHead } from "../lib/recording/sessions.ts";
 import { GatewayError, type GatewayErrorKind, jsonRpcError } from "./errors.ts";
 import type { Logger } from "./log.ts";
 import type { ConnectionMetrics, RequestOutcome } from "./metrics.ts";
@@ -96,6 +96,11 @@ export interface GatewaySessionOptions {
    * nothing since is taken to be gone after this long (or after `idleMs`, if shorter).
    */
   goneMs?: number;
+  /**
+   * How often the recording's committed chain head is stored while the session is open (only when
+   * it moved), so verification notices deleted newest events before the session ends.
+   */
+  headCheckpointMs?: number;
   /** Called once when the session ends (the registry forgets it). */
   onClosed?: (session: GatewaySession) => void;
   /** Counters and the request duration histogram of this session's connection. */
@@ -165,6 +170,10 @@ export class GatewaySession {
   private readonly holds: HeldCalls | undefined;
   private expiryTimer: NodeJS.Timeout | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
+  private headTimer: NodeJS.Timeout | undefined;
+  private readonly headCheckpointMs: number;
+  /** The seq of the chain head stored last (0: none yet). */
+  private storedHeadSeq = 0;
   /** Client HTTP requests of this session still open (an SSE stream counts while it is open). */
   private openRequests = 0;
   /** The client hung up a stream and has not been back since. */
@@ -186,6 +195,7 @@ export class GatewaySession {
     this.requestTimeoutMs = options.requestTimeoutMs ?? GATEWAY_DEFAULTS.requestTimeoutMs;
     this.idleMs = options.idleMs ?? GATEWAY_DEFAULTS.sessionIdleMs;
     this.goneMs = options.goneMs ?? GATEWAY_DEFAULTS.sessionGoneMs;
+    this.headCheckpointMs = options.headCheckpointMs ?? 30_000;
     this.onClosed = options.onClosed;
     this.metrics = options.metrics;
     this.holds = options.holds;
@@ -200,6 +210,19 @@ export class GatewaySession {
     await this.upstream.start();
     this.scheduleExpiry();
     this.armIdleTimer();
+    this.headTimer = setInterval(() => void this.checkpointHead(), this.headCheckpointMs).unref();
+  }
+
+  /** Stores the recording's committed chain head on the open session's row, if it moved since last time. */
+  async checkpointHead(): Promise<void> {
+    const head = this.recorder.committedHead;
+    if (this.closed || this.recorder.failed || head.seq === this.storedHeadSeq) return;
+    try {
+      await storeSessionHead(this.db, { sessionId: this.id, head });
+      this.storedHeadSeq = head.seq;
+    } catch (error) {
+      this.log.warn("could not checkpoint the recording's chain head", { error: (error as Error).message });
+    }
   }
 
   /**
@@ -710,6 +733,7 @@ export class GatewaySession {
     this.closed = true;
     clearTimeout(this.expiryTimer);
     clearTimeout(this.idleTimer);
+    clearInterval(this.headTimer);
     for (const pending of this.inflight.values()) clearTimeout(pending.timer);
     // Held calls get their answer (and their rows an end) while the client's streams are still open.
     await this.endHolds(reason);

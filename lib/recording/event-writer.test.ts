@@ -2,6 +2,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { grantAndMint, seedDemo } from "../../test/fixtures.ts";
 import { createTestDatabase, type TestDatabase } from "../../test/postgres.ts";
+import { LIVE_CHANNELS } from "../events/channels.ts";
 import { EventWriter, type Queryable } from "./event-writer.ts";
 import { SessionRecorder } from "./session-recorder.ts";
 import { startSession } from "./sessions.ts";
@@ -88,5 +89,52 @@ describe("EventWriter (group commit)", () => {
     release();
     await Promise.all(writes);
     expect(writer.backlog).toBe(0);
+  });
+
+  it("stores each message as sent (raw text, key order kept) besides its jsonb copy, and the pairing", async () => {
+    const id = await newSession();
+    const recorder = new SessionRecorder(new EventWriter(pool), id);
+    const sent = '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"zeta":1,"alpha":2}}}';
+    await recorder.record("CLIENT_TO_UPSTREAM", JSON.parse(sent));
+    await recorder.record("UPSTREAM_TO_CLIENT", { result: { b: 1, a: 2 }, id: 1, jsonrpc: "2.0" });
+    const rows = await t.db.sessionEvent.findMany({ where: { sessionId: id }, orderBy: { seq: "asc" } });
+    expect(rows.map((row) => row.raw)).toEqual([sent, '{"result":{"b":1,"a":2},"id":1,"jsonrpc":"2.0"}']);
+    // jsonb sorts keys (shorter first): only raw keeps the order.
+    expect(Object.keys(rows[0]!.payload as object)).toEqual(["id", "method", "params", "jsonrpc"]);
+    expect(rows.map((row) => row.replyToSeq)).toEqual([null, 1]);
+    expect(rows[1]!.latencyMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it("notifies live tails after each commit: one NOTIFY per session in the batch with its newest seq, in the insert's statement", async () => {
+    const listener = new pg.Client({ connectionString: t.url });
+    await listener.connect();
+    const heard: string[] = [];
+    listener.on("notification", (message) => {
+      if (message.channel === LIVE_CHANNELS.sessionEvents) heard.push(message.payload ?? "");
+    });
+    await listener.query(`LISTEN ${LIVE_CHANNELS.sessionEvents}`);
+    try {
+      let statements = 0;
+      const counting: Queryable = {
+        query: (query) => {
+          statements++;
+          return pool.query(query);
+        },
+        end: async () => undefined,
+      };
+      const writer = new EventWriter(counting);
+      const [a, b] = [await newSession(), await newSession()];
+      const ra = new SessionRecorder(writer, a);
+      const rb = new SessionRecorder(writer, b);
+      // The first write commits alone; the next five share one batch across both sessions.
+      const writes = [ra.record("CLIENT_TO_UPSTREAM", { jsonrpc: "2.0", id: 0, method: "ping" })];
+      for (let i = 1; i <= 5; i++) writes.push((i % 2 ? rb : ra).record("CLIENT_TO_UPSTREAM", { jsonrpc: "2.0", id: i, method: "ping" }));
+      await Promise.all(writes);
+      expect(statements).toBe(2);
+      await expect.poll(() => heard.length).toBe(3);
+      expect(heard.sort()).toEqual([`${a}:1`, `${a}:3`, `${b}:3`].sort());
+    } finally {
+      await listener.end();
+    }
   });
 });

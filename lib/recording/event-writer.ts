@@ -1,5 +1,6 @@
 import pg from "pg";
 import type { Direction } from "../db/generated/enums.ts";
+import { LIVE_CHANNELS } from "../events/channels.ts";
 
 export interface EventRow {
   sessionId: string;
@@ -15,6 +16,9 @@ export interface EventRow {
   decision: string | null;
   /** Values masked before the payload was stored, by kind (e.g. {"email": 2}); null when none. */
   masked: Record<string, number> | null;
+  /** For a response: the seq of the request it answers, and the milliseconds between the two. */
+  replyToSeq?: number | null;
+  latencyMs?: number | null;
   prevHash: string;
   hash: string;
 }
@@ -40,10 +44,19 @@ interface Pending {
 
 // One multi-row INSERT per batch: every column travels as one array parameter. Sent as a named
 // prepared statement: Postgres parses and plans it once per connection instead of on every commit.
+// The payload travels once, as JSON text: stored as sent in "raw" (key order kept) and cast to
+// jsonb for search. The same statement tells live tails (NOTIFY, delivered on commit) the newest
+// seq of each session in the batch, so the feed costs no extra round trip.
 const INSERT_BATCH_NAME = "tollgate_session_events_insert";
 const INSERT_BATCH = `
-INSERT INTO "SessionEvent" ("sessionId", "seq", "at", "direction", "kind", "rpcId", "method", "tool", "payload", "decision", "masked", "prevHash", "hash")
-SELECT * FROM unnest($1::text[], $2::int[], $3::timestamp(3)[], $4::"Direction"[], $5::text[], $6::text[], $7::text[], $8::text[], $9::jsonb[], $10::text[], $11::jsonb[], $12::text[], $13::text[])`;
+WITH ins AS (
+  INSERT INTO "SessionEvent" ("sessionId", "seq", "at", "direction", "kind", "rpcId", "method", "tool", "payload", "raw", "decision", "masked", "replyToSeq", "latencyMs", "prevHash", "hash")
+  SELECT s, q, a, d, k, i, m, t, r::jsonb, r, dc, mk, rp, l, ph, h
+  FROM unnest($1::text[], $2::int[], $3::timestamp(3)[], $4::"Direction"[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::jsonb[], $12::int[], $13::float8[], $14::text[], $15::text[])
+    AS u(s, q, a, d, k, i, m, t, r, dc, mk, rp, l, ph, h)
+  RETURNING "sessionId", "seq"
+)
+SELECT pg_notify('${LIVE_CHANNELS.sessionEvents}', "sessionId" || ':' || max("seq")) FROM ins GROUP BY "sessionId"`;
 
 /**
  * Group commit for recordings. Writes queue up while a batch is being committed and go out
@@ -102,7 +115,7 @@ export class EventWriter {
   }
 
   private async insert(rows: EventRow[]): Promise<void> {
-    const column = <K extends keyof EventRow>(key: K) => rows.map((row) => row[key]);
+    const column = <K extends keyof EventRow>(key: K) => rows.map((row) => row[key] ?? null);
     await this.pool.query({
       name: INSERT_BATCH_NAME,
       text: INSERT_BATCH,
@@ -115,9 +128,12 @@ export class EventWriter {
         column("rpcId"),
         column("method"),
         column("tool"),
+        // The payload as sent (after masking): its keys in the order they arrived.
         rows.map((row) => JSON.stringify(row.payload)),
         column("decision"),
         rows.map((row) => (row.masked ? JSON.stringify(row.masked) : null)),
+        column("replyToSeq"),
+        column("latencyMs"),
         column("prevHash"),
         column("hash"),
       ],

@@ -53,6 +53,17 @@ export async function endSession(
   await notifySessions(db, options.sessionId);
 }
 
+/**
+ * Checkpoints an open session's chain head (its newest committed event): verification then
+ * requires the events up to it to exist and end with its hash. Ignored once the session ended.
+ */
+export async function storeSessionHead(db: Db, options: { sessionId: string; head: { seq: number; hash: string } }): Promise<void> {
+  await db.session.updateMany({
+    where: { id: options.sessionId, endedAt: null },
+    data: { lastSeq: options.head.seq, lastHash: options.head.hash },
+  });
+}
+
 async function storedChainHead(db: Db, sessionId: string): Promise<{ seq: number; hash: string }> {
   const newest = await db.sessionEvent.findFirst({ where: { sessionId }, orderBy: { seq: "desc" }, select: { seq: true, hash: true } });
   return newest ?? { seq: 0, hash: GENESIS_HASH };

@@ -5,7 +5,7 @@ import type { Actor } from "../authz/permissions.ts";
 import { chainHash } from "../hash.ts";
 import { EventWriter } from "./event-writer.ts";
 import { SessionRecorder } from "./session-recorder.ts";
-import { endOrphanedSessions, endSession, startSession } from "./sessions.ts";
+import { endOrphanedSessions, endSession, startSession, storeSessionHead } from "./sessions.ts";
 import { verifySession } from "./verify-session.ts";
 
 // Tampering is done with plain SQL, as someone with database access would: each edit must show.
@@ -70,6 +70,95 @@ describe("verifying a session recording", () => {
     expect(await verify(id)).toMatchObject({ ok: false, firstBad: { seq: 3, problem: "altered" } });
   });
 
+  it("names an event whose message as sent (raw) or whose jsonb copy alone was edited", async () => {
+    const id = await recordedSession({ events: 5 });
+    await t.db.$executeRawUnsafe(`UPDATE "SessionEvent" SET raw = replace(raw, '"m2"', '"edited"') WHERE "sessionId" = $1 AND seq = 2`, id);
+    expect(await verify(id)).toMatchObject({ ok: false, firstBad: { seq: 2, problem: "altered" } });
+    const other = await recordedSession({ events: 5 });
+    await t.db.$executeRawUnsafe(`UPDATE "SessionEvent" SET raw = 'not json' WHERE "sessionId" = $1 AND seq = 4`, other);
+    expect(await verify(other)).toMatchObject({ ok: false, firstBad: { seq: 4, problem: "altered" } });
+  });
+
+  it("verifies events recorded before raw and pairing existed (no raw, no pairing columns)", async () => {
+    const id = await recordedSession({ events: 3 });
+    // The old recorder's rows: the hash covered seq, at, direction, payload (and annotations); no raw.
+    const rows = await t.db.sessionEvent.findMany({ where: { sessionId: id }, orderBy: { seq: "asc" } });
+    expect(rows.every((row) => row.raw !== null && row.replyToSeq === null)).toBe(true);
+    await t.db.$executeRawUnsafe(`UPDATE "SessionEvent" SET raw = NULL WHERE "sessionId" = $1`, id);
+    expect(await verify(id)).toMatchObject({ ok: true, events: 4, headChecked: true });
+  });
+
+  it("covers a response's pairing (replyToSeq, latencyMs) by the hash", async () => {
+    const { grantId } = await grantAndMint(t.db, { requester: users.alice, approver: users.bob, connection: "everything" });
+    const grant = await t.db.grant.findUniqueOrThrow({ where: { id: grantId } });
+    const id = await startSession(t.db, {
+      grantId,
+      userId: users.alice.id,
+      connectionId: grant.connectionId,
+      transport: "streamable-http",
+    });
+    const writer = EventWriter.connect(t.url);
+    const recorder = new SessionRecorder(writer, id);
+    await recorder.record("CLIENT_TO_UPSTREAM", { jsonrpc: "2.0", id: 7, method: "tools/call", params: { name: "echo", arguments: {} } });
+    await recorder.record("UPSTREAM_TO_CLIENT", { jsonrpc: "2.0", id: 7, result: { content: [] } });
+    await writer.close();
+    await endSession(t.db, { sessionId: id, reason: "client ended session", head: recorder.head });
+    const response = await t.db.sessionEvent.findFirstOrThrow({ where: { sessionId: id, seq: 2 } });
+    expect(response.replyToSeq).toBe(1);
+    expect(response.latencyMs).toBeGreaterThanOrEqual(0);
+    expect(await verify(id)).toMatchObject({ ok: true, events: 2 });
+    await t.db.$executeRawUnsafe(`UPDATE "SessionEvent" SET "latencyMs" = "latencyMs" + 100 WHERE "sessionId" = $1 AND seq = 2`, id);
+    expect(await verify(id)).toMatchObject({ ok: false, firstBad: { seq: 2, problem: "altered" } });
+    await t.db.$executeRawUnsafe(
+      `UPDATE "SessionEvent" SET "latencyMs" = $2, "replyToSeq" = NULL WHERE "sessionId" = $1 AND seq = 2`,
+      id,
+      response.latencyMs,
+    );
+    expect(await verify(id)).toMatchObject({ ok: false, firstBad: { seq: 2, problem: "altered" } });
+  });
+
+  it("checks an open session against its checkpointed head: events up to it must exist, newer ones may follow", async () => {
+    const { grantId } = await grantAndMint(t.db, { requester: users.alice, approver: users.bob, connection: "everything" });
+    const grant = await t.db.grant.findUniqueOrThrow({ where: { id: grantId } });
+    const open = async (events: number, checkpointAt: number) => {
+      const id = await startSession(t.db, { grantId, userId: users.alice.id, connectionId: grant.connectionId, transport: "websocket" });
+      const writer = EventWriter.connect(t.url);
+      const recorder = new SessionRecorder(writer, id);
+      for (let i = 1; i <= events; i++) {
+        await recorder.record("CLIENT_TO_UPSTREAM", { jsonrpc: "2.0", method: "notifications/progress", params: { i } });
+        if (i === checkpointAt) await storeSessionHead(t.db, { sessionId: id, head: recorder.committedHead });
+      }
+      await writer.close();
+      return id;
+    };
+    const id = await open(6, 4);
+    expect(await t.db.session.findUniqueOrThrow({ where: { id } })).toMatchObject({ endedAt: null, lastSeq: 4 });
+    expect(await verify(id)).toMatchObject({ ok: true, events: 6, headChecked: true });
+    // Newer than the checkpoint: deleting them cannot be told from events not written yet.
+    await t.db.$executeRawUnsafe(`DELETE FROM "SessionEvent" WHERE "sessionId" = $1 AND seq > 4`, id);
+    expect(await verify(id)).toMatchObject({ ok: true, events: 4, headChecked: true });
+    // The checkpointed head itself and anything before it: missing.
+    await t.db.$executeRawUnsafe(`DELETE FROM "SessionEvent" WHERE "sessionId" = $1 AND seq >= 3`, id);
+    expect(await verify(id)).toMatchObject({ ok: false, events: 2, firstBad: { seq: 3, problem: "missing" } });
+    // The head event rewritten (with a consistent fresh hash): its hash no longer matches the checkpoint.
+    const other = await open(5, 3);
+    const row = await t.db.sessionEvent.findFirstOrThrow({ where: { sessionId: other, seq: 3 } });
+    const payload = { jsonrpc: "2.0", method: "notifications/progress", params: { i: 33 } };
+    const hash = chainHash(row.prevHash, { seq: 3, at: row.at.toISOString(), direction: row.direction, payload });
+    await t.db.$executeRawUnsafe(
+      `UPDATE "SessionEvent" SET payload = $2::jsonb, raw = $2, hash = $3 WHERE "sessionId" = $1 AND seq = 3`,
+      other,
+      JSON.stringify(payload),
+      hash,
+    );
+    await t.db.$executeRawUnsafe(`DELETE FROM "SessionEvent" WHERE "sessionId" = $1 AND seq > 3`, other);
+    expect(await verify(other)).toMatchObject({ ok: false, firstBad: { seq: 3, problem: "altered" } });
+    // Once the session ended, a late checkpoint changes nothing: the head stored at the end stays.
+    await endSession(t.db, { sessionId: other, reason: "client went away" });
+    await storeSessionHead(t.db, { sessionId: other, head: { seq: 1, hash: "x" } });
+    expect(await t.db.session.findUniqueOrThrow({ where: { id: other } })).toMatchObject({ lastSeq: 3 });
+  });
+
   it("names an event whose decision or masked annotation was edited", async () => {
     const id = await recordedSession({ events: 2 });
     await t.db.$executeRawUnsafe(`UPDATE "SessionEvent" SET decision = 'allow', masked = NULL WHERE "sessionId" = $1 AND seq = 3`, id);
@@ -89,7 +178,7 @@ describe("verifying a session recording", () => {
     const payload = { jsonrpc: "2.0", id: 2, result: { forged: true } };
     const hash = chainHash(row.prevHash, { seq: 2, at: row.at.toISOString(), direction: row.direction, payload });
     await t.db.$executeRawUnsafe(
-      `UPDATE "SessionEvent" SET payload = $2::jsonb, hash = $3 WHERE "sessionId" = $1 AND seq = 2`,
+      `UPDATE "SessionEvent" SET payload = $2::jsonb, raw = $2, hash = $3 WHERE "sessionId" = $1 AND seq = 2`,
       id,
       JSON.stringify(payload),
       hash,
