@@ -103,7 +103,9 @@ function operation(route: ApiRoute): ZodOpenApiOperationObject {
         ...(route.noStore
           ? { headers: z.object({ "Cache-Control": z.literal("no-store").describe("The response shows a secret once.") }) }
           : {}),
-        content: { [route.contentType ?? "application/json"]: { schema: route.response } },
+        content: Object.fromEntries(
+          [route.contentType ?? "application/json", ...(route.alsoContentTypes ?? [])].map((type) => [type, { schema: route.response }]),
+        ),
       },
       ...Object.fromEntries(errorCodes(route).map((code) => [String(HTTP_STATUS[code]), { $ref: `#/components/responses/${code}` }])),
     },

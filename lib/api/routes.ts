@@ -13,6 +13,7 @@ import { decideHeldCallSchema, listHeldCallsQuerySchema } from "../held-calls/sc
 import { heldCallViewSchema } from "../held-calls/views.ts";
 import { previewPolicySchema, savePolicySchema } from "../policies/schema.ts";
 import { policyPreviewSchema, policySampleSchema, policyVersionViewSchema, policyViewSchema } from "../policies/views.ts";
+import { exportSessionQuerySchema, exportSessionsQuerySchema, MAX_EXPORT_SESSIONS } from "../recording/export-schema.ts";
 import { SESSION_EVENTS_PAGE } from "../recording/limits.ts";
 import { listSessionEventsQuerySchema } from "../recording/schema.ts";
 import { listSessionsQuerySchema, sessionListPageSchema } from "../recording/session-filters.ts";
@@ -80,7 +81,9 @@ export interface ApiRoute {
   /** The success response carries `Cache-Control: no-store` (a secret shown once). */
   noStore?: true;
   /** Default application/json. */
-  contentType?: "application/json" | "text/event-stream";
+  contentType?: "application/json" | "text/event-stream" | "application/x-ndjson";
+  /** Other media types the success response may have (e.g. by a `format` query parameter), with the same schema. */
+  alsoContentTypes?: readonly "text/plain"[];
 }
 
 const id = (what: string) => ({ id: `${what} id` });
@@ -482,11 +485,47 @@ export const API_ROUTES: readonly ApiRoute[] = [
     operationId: "verifySession",
     summary: "Recompute a session recording's hash chain",
     description:
-      "Names the first event that was altered or is missing (a gap in seq, a broken link, or newest events deleted: the chain head is stored when the session ends). Same visibility as the session.",
+      "Names the first event that was altered or is missing (a gap in seq, a broken link, or newest events deleted: the chain head is stored when the session ends). " +
+      "For a session whose events retention purged, checks the signed summary kept instead (`purged`; `summary-invalid` when it was edited). Same visibility as the session.",
     tag: "sessions",
     params: id("Session"),
     response: sessionVerificationSchema,
     returns: "`ok`, the events checked and, when not ok, the first bad event",
+  },
+  {
+    method: "get",
+    path: "/api/v1/sessions/{id}/export",
+    operationId: "exportSession",
+    summary: "Download a session as JSONL or as a readable transcript",
+    description:
+      "Streamed, as an attachment. `jsonl`: one line per event — seq, at, direction, kind, method, tool, rpcId, decision, masked, " +
+      "replyToSeq, latencyMs, hash and `message`, the JSON-RPC message exactly as recorded (after masking, keys in the order sent). " +
+      "`transcript`: a header (session, user, connection, client, start and end, end reason, event count, verification result) and one " +
+      "line per event, times in UTC. Requesters export their own sessions only. Every export is an audit event (`session.exported`).",
+    tag: "sessions",
+    params: id("Session"),
+    query: exportSessionQuerySchema,
+    response: z.string(),
+    returns: "The export (Content-Disposition: attachment)",
+    contentType: "application/x-ndjson",
+    alsoContentTypes: ["text/plain"],
+  },
+  {
+    method: "get",
+    path: "/api/v1/sessions/export",
+    operationId: "exportSessions",
+    summary: "Download the sessions matching the list's filters as JSONL or transcripts",
+    description:
+      `Newest first, at most ${MAX_EXPORT_SESSIONS} sessions: \`X-Tollgate-Export-Capped: true\` (and the body's header) say when more matched. ` +
+      '`jsonl`: an `{"export": …}` line (filters, count, capped), then per session a `{"session": …}` line (the session, its verification, ' +
+      "a purged session's signed summary) followed by its event lines, as the single-session export has them plus `sessionId`. " +
+      "`transcript`: the sessions' transcripts one after another. Requesters export their own sessions only. Every export is an audit event.",
+    tag: "sessions",
+    query: exportSessionsQuerySchema,
+    response: z.string(),
+    returns: "The export (Content-Disposition: attachment)",
+    contentType: "application/x-ndjson",
+    alsoContentTypes: ["text/plain"],
   },
   {
     method: "get",
