@@ -92,6 +92,47 @@ export function readBody(req: IncomingMessage, maxBytes: number): Promise<string
   });
 }
 
+/** The id of a single JSON-RPC request, for refusals of it; null otherwise (a batch, a notification, no body). */
+export function requestIdOf(body: unknown): string | number | null {
+  if (!body || typeof body !== "object" || Array.isArray(body) || !("method" in body)) return null;
+  const id = (body as { id?: unknown }).id;
+  return typeof id === "string" || typeof id === "number" ? id : null;
+}
+
+/** Bodies up to this size are read to name the request in a refusal decided before the body was read. */
+export const PEEK_BYTES = 64 * 1024;
+const PEEK_MS = 1000;
+
+/**
+ * The JSON-RPC id of a request refused before its body was read (401, 403, 404, 429): the body is
+ * read only when it is small (`PEEK_BYTES`) and arrives at once (`PEEK_MS`), so a refused caller
+ * costs the gateway little; otherwise null, and the refusal closes the connection.
+ */
+export async function peekRequestId(
+  req: IncomingMessage,
+  options: { maxBytes?: number; ms?: number } = {},
+): Promise<string | number | null> {
+  const maxBytes = options.maxBytes ?? PEEK_BYTES;
+  if (req.method !== "POST" || req.readableEnded || req.destroyed) return null;
+  const declared = req.headers["content-length"];
+  if (declared !== undefined && !(Number(declared) <= maxBytes)) return null;
+  let timer: NodeJS.Timeout | undefined;
+  const text = await Promise.race([
+    readBody(req, maxBytes).catch(() => null),
+    new Promise<null>((resolve) => {
+      timer = setTimeout(() => resolve(null), options.ms ?? PEEK_MS);
+      timer.unref();
+    }),
+  ]);
+  clearTimeout(timer);
+  if (text === null) return null;
+  try {
+    return requestIdOf(JSON.parse(text));
+  } catch {
+    return null;
+  }
+}
+
 function depthOf(value: unknown, limit: number): number {
   // Iterative, so a deeply nested body cannot overflow the stack while being measured.
   let max = 0;

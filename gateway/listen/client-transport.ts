@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { JSONRPCMessage, RequestId } from "@modelcontextprotocol/sdk/types.js";
 import type { ClientSide } from "../session.ts";
+import { requestIdOf } from "./body.ts";
 
 // Streamable HTTP towards one client session, built for the hot path (no Web Request conversion,
 // no schema validation of bodies the listener already checked, no ReadableStream):
@@ -110,12 +111,20 @@ function initializeVersion(messages: JSONRPCMessage[]): unknown {
   return (initialize as { params?: { protocolVersion?: unknown } } | undefined)?.params?.protocolVersion;
 }
 
-function jsonRpcError(status: number, code: number, message: string) {
-  return { status, body: JSON.stringify({ jsonrpc: "2.0", error: { code, message }, id: null }) };
+function jsonRpcError(status: number, code: number, message: string, id: RequestId | null) {
+  return { status, body: JSON.stringify({ jsonrpc: "2.0", error: { code, message }, id }) };
 }
 
-function sendError(res: ServerResponse, status: number, code: number, message: string, headers: Record<string, string> = {}): void {
-  const error = jsonRpcError(status, code, message);
+/** An error answer; `id` names the request refused (POST bodies are parsed before this transport sees them). */
+function sendError(
+  res: ServerResponse,
+  status: number,
+  code: number,
+  message: string,
+  headers: Record<string, string> = {},
+  id: RequestId | null = null,
+): void {
+  const error = jsonRpcError(status, code, message, id);
   res.writeHead(error.status, { "content-type": "application/json", ...headers }).end(error.body);
 }
 
@@ -169,7 +178,7 @@ export class ClientHttpTransport implements ClientSide {
   /** Handles one HTTP request of this session; `body` was read and checked by the listener. */
   async handleRequest(req: IncomingMessage, res: ServerResponse, body?: unknown): Promise<void> {
     if (this.closed) {
-      sendError(res, 404, -32001, "Session not found");
+      sendError(res, 404, -32001, "Session not found", {}, requestIdOf(body));
       return;
     }
     if (req.method === "POST") return this.post(req, res, body);
@@ -186,7 +195,7 @@ export class ClientHttpTransport implements ClientSide {
     sendError(res, 405, -32000, "Method not allowed.", { allow: "GET, POST, DELETE" });
   }
 
-  private versionOk(req: IncomingMessage, res: ServerResponse): boolean {
+  private versionOk(req: IncomingMessage, res: ServerResponse, id: RequestId | null = null): boolean {
     const version = req.headers["mcp-protocol-version"];
     // Sessionless (2026-07-28+): the upstream judges the version and answers with its own error data.
     if (this.options.sessionless) return true;
@@ -196,25 +205,28 @@ export class ClientHttpTransport implements ClientSide {
       400,
       -32000,
       `Bad Request: Unsupported protocol version (supported versions: ${SUPPORTED_PROTOCOL_VERSIONS.join(", ")})`,
+      {},
+      id,
     );
     return false;
   }
 
   private post(req: IncomingMessage, res: ServerResponse, body: unknown): void {
+    const rpcId = requestIdOf(body);
     if (!accepts(req, "application/json") || !accepts(req, "text/event-stream")) {
-      sendError(res, 406, -32000, "Not Acceptable: Client must accept both application/json and text/event-stream");
+      sendError(res, 406, -32000, "Not Acceptable: Client must accept both application/json and text/event-stream", {}, rpcId);
       return;
     }
     const contentType = req.headers["content-type"] ?? "";
     if (!contentType.includes("application/json")) {
-      sendError(res, 415, -32000, "Unsupported Media Type: Content-Type must be application/json");
+      sendError(res, 415, -32000, "Unsupported Media Type: Content-Type must be application/json", {}, rpcId);
       return;
     }
     const messages = (Array.isArray(body) ? body : [body]) as JSONRPCMessage[];
     const initialize = messages.some((message) => "method" in message && message.method === "initialize");
     if (initialize && !this.options.sessionless) {
       if (this.initialized) {
-        sendError(res, 400, -32600, "Invalid Request: Server already initialized");
+        sendError(res, 400, -32600, "Invalid Request: Server already initialized", {}, rpcId);
         return;
       }
       if (messages.length > 1) {
@@ -222,7 +234,7 @@ export class ClientHttpTransport implements ClientSide {
         return;
       }
       this.initialized = true;
-    } else if (!this.versionOk(req, res)) return;
+    } else if (!this.versionOk(req, res, rpcId)) return;
 
     const requests = messages.filter(isRequest);
     if (requests.length === 0) {

@@ -4,7 +4,7 @@ import { GatewayError } from "../errors.ts";
 import { authorize } from "../pipeline/authorize.ts";
 import { bearerOf } from "../secrets.ts";
 import type { ClientSide } from "../session.ts";
-import { parseJsonRpcBody, readBody } from "./body.ts";
+import { parseJsonRpcBody, peekRequestId, readBody, requestIdOf } from "./body.ts";
 import {
   authenticateCaller,
   authorizedConnection,
@@ -108,6 +108,26 @@ async function openStream(deps: TransportListenerDeps, req: IncomingMessage, res
 
 /** POST /sse/<slug>/messages?sessionId=<id>: one message (or a batch) for the session's upstream. */
 async function postMessages(deps: TransportListenerDeps, req: IncomingMessage, res: ServerResponse, slug: string, url: URL): Promise<void> {
+  const read: { body?: unknown; attempted?: boolean } = {};
+  try {
+    await deliver(deps, req, res, slug, url, read);
+  } catch (error) {
+    // A refusal names the request it refuses: from the body read, or (refused before reading it) a small body read now.
+    if (error instanceof GatewayError && error.rpcId === undefined) {
+      error.rpcId = read.attempted ? requestIdOf(read.body) : await peekRequestId(req);
+    }
+    throw error;
+  }
+}
+
+async function deliver(
+  deps: TransportListenerDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  slug: string,
+  url: URL,
+  read: { body?: unknown; attempted?: boolean },
+): Promise<void> {
   refuseTokenInUrl(url, ["sessionId"]);
   const caller = await authenticateCaller(deps, req.headers, slug);
   const found = deps.registry.get(url.searchParams.get("sessionId") ?? "");
@@ -123,7 +143,9 @@ async function postMessages(deps: TransportListenerDeps, req: IncomingMessage, r
     throw new GatewayError("SESSION_NOT_FOUND", `Session not found or ended; open a new event stream with GET ${PREFIX}/${slug}.`);
   }
   authorize(caller.grant, found.connection);
+  read.attempted = true;
   const body = parseJsonRpcBody(await readBody(req, deps.maxBodyBytes));
+  read.body = body;
   const messages: JSONRPCMessage[] = [];
   for (const item of Array.isArray(body) ? body : [body]) {
     const parsed = JSONRPCMessageSchema.safeParse(item);

@@ -16,7 +16,7 @@ import type { SessionRegistry } from "../registry.ts";
 import { bearerOf } from "../secrets.ts";
 import type { GatewaySession } from "../session.ts";
 import { HttpUpstreamTransport } from "../upstream/streamable-http.ts";
-import { parseJsonRpcBody, readBody } from "./body.ts";
+import { parseJsonRpcBody, peekRequestId, readBody, requestIdOf } from "./body.ts";
 import { ClientHttpTransport } from "./client-transport.ts";
 import { authenticateCaller, authorizedConnection, type Caller, openListenedSession } from "./open-session.ts";
 
@@ -71,26 +71,22 @@ function isInitializeRequest(body: unknown): body is { method: "initialize"; par
  * then hand it to the session's own lean server transport (ClientHttpTransport), which speaks the
  * protocol (sessions, JSON or SSE answers, GET streams, Accept and version headers) to the client.
  */
-/** The id of a single JSON-RPC request, for refusals of it; null otherwise. */
-function requestIdOf(body: unknown): string | number | null {
-  if (!body || typeof body !== "object" || Array.isArray(body) || !("method" in body)) return null;
-  const id = (body as { id?: unknown }).id;
-  return typeof id === "string" || typeof id === "number" ? id : null;
-}
-
 export async function handleStreamableHttp(deps: ListenerDeps, req: IncomingMessage, res: ServerResponse, slug: string): Promise<void> {
-  const read: { body?: unknown } = {};
+  const read: { body?: unknown; attempted?: boolean } = {};
   try {
     await handle(deps, req, res, slug, read);
   } catch (error) {
-    // A refusal of a request whose body was read names that request's id.
-    if (error instanceof GatewayError && error.rpcId === undefined) error.rpcId = requestIdOf(read.body);
+    // A refusal names the request it refuses: from the body read, or (refused before reading it) a small body read now.
+    if (error instanceof GatewayError && error.rpcId === undefined) {
+      error.rpcId = read.attempted ? requestIdOf(read.body) : await peekRequestId(req);
+    }
     throw error;
   }
 }
 
-async function readMessages(deps: ListenerDeps, req: IncomingMessage, read: { body?: unknown }): Promise<unknown> {
+async function readMessages(deps: ListenerDeps, req: IncomingMessage, read: { body?: unknown; attempted?: boolean }): Promise<unknown> {
   if (req.method !== "POST") return undefined;
+  read.attempted = true;
   read.body = parseJsonRpcBody(await readBody(req, deps.maxBodyBytes));
   return read.body;
 }
@@ -100,7 +96,7 @@ async function handle(
   req: IncomingMessage,
   res: ServerResponse,
   slug: string,
-  read: { body?: unknown },
+  read: { body?: unknown; attempted?: boolean },
 ): Promise<void> {
   const auth = await authenticateCaller(deps, req.headers, slug);
   const sessionHeader = req.headers["mcp-session-id"];
