@@ -222,7 +222,7 @@ test.describe("someone else's rows are 404, like rows that do not exist", () => 
     });
     expect(init.status).toBe(200);
     await init.body?.cancel();
-    const sessions = (await (await bob.get("/sessions")).json()) as Array<{ id: string; grantId: string }>;
+    const { sessions } = (await (await bob.get("/sessions")).json()) as { sessions: Array<{ id: string; grantId: string }> };
     const sessionId = sessions.find((session) => session.grantId === grantId)!.id;
 
     const missing = "00000000-0000-4000-8000-000000000000";

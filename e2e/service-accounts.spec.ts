@@ -82,7 +82,7 @@ test("ci-bot requests access with its IdP JWT, calls echo through the gateway wi
     await client.close();
 
     const sessions = await apiAs(request, "carol").get("/sessions");
-    const list = (await sessions.json()) as Array<{ user: { email: string } }>;
+    const list = ((await sessions.json()) as { sessions: Array<{ user: { email: string } }> }).sessions;
     expect(list.some((session) => session.user.email === "ci-bot@127.0.0.1.service.invalid")).toBe(true);
 
     const listed = await apiAs(request, "carol").get("/service-accounts");
