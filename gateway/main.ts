@@ -2,6 +2,7 @@ import { gatewayConfig } from "../lib/config.ts";
 import { migrate } from "../lib/db/migrate.ts";
 import { jwtVerifierConfig } from "../lib/tokens/jwt-config.ts";
 import { createLogger } from "./log.ts";
+import { startRetention } from "./retention.ts";
 import { startGateway } from "./server.ts";
 
 // The gateway process: validate configuration, make sure the schema is current, serve, and on
@@ -52,13 +53,19 @@ const gateway = await startGateway({
 });
 log.info("gateway listening", { url: gateway.url });
 
+// Retention (RECORDING_RETENTION_DAYS): hourly and once shortly after start; one replica at a time.
+const retentionDays = config.RECORDING_RETENTION_DAYS;
+if (retentionDays > 0 && !key) log.warn("RECORDING_RETENTION_DAYS is set but TOLLGATE_SECRET_KEY is not: nothing is purged");
+const retention =
+  retentionDays > 0 && key ? startRetention({ databaseUrl: config.DATABASE_URL, retentionDays, vaultKey: key, log }) : undefined;
+
 let stopping = false;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => {
     if (stopping) return;
     stopping = true;
     log.info("gateway stopping", { signal });
-    gateway.close().then(
+    Promise.all([gateway.close(), retention?.stop()]).then(
       () => process.exit(0),
       () => process.exit(1),
     );

@@ -104,6 +104,8 @@ export const GATEWAY_DEFAULTS = {
   allowedOrigins: [] as readonly string[],
   /** Host header values (host or host:port) accepted besides the public URL's host and localhost names. */
   allowedHosts: [] as readonly string[],
+  /** Recorded events of sessions that ended more than this many days ago are purged (a signed summary stays); 0 keeps them forever. */
+  recordingRetentionDays: 0,
 } as const;
 
 const publicUrlsSchema = z.object({
@@ -140,6 +142,11 @@ const gatewaySchema = z.object({
   GATEWAY_ALLOWED_ORIGINS: z.string().default(GATEWAY_DEFAULTS.allowedOrigins.join(",")),
   GATEWAY_ALLOWED_HOSTS: z.string().default(GATEWAY_DEFAULTS.allowedHosts.join(",")),
   GATEWAY_PUBLIC_URL: z.url().optional(),
+  RECORDING_RETENTION_DAYS: z.coerce
+    .number({ error: "must be a whole number of days (0 keeps recordings forever)" })
+    .int("must be a whole number of days (0 keeps recordings forever)")
+    .min(0, "must be 0 (keep forever) or more days")
+    .default(GATEWAY_DEFAULTS.recordingRetentionDays),
 });
 export type GatewayConfig = z.infer<typeof gatewaySchema>;
 
