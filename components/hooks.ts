@@ -10,10 +10,8 @@ import type { CreateAccessRequestInput, DecideAccessRequestInput } from "@/lib/a
 import type { ConnectionView } from "@/lib/connections/present-connection";
 import type { CreateConnectionInput, UpdateConnectionInput } from "@/lib/connections/schema";
 import type { ListGrantsQuery } from "@/lib/grants/schema";
-// A value, but a constant in a module without server code.
-import { SESSION_EVENTS_PAGE } from "@/lib/recording/limits";
 import type { SessionListPage } from "@/lib/recording/session-filters";
-import type { SessionEventView, SessionView } from "@/lib/recording/sessions";
+import type { SessionView } from "@/lib/recording/sessions";
 import type { SessionVerification } from "@/lib/recording/views";
 import type { CreatedApiToken } from "@/lib/tokens/create-api-token";
 import type { GatewayTokenView } from "@/lib/tokens/gateway-tokens";
@@ -38,7 +36,7 @@ export type CreateApiTokenBody = z.input<typeof createApiTokenSchema>;
 
 /**
  * Dashboards update at once from the /api/v1/events stream (components/live-updates.tsx); this
- * polling is the fallback when the stream is down. A live session's events poll every 2 s.
+ * polling is the fallback when the stream is down. A live session polls every 2 s (its events stream).
  */
 export const LIVE_POLL_MS = 15_000;
 export const SESSION_POLL_MS = 2_000;
@@ -107,30 +105,7 @@ export function useSessionVerification(id: string, endedAt: string | null | unde
   });
 }
 
-/** A session's events in seq order; polled every 2 s while the session is live (no endedAt). */
-export function useSessionEvents(id: string) {
-  const client = useQueryClient();
-  const session = useSession(id);
-  const live = session.data ? session.data.endedAt === null : false;
-  return useQuery({
-    queryKey: queryKeys.sessionEvents(id),
-    // Incremental: ask only for events after the last seq we hold (`?after=`), page by page
-    // (the API returns at most SESSION_EVENTS_PAGE per call), and append.
-    queryFn: async () => {
-      const known = client.getQueryData<SessionEventView[]>(queryKeys.sessionEvents(id)) ?? [];
-      const events = [...known];
-      for (let page = 0; page < 100; page += 1) {
-        const after = events.at(-1)?.seq ?? 0;
-        const batch = await apiFetch<SessionEventView[]>(`/api/v1/sessions/${encodeURIComponent(id)}/events?after=${after}`);
-        const fresh = batch.filter((event) => event.seq > after).sort((a, b) => a.seq - b.seq);
-        events.push(...fresh);
-        if (batch.length < SESSION_EVENTS_PAGE || fresh.length === 0) break;
-      }
-      return events;
-    },
-    refetchInterval: live ? SESSION_POLL_MS : false,
-  });
-}
+// A session's events (paged, then the live tail): useSessionEventStream in ./session-player-hooks.ts.
 
 export function useCreateAccessRequest() {
   const client = useQueryClient();

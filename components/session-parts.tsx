@@ -1,12 +1,12 @@
 import type { SessionView } from "@/lib/recording/views";
-import { formatDateTime } from "./format";
-import { Badge } from "./ui";
+import { Time } from "./time";
+import { Badge, type Tone } from "./ui";
 
 // Pieces the sessions list and the session player both show.
 
 export function StateBadge({ session }: { session: Pick<SessionView, "endedAt"> }) {
   return session.endedAt ? (
-    <span className="whitespace-nowrap">{formatDateTime(session.endedAt)}</span>
+    <Time iso={session.endedAt} className="whitespace-nowrap" />
   ) : (
     <Badge tone="green">
       <span className="h-1.5 w-1.5 animate-pulse rounded-full bg-emerald-500" aria-hidden="true" />
@@ -22,4 +22,25 @@ export function clientInfoLabel(clientInfo: unknown): string | null {
   const version = typeof info.version === "string" ? info.version : null;
   if (!name) return null;
   return version ? `${name} ${version}` : name;
+}
+
+const DIRECTIONS: Record<string, { label: string; tone: Tone; title: string }> = {
+  CLIENT_TO_UPSTREAM: { label: "→ upstream", tone: "indigo", title: "client → upstream" },
+  UPSTREAM_TO_CLIENT: { label: "← client", tone: "green", title: "upstream → client" },
+  GATEWAY_TO_CLIENT: { label: "gateway", tone: "amber", title: "gateway → client (answered by the gateway)" },
+  GATEWAY_TO_UPSTREAM: {
+    label: "gateway → upstream",
+    tone: "amber",
+    title: "gateway → upstream (sent by the gateway, e.g. a held call once approved, or a cancellation)",
+  },
+};
+
+/** Which way a recorded message went. */
+export function DirectionBadge({ direction }: { direction: string }) {
+  const known = DIRECTIONS[direction] ?? { label: direction, tone: "gray" as Tone, title: direction };
+  return (
+    <Badge tone={known.tone} title={known.title} className="shrink-0 font-mono">
+      {known.label}
+    </Badge>
+  );
 }
