@@ -1,6 +1,10 @@
 import { discoverOAuthProtectedResourceMetadata, extractWWWAuthenticateParams } from "@modelcontextprotocol/sdk/client/auth.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket as NodeWebSocket } from "ws";
+import { createAccessRequest } from "../lib/access/create-access-request.ts";
+import { decideAccessRequest } from "../lib/access/decide-access-request.ts";
+import { revokeGrant } from "../lib/grants/revoke-grant.ts";
+import { mintGatewayToken } from "../lib/tokens/mint-gateway-token.ts";
 import { startTestGateway, type TestGateway } from "../test/gateway-harness.ts";
 
 // The gateway as an OAuth 2.1 resource server (MCP authorization, RFC 9728): every 401 names the
@@ -105,5 +109,41 @@ describe("gateway as OAuth protected resource", () => {
     const metadata = await discoverOAuthProtectedResourceMetadata(new URL(`${base}/mcp/everything`));
     expect(metadata.resource).toBe(`${base}/mcp/everything`);
     expect(metadata.authorization_servers).toEqual([ISSUER]);
+  });
+});
+
+describe("OAuth access tokens at the gateway", () => {
+  async function oauthToken(expiresInMs: number) {
+    const { alice, bob } = harness.users;
+    const request = await createAccessRequest(harness.t.db, { actor: alice, connectionSlug: "everything", minutes: 15, reason: "oauth" });
+    const approved = await decideAccessRequest(harness.t.db, { actor: bob, requestId: request.id, decision: "APPROVE" });
+    const grantId = approved.grant!.id;
+    const minted = await mintGatewayToken(harness.t.db, {
+      actor: alice,
+      grantId,
+      oauth: { clientId: "tgc_test", resource: `${base}/mcp/everything`, expiresAt: new Date(Date.now() + expiresInMs) },
+    });
+    return { token: minted.token, grantId };
+  }
+
+  it("serves a valid one, and answers 401 invalid_token once it expired", async () => {
+    const { token } = await oauthToken(1500);
+    expect((await post("/mcp/everything", { authorization: `Bearer ${token}` })).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 1700));
+    const expired = await post("/mcp/everything", { authorization: `Bearer ${token}` });
+    expect(expired.status).toBe(401);
+    expect(extractWWWAuthenticateParams(expired).error).toBe("invalid_token");
+    expect(((await expired.json()) as { error: { data: { tokenError: string } } }).error.data.tokenError).toBe("expired");
+  });
+
+  it("answers 401 invalid_token (so the client authorizes again) once its grant is revoked", async () => {
+    const { token, grantId } = await oauthToken(60_000);
+    expect((await post("/mcp/everything", { authorization: `Bearer ${token}` })).status).toBe(200);
+    await revokeGrant(harness.t.db, { actor: harness.users.bob, grantId });
+    const refused = await post("/mcp/everything", { authorization: `Bearer ${token}` });
+    expect(refused.status).toBe(401);
+    const body = (await refused.json()) as { error: { message: string; data: { tokenError: string } } };
+    expect(body.error.data.tokenError).toBe("grant_ended");
+    expect(body.error.message).toMatch(/was revoked at/);
   });
 });

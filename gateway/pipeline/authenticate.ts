@@ -50,6 +50,31 @@ async function authenticateJwt(db: Db, token: string, jwt: JwtContext | undefine
   return resolved;
 }
 
+/**
+ * An OAuth access token (issued by the portal to an MCP client) ends at its own expiry, and with
+ * its grant: both are 401 invalid_token, so the client refreshes or runs the authorization (and
+ * with it a new access request) again. A gateway token minted by hand keeps its 403s.
+ */
+function checkOAuthToken(resolved: GatewayTokenGrant, now = new Date()): void {
+  if (resolved.tokenExpiresAt && resolved.tokenExpiresAt <= now) {
+    throw new GatewayError(
+      "UNAUTHENTICATED",
+      `OAuth access token expired at ${resolved.tokenExpiresAt.toISOString()}; your MCP client refreshes it or signs in again.`,
+      { tokenError: "expired" },
+    );
+  }
+  if (resolved.grant.revokedAt || resolved.grant.expiresAt <= now) {
+    const ended = resolved.grant.revokedAt
+      ? `was revoked at ${resolved.grant.revokedAt.toISOString()}`
+      : `expired at ${resolved.grant.expiresAt.toISOString()}`;
+    throw new GatewayError(
+      "UNAUTHENTICATED",
+      `The access grant behind this OAuth token ${ended}, so the token is no longer valid; sign in again from your MCP client to request access.`,
+      { tokenError: "grant_ended" },
+    );
+  }
+}
+
 /** Step 1: who is calling. Only the Authorization header counts; it never travels upstream. */
 export async function authenticate(
   db: Db,
@@ -73,6 +98,7 @@ export async function authenticate(
   if (!resolved) {
     throw new GatewayError("UNAUTHENTICATED", "Gateway token is not valid. Mint a new one for your grant in the Tollgate portal.");
   }
+  if (resolved.oauthClientId) checkOAuthToken(resolved);
   if (resolved.tokenRevokedAt) {
     throw new GatewayError(
       "UNAUTHENTICATED",

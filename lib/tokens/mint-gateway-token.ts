@@ -7,9 +7,19 @@ import { grantNotFound, visibleGrants } from "../grants/list-grants.ts";
 import { GATEWAY_TOKEN_PREFIX, newToken } from "./secret-token.ts";
 import type { MintedGatewayToken } from "./views.ts";
 
+/** An OAuth access token (lib/oauth): a gateway token that also ends at `expiresAt` and names its client and resource. */
+export interface OAuthTokenBinding {
+  clientId: string;
+  resource: string;
+  expiresAt: Date;
+}
+
 /** Mints a gateway access token bound to one of the actor's own active grants. Shown once. */
-export async function mintGatewayToken(db: Db, options: { actor: Actor; grantId: string }): Promise<MintedGatewayToken> {
-  const { actor, grantId } = options;
+export async function mintGatewayToken(
+  db: Db,
+  options: { actor: Actor; grantId: string; oauth?: OAuthTokenBinding },
+): Promise<MintedGatewayToken> {
+  const { actor, grantId, oauth } = options;
   const grant = await db.grant.findFirst({
     where: { id: grantId, ...visibleGrants(actor) },
     include: { connection: { select: { slug: true } } },
@@ -21,13 +31,21 @@ export async function mintGatewayToken(db: Db, options: { actor: Actor; grantId:
 
   const minted = newToken(GATEWAY_TOKEN_PREFIX);
   await db.$transaction(async (tx) => {
-    const row = await tx.gatewayToken.create({ data: { grantId, userId: actor.id, prefix: minted.prefix, hash: minted.hash } });
+    const row = await tx.gatewayToken.create({
+      data: {
+        grantId,
+        userId: actor.id,
+        prefix: minted.prefix,
+        hash: minted.hash,
+        ...(oauth ? { expiresAt: oauth.expiresAt, oauthClientId: oauth.clientId, resource: oauth.resource } : {}),
+      },
+    });
     await writeAuditEvent(tx, {
       actor,
       action: "gateway_token.created",
       targetType: "GatewayToken",
       targetId: row.id,
-      data: { grantId, prefix: minted.prefix },
+      data: { grantId, prefix: minted.prefix, ...(oauth ? { oauthClientId: oauth.clientId, resource: oauth.resource } : {}) },
     });
   });
   return {

@@ -6,6 +6,9 @@ export interface GatewayTokenGrant {
   /** The gateway token presented; null for a caller identified by an IdP-issued JWT (lib/tokens/resolve-jwt-grant.ts). */
   tokenId: string | null;
   tokenRevokedAt: Date | null;
+  /** OAuth access tokens: when the token ends (before its grant does) and the client it was issued to; absent otherwise. */
+  tokenExpiresAt?: Date | null;
+  oauthClientId?: string | null;
   user: { id: string; email: string };
   grant: { id: string; connectionId: string; expiresAt: Date; revokedAt: Date | null };
 }
@@ -13,6 +16,8 @@ export interface GatewayTokenGrant {
 interface Row {
   tokenId: string;
   tokenRevokedAt: Date | null;
+  tokenExpiresAt: Date | null;
+  oauthClientId: string | null;
   lastUsedAt: Date | null;
   userId: string;
   email: string;
@@ -29,7 +34,7 @@ interface Row {
 export async function resolveGatewayToken(db: Db, token: string): Promise<GatewayTokenGrant | null> {
   if (!token.startsWith(GATEWAY_TOKEN_PREFIX)) return null;
   const rows = await db.$queryRaw<Row[]>`
-    SELECT t."id" AS "tokenId", t."revokedAt" AS "tokenRevokedAt", t."lastUsedAt", u."id" AS "userId", u."email",
+    SELECT t."id" AS "tokenId", t."revokedAt" AS "tokenRevokedAt", t."expiresAt" AS "tokenExpiresAt", t."oauthClientId", t."lastUsedAt", u."id" AS "userId", u."email",
            g."id" AS "grantId", g."connectionId", g."expiresAt", g."revokedAt"
     FROM "GatewayToken" t
     JOIN "User" u ON u."id" = t."userId"
@@ -43,6 +48,8 @@ export async function resolveGatewayToken(db: Db, token: string): Promise<Gatewa
   return {
     tokenId: row.tokenId,
     tokenRevokedAt: row.tokenRevokedAt,
+    tokenExpiresAt: row.tokenExpiresAt,
+    oauthClientId: row.oauthClientId,
     user: { id: row.userId, email: row.email },
     grant: { id: row.grantId, connectionId: row.connectionId, expiresAt: row.expiresAt, revokedAt: row.revokedAt },
   };

@@ -1,0 +1,138 @@
+import { describe, expect, it } from "vitest";
+import { fetchMetadataDocument, metadataDocumentUrlProblem, validateMetadataDocument } from "./client-metadata-document.ts";
+import { OAuthError } from "./errors.ts";
+import { s256, verifyPkce } from "./pkce.ts";
+import { isRegisteredRedirectUri, redirectUriProblem } from "./redirect-uri.ts";
+import { parseResource } from "./resource.ts";
+import { authorizationServerMetadata } from "./settings.ts";
+
+const VERIFIER = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+
+describe("PKCE (S256 only)", () => {
+  it("accepts the RFC 7636 appendix B example and nothing else", () => {
+    expect(s256(VERIFIER)).toBe("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+    expect(verifyPkce(VERIFIER, "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM")).toBe(true);
+    expect(verifyPkce(`${VERIFIER.slice(0, -1)}l`, "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM")).toBe(false);
+    // plain: the verifier as its own challenge never matches.
+    expect(verifyPkce(VERIFIER, VERIFIER)).toBe(false);
+    // Too short a verifier is refused even when it hashes right.
+    expect(verifyPkce("short", s256("short"))).toBe(false);
+  });
+});
+
+describe("redirect URIs", () => {
+  it("registers https and loopback http, refuses the rest with a reason", () => {
+    expect(redirectUriProblem("https://client.example.com/cb")).toBeNull();
+    expect(redirectUriProblem("http://127.0.0.1:33418/callback")).toBeNull();
+    expect(redirectUriProblem("http://localhost:8080/cb")).toBeNull();
+    expect(redirectUriProblem("http://[::1]:8080/cb")).toBeNull();
+    expect(redirectUriProblem("com.example.app:/oauth")).toBeNull();
+    expect(redirectUriProblem("http://evil.example.com/cb")).toMatch(/non-loopback/);
+    expect(redirectUriProblem("https://client.example.com/cb#frag")).toMatch(/fragment/);
+    expect(redirectUriProblem("javascript:alert(1)")).toMatch(/cannot be redirect/);
+    expect(redirectUriProblem("https://user:pw@client.example.com/cb")).toMatch(/credentials/);
+    expect(redirectUriProblem("/relative")).toMatch(/not an absolute URL/);
+  });
+  it("matches exactly: no prefix, no trailing slash, no other port", () => {
+    const registered = ["http://127.0.0.1:33418/callback"];
+    expect(isRegisteredRedirectUri(registered, "http://127.0.0.1:33418/callback")).toBe(true);
+    expect(isRegisteredRedirectUri(registered, "http://127.0.0.1:33418/callback/")).toBe(false);
+    expect(isRegisteredRedirectUri(registered, "http://127.0.0.1:33418/callback?x=1")).toBe(false);
+    expect(isRegisteredRedirectUri(registered, "http://127.0.0.1:33419/callback")).toBe(false);
+  });
+});
+
+describe("resource (RFC 8707)", () => {
+  const gateway = "http://localhost:8090";
+  it("names a connection endpoint of this gateway, byte for byte", () => {
+    expect(parseResource("http://localhost:8090/mcp/everything", gateway)).toEqual({
+      resource: "http://localhost:8090/mcp/everything",
+      transport: "mcp",
+      slug: "everything",
+    });
+    expect(parseResource("ws://localhost:8090/ws/everything", gateway)?.transport).toBe("ws");
+    expect(parseResource("http://localhost:8090/sse/everything", gateway)?.transport).toBe("sse");
+    for (const other of [
+      "http://localhost:8090/mcp/everything/",
+      "http://localhost:8090/mcp/everything?x=1",
+      "http://127.0.0.1:8090/mcp/everything",
+      "https://localhost:8090/mcp/everything",
+      "http://localhost:8090/ws/everything",
+      "http://localhost:8090/",
+      "http://localhost:8090",
+      "http://LOCALHOST:8090/mcp/everything",
+      "not a url",
+    ]) {
+      expect(parseResource(other, gateway), other).toBeNull();
+    }
+  });
+});
+
+describe("client ID metadata documents", () => {
+  const url = "https://client.example.com/oauth/metadata.json";
+  const good = { client_id: url, client_name: "Example", redirect_uris: ["http://127.0.0.1:4000/cb"], token_endpoint_auth_method: "none" };
+  const serve =
+    (body: string, init: ResponseInit = {}) =>
+    async () =>
+      new Response(body, { headers: { "content-type": "application/json" }, ...init });
+
+  it("refuses URLs that cannot be client ids", () => {
+    expect(metadataDocumentUrlProblem(url)).toBeNull();
+    expect(metadataDocumentUrlProblem("http://client.example.com/m.json")).toMatch(/https/);
+    expect(metadataDocumentUrlProblem("https://client.example.com/")).toMatch(/path/);
+    expect(metadataDocumentUrlProblem("https://client.example.com/m.json#x")).toMatch(/fragment/);
+    expect(metadataDocumentUrlProblem("https://127.0.0.1/m.json")).toMatch(/public host/);
+    expect(metadataDocumentUrlProblem("https://10.1.2.3/m.json")).toMatch(/public host/);
+    expect(metadataDocumentUrlProblem("https://localhost/m.json")).toMatch(/public host/);
+    expect(metadataDocumentUrlProblem("https://a.example.com/x/../m.json")).toMatch(/dot segments/);
+  });
+  it("validates client_id, redirect URIs and the absence of secrets", () => {
+    expect(validateMetadataDocument(url, good).redirect_uris).toEqual(["http://127.0.0.1:4000/cb"]);
+    expect(() => validateMetadataDocument(url, { ...good, client_id: "https://other.example.com/m.json" })).toThrow(
+      /client_id is not the URL/,
+    );
+    expect(() => validateMetadataDocument(url, { ...good, redirect_uris: ["http://evil.example.com/cb"] })).toThrow(/non-loopback/);
+    expect(() => validateMetadataDocument(url, { ...good, client_secret: "x" })).toThrow(/secret/);
+    expect(() => validateMetadataDocument(url, { ...good, token_endpoint_auth_method: "client_secret_post" })).toThrow(/cannot be used/);
+    expect(() => validateMetadataDocument(url, [])).toThrow(/not a JSON object/);
+  });
+  it("fetches with a size limit, no redirects, and clear failures", async () => {
+    let init: RequestInit | undefined;
+    const metadata = await fetchMetadataDocument(url, {
+      fetch: async (_url, requestInit) => {
+        init = requestInit;
+        return new Response(JSON.stringify(good));
+      },
+    });
+    expect(metadata.client_name).toBe("Example");
+    expect(init?.redirect).toBe("error");
+    expect(init?.signal).toBeDefined();
+    const big = JSON.stringify({ ...good, client_name: "x".repeat(6000) });
+    await expect(fetchMetadataDocument(url, { fetch: serve(big) })).rejects.toThrow(/larger than 5120 bytes/);
+    await expect(fetchMetadataDocument(url, { fetch: serve("nope", { status: 404 }) })).rejects.toThrow(/HTTP 404/);
+    await expect(fetchMetadataDocument(url, { fetch: serve("{not json") })).rejects.toThrow(/not JSON/);
+    await expect(
+      fetchMetadataDocument(url, {
+        fetch: () => new Promise((_, reject) => setTimeout(() => reject(new DOMException("timed out", "TimeoutError")), 10)),
+      }),
+    ).rejects.toThrow(/could not be fetched \(TimeoutError\)/);
+    await expect(fetchMetadataDocument(url, { fetch: serve(big) })).rejects.toBeInstanceOf(OAuthError);
+  });
+});
+
+describe("authorization server metadata (RFC 8414)", () => {
+  it("advertises only what is implemented", () => {
+    const metadata = authorizationServerMetadata({ issuer: "http://127.0.0.1:3000", gatewayOrigin: "http://localhost:8090" });
+    expect(metadata).toMatchObject({
+      issuer: "http://127.0.0.1:3000",
+      authorization_endpoint: "http://127.0.0.1:3000/oauth/authorize",
+      token_endpoint: "http://127.0.0.1:3000/oauth/token",
+      registration_endpoint: "http://127.0.0.1:3000/oauth/register",
+      response_types_supported: ["code"],
+      code_challenge_methods_supported: ["S256"],
+      token_endpoint_auth_methods_supported: ["none"],
+      authorization_response_iss_parameter_supported: true,
+      client_id_metadata_document_supported: true,
+    });
+  });
+});

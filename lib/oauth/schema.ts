@@ -1,0 +1,90 @@
+import { z } from "zod";
+import { MAX_REASON_LENGTH } from "../access/schema.ts";
+import { redirectUriProblem } from "./redirect-uri.ts";
+
+// Inputs of the OAuth endpoints, parsed with zod. Form-encoded bodies and query strings arrive as
+// string records; registration and metadata documents are JSON.
+
+const redirectUri = z.string().superRefine((value, ctx) => {
+  const problem = redirectUriProblem(value);
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
+});
+
+/** What a client may say about itself (RFC 7591 §2), in a registration or a client ID metadata document. */
+export const clientMetadataSchema = z.object({
+  redirect_uris: z.array(redirectUri, { error: "redirect_uris must be a list of URLs" }).min(1, "redirect_uris must not be empty").max(10),
+  client_name: z.string().trim().min(1).max(200).optional(),
+  client_uri: z.url().max(2000).optional(),
+  logo_uri: z.url().max(2000).optional(),
+  grant_types: z
+    .array(z.string())
+    .optional()
+    .refine((types) => !types || types.every((type) => type === "authorization_code" || type === "refresh_token"), {
+      message: "grant_types may only be authorization_code and refresh_token",
+    }),
+  response_types: z
+    .array(z.string())
+    .optional()
+    .refine((types) => !types || types.every((type) => type === "code"), { message: 'response_types may only be "code"' }),
+  token_endpoint_auth_method: z.string().optional(),
+  scope: z.string().max(1000).optional(),
+  software_id: z.string().max(200).optional(),
+  software_version: z.string().max(100).optional(),
+});
+export type ClientMetadata = z.output<typeof clientMetadataSchema>;
+
+/** The query of GET /oauth/authorize once client_id and redirect_uri are known to be good. */
+export const authorizationRequestSchema = z.object({
+  response_type: z.literal("code", { error: 'response_type must be "code" (the authorization code flow is the only one)' }),
+  code_challenge: z
+    .string({ error: "code_challenge is required (PKCE)" })
+    .regex(/^[A-Za-z0-9\-_]{43}$/, "code_challenge must be the base64url SHA-256 of the code verifier (43 characters)"),
+  code_challenge_method: z.literal("S256", { error: "code_challenge_method must be S256 (plain is refused)" }),
+  resource: z.string({ error: "resource is required (RFC 8707): the MCP connection URL" }).min(1).max(2000),
+  scope: z.string().max(1000).optional(),
+  state: z.string().max(2000).optional(),
+});
+
+/** The consent page's form (POST /oauth/authorize/decide). */
+export const consentDecisionSchema = z.discriminatedUnion("action", [
+  z.object({ action: z.literal("approve"), authorization: z.string().min(20).max(100) }),
+  z.object({ action: z.literal("deny"), authorization: z.string().min(20).max(100) }),
+  z.object({
+    action: z.literal("request"),
+    authorization: z.string().min(20).max(100),
+    minutes: z.coerce
+      .number({ error: "minutes must be a number" })
+      .int("minutes must be a whole number")
+      .min(1, "minutes must be at least 1"),
+    reason: z.string().trim().min(3, "reason must say why you need access (at least 3 characters)").max(MAX_REASON_LENGTH),
+  }),
+]);
+export type ConsentDecision = z.output<typeof consentDecisionSchema>;
+
+/** POST /oauth/token (form-encoded). */
+export const tokenRequestSchema = z.discriminatedUnion("grant_type", [
+  z.object({
+    grant_type: z.literal("authorization_code"),
+    code: z.string().min(1).max(200),
+    redirect_uri: z.string().min(1).max(2000),
+    client_id: z.string().min(1).max(2000),
+    code_verifier: z.string().min(1).max(200),
+    resource: z.string().max(2000).optional(),
+  }),
+  z.object({
+    grant_type: z.literal("refresh_token"),
+    refresh_token: z.string().min(1).max(200),
+    client_id: z.string().min(1).max(2000),
+    resource: z.string().max(2000).optional(),
+    scope: z.string().max(1000).optional(),
+  }),
+]);
+export type TokenRequest = z.output<typeof tokenRequestSchema>;
+
+/** The first problem of a failed parse, as one sentence. */
+export function describeIssues(error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return "invalid input";
+  const path = issue.path.join(".");
+  return path && !issue.message.startsWith(path) ? `${path}: ${issue.message}` : issue.message;
+}
