@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { type CliIo, errorMessage, formatResult, main, parseCommand, table, UsageError } from "./cli.ts";
 
@@ -265,6 +268,64 @@ describe("main", () => {
     );
     expect(await main(["audit", "verify"], broken.fake)).toBe(1);
     expect(broken.out.join("")).toBe("Audit chain BROKEN at event 12: content does not match its hash\n");
+  });
+
+  it("verifies a purged session by its signed summary, and fails an edited one", async () => {
+    const summary = { events: 41, firstSeq: 1, lastSeq: 41, lastHash: "ab".repeat(32) };
+    const purged = { at: "2030-01-01T00:00:00.000Z", signatureValid: true, headMatches: true, summary };
+    const good = io({ TOLLGATE_TOKEN: "tg_abc" }, () => Response.json({ ok: true, events: 0, headChecked: true, purged }));
+    expect(await main(["session", "verify", "s1"], good.fake)).toBe(0);
+    expect(good.out.join("")).toBe(
+      `Purged recording (events deleted by retention at 2030-01-01 00:00:00Z): signed summary verified — 41 events (#1–#41), chain head ${"ab".repeat(32)}\n`,
+    );
+    const edited = io({ TOLLGATE_TOKEN: "tg_abc" }, () =>
+      Response.json({
+        ok: false,
+        events: 0,
+        firstBad: { seq: 0, problem: "summary-invalid" },
+        headChecked: true,
+        purged: { ...purged, signatureValid: false, reason: "the summary does not match its signature: it was edited" },
+      }),
+    );
+    expect(await main(["session", "verify", "s1"], edited.fake)).toBe(1);
+    expect(edited.out.join("")).toBe("Purged recording: summary INVALID — the summary does not match its signature: it was edited\n");
+  });
+
+  it("session export streams the file to stdout, or to -o FILE, as it arrives", async () => {
+    const jsonl = '{"seq":1,"message":{"b":1,"a":2}}\n{"seq":2,"message":{}}\n';
+    const chunks = [jsonl.slice(0, 10), jsonl.slice(10)];
+    const respond = () =>
+      new Response(
+        new ReadableStream({
+          start(controller) {
+            for (const chunk of chunks) controller.enqueue(new TextEncoder().encode(chunk));
+            controller.close();
+          },
+        }),
+        { headers: { "content-type": "application/x-ndjson" } },
+      );
+    const t = io({ TOLLGATE_TOKEN: "tg_abc" }, respond);
+    expect(await main(["session", "export", "s1"], t.fake)).toBe(0);
+    expect(t.out.join("")).toBe(jsonl);
+    expect(t.requests[0]!.url).toBe("http://localhost:3000/api/v1/sessions/s1/export?format=jsonl");
+
+    const dir = mkdtempSync(path.join(tmpdir(), "tollgate-cli-"));
+    const file = path.join(dir, "out.txt");
+    const f = io({ TOLLGATE_TOKEN: "tg_abc" }, respond);
+    expect(await main(["session", "export", "s1", "--format", "transcript", "-o", file], f.fake)).toBe(0);
+    expect(readFileSync(file, "utf8")).toBe(jsonl);
+    expect(f.out).toEqual([]);
+    expect(f.err.join("")).toBe(`Wrote ${Buffer.byteLength(jsonl)} bytes to ${file}\n`);
+    expect(f.requests[0]!.url).toMatch(/\/export\?format=transcript$/);
+    rmSync(dir, { recursive: true, force: true });
+
+    const missing = io({ TOLLGATE_TOKEN: "tg_abc" }, () =>
+      Response.json({ error: { code: "NOT_FOUND", message: "No session s2." } }, { status: 404 }),
+    );
+    expect(await main(["session", "export", "s2"], missing.fake)).toBe(1);
+    expect(missing.err.join("")).toBe("tollgate: No session s2.\n");
+    expect(() => parseCommand(["session", "export", "s1", "--format", "pdf"])).toThrow(/--format must be jsonl or transcript/);
+    expect(() => parseCommand(["session", "export"])).toThrow(/needs <sessionId>/);
   });
 
   it("prints the API's error message to stderr and exits 1", async () => {

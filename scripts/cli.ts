@@ -9,6 +9,7 @@
  * without a server; main() wires them to fetch, stdout and stderr.
  */
 import { readFileSync, realpathSync } from "node:fs";
+import { open } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import type { AccessRequestView, GrantView } from "../lib/access/present.ts";
@@ -22,6 +23,7 @@ import type { HeldCallView } from "../lib/held-calls/views.ts";
 import type { PolicyVersionView, PolicyView } from "../lib/policies/present-policy.ts";
 import type { PolicyPreview } from "../lib/policies/preview-policy.ts";
 import type { Rule } from "../lib/policy/schema.ts";
+import type { ExportFormat } from "../lib/recording/export-schema.ts";
 import type { SessionListPage } from "../lib/recording/session-filters.ts";
 import type { SessionEventView } from "../lib/recording/sessions.ts";
 import type { SessionVerification } from "../lib/recording/verify-session.ts";
@@ -58,6 +60,11 @@ Commands:
   tokens <grantId>                              the gateway tokens minted for a grant
   revoke-token <tokenId>                        revoke one gateway token (the grant stays)
   audit [--action PREFIX] [--target ID]         the audit log (auditors, admins)
+  session verify <sessionId>                    recompute a recording's hash chain (a purged one: its signed
+                                                summary); exit 1 and the first bad event when broken
+  session export <sessionId> [--format jsonl|transcript] [-o FILE]
+                                                download a session: JSONL (one event per line, messages as
+                                                recorded) or a readable UTC transcript; stdout without -o
   audit verify                                  recompute the audit hash chain and check its signed
                                                 checkpoint (exit 1 when broken; alias: verify-audit)
   policy get <slug> | --global                  a connection's (or the global) guardrail and masking policy
@@ -101,6 +108,7 @@ export type CommandName =
   | "verify-audit"
   | "audit verify"
   | "session verify"
+  | "session export"
   | "revoke"
   | "sessions"
   | "events"
@@ -114,6 +122,8 @@ export interface ApiCall {
   /** Path and query, e.g. /api/v1/grants?scope=all */
   path: string;
   body?: Record<string, unknown>;
+  /** The answer is a file to save (stdout, or `output`), streamed as it arrives, not JSON to format. */
+  download?: { output: string | undefined };
 }
 
 export type ParsedCommand = { kind: "help" } | { kind: "call"; command: CommandName; call: ApiCall; json: boolean };
@@ -163,6 +173,7 @@ function policyPath(command: string, slug: string | undefined, global: boolean):
 }
 
 const id = (value: string) => encodeURIComponent(value);
+const EXPORT_FORMATS: readonly ExportFormat[] = ["jsonl", "transcript"];
 const HELD_CALL_STATUSES: readonly string[] = ["PENDING", "APPROVED", "DENIED", "EXPIRED", "CANCELLED", "ABANDONED"];
 const str = (value: string | boolean | undefined): string | undefined => (typeof value === "string" ? value : undefined);
 
@@ -292,6 +303,23 @@ const COMMANDS: Record<CommandName, CommandSpec> = {
     options: {},
     build: ({ positionals }) => ({ method: "GET", path: `/api/v1/sessions/${id(positionals[0]!)}/verify` }),
   },
+  "session export": {
+    positionals: ["sessionId"],
+    options: { format: { type: "string", short: "f" }, output: { type: "string", short: "o" } },
+    build: ({ positionals, values }) => {
+      const format = str(values.format) ?? "jsonl";
+      if (!(EXPORT_FORMATS as readonly string[]).includes(format)) {
+        throw new UsageError(`--format must be ${EXPORT_FORMATS.join(" or ")} (got "${format}").`);
+      }
+      const output = str(values.output);
+      if (output !== undefined && !output.trim()) throw new UsageError("-o needs a file name (or leave it out for standard output).");
+      return {
+        method: "GET",
+        path: `/api/v1/sessions/${id(positionals[0]!)}/export?format=${format}`,
+        download: { output: output === "-" ? undefined : output },
+      };
+    },
+  },
   revoke: {
     positionals: ["grantId"],
     options: { reason: { type: "string", short: "r" } },
@@ -404,7 +432,8 @@ export function parseCommand(argv: readonly string[], read: ReadInput = readInpu
   // Two-word commands ("policy get") are one name in COMMANDS.
   const twoWords =
     (argv[0] === "policy" && argv[1] !== undefined && !argv[1].startsWith("-")) ||
-    ((argv[0] === "audit" || argv[0] === "session") && argv[1] === "verify");
+    ((argv[0] === "audit" || argv[0] === "session") && argv[1] === "verify") ||
+    (argv[0] === "session" && argv[1] === "export");
   const [name, ...rest] = twoWords ? [`${argv[0]} ${argv[1]}`, ...argv.slice(2)] : argv;
   if (name === undefined || name === "help" || name === "--help" || name === "-h") return { kind: "help" };
   if (name === "policy") throw new UsageError('policy needs a subcommand: get, set, versions or preview. Run "tollgate help".');
@@ -617,8 +646,22 @@ export function formatResult(command: CommandName, data: unknown, json: boolean)
         : "";
       return `Audit chain intact: ${result.events} events verified${checkpoint}`;
     }
+    case "session export":
+      // Streamed to stdout or a file by main(); never formatted.
+      return typeof data === "string" ? data : JSON.stringify(data);
     case "session verify": {
       const result = data as SessionVerification;
+      if (result.purged) {
+        const summary = result.purged.summary;
+        const what = summary
+          ? `${summary.events} events (#${summary.firstSeq ?? 0}–#${summary.lastSeq ?? 0}), chain head ${summary.lastHash}`
+          : "no summary";
+        if (result.firstBad?.problem === "summary-invalid")
+          return `Purged recording: summary INVALID — ${result.purged.reason ?? "it does not check out"}`;
+        if (result.firstBad)
+          return `Purged recording: summary signed, but the chain was ${result.firstBad.problem.toUpperCase()} at event #${result.firstBad.seq} when purged (${what})`;
+        return `Purged recording (events deleted by retention at ${time(result.purged.at)}): signed summary verified — ${what}`;
+      }
       if (result.firstBad)
         return `Recording ${result.firstBad.problem.toUpperCase()} at event #${result.firstBad.seq} (${result.events} events read)`;
       return `Recording verified: ${result.events} events${result.headChecked ? "" : " (session still open: newest events not yet checked against a stored head)"}`;
@@ -738,7 +781,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       method: parsed.call.method,
       headers: {
         Authorization: `Bearer ${token}`,
-        Accept: "application/json",
+        Accept: parsed.call.download ? "application/x-ndjson, text/plain, application/json" : "application/json",
         ...(parsed.call.body !== undefined ? { "Content-Type": "application/json" } : {}),
       },
       body: parsed.call.body !== undefined ? JSON.stringify(parsed.call.body) : undefined,
@@ -751,6 +794,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     return 1;
   }
 
+  if (parsed.call.download && response.ok) return download(response, parsed.call.download.output, io);
   const text = await response.text();
   let body: unknown;
   try {
@@ -770,6 +814,43 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   // A verification that found tampering fails the command, so scripts and CI can act on it.
   const verified = body && typeof body === "object" && "ok" in body ? (body as { ok: unknown }).ok : undefined;
   return verified === false && (parsed.command.endsWith("verify") || parsed.command === "verify-audit") ? 1 : 0;
+}
+
+/** Saves a download as it arrives: to `output`, or to stdout; a line on stderr says where it went. */
+async function download(response: Response, output: string | undefined, io: CliIo): Promise<number> {
+  const file = output === undefined ? undefined : await open(output, "w").catch((error: Error) => error);
+  if (file instanceof Error) {
+    io.stderr(`tollgate: cannot write ${output}: ${file.message}\n`);
+    await response.body?.cancel();
+    return 1;
+  }
+  const decoder = new TextDecoder();
+  let bytes = 0;
+  try {
+    const reader = response.body?.getReader();
+    for (;;) {
+      const next = reader ? await reader.read() : { done: true as const, value: undefined };
+      if (next.done) break;
+      const chunk = next.value;
+      bytes += chunk.byteLength;
+      if (file) await file.write(chunk);
+      else io.stdout(decoder.decode(chunk, { stream: true }));
+    }
+    if (!file) {
+      const rest = decoder.decode();
+      if (rest) io.stdout(rest);
+    }
+  } catch (error) {
+    io.stderr(`tollgate: the download broke off after ${bytes} bytes: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  } finally {
+    await file?.close();
+  }
+  if (output !== undefined) {
+    const capped = response.headers.get("x-tollgate-export-capped") === "true" ? " (capped: more sessions matched)" : "";
+    io.stderr(`Wrote ${bytes} bytes to ${output}${capped}\n`);
+  }
+  return 0;
 }
 
 function invokedDirectly(): boolean {
