@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { JSONRPCMessage, RequestId } from "@modelcontextprotocol/sdk/types.js";
+import { learnParamHeaders, type ParamHeaders } from "../pipeline/check-mcp-headers.ts";
 import type { ClientSide } from "../session.ts";
 import { requestIdOf } from "./body.ts";
 
@@ -153,6 +154,10 @@ export class ClientHttpTransport implements ClientSide {
   private nextStream = 1;
   private closed = false;
   private initialized = false;
+  /** Which arguments each tool mirrors into `Mcp-Param-*` headers, as the tools/list answers sent to this client said. */
+  readonly paramHeaders: ParamHeaders = new Map();
+  /** Ids of the client's tools/list requests not answered yet. */
+  private readonly toolLists = new Set<RequestId>();
 
   constructor(
     readonly sessionId: string,
@@ -237,6 +242,7 @@ export class ClientHttpTransport implements ClientSide {
     } else if (!this.versionOk(req, res, rpcId)) return;
 
     const requests = messages.filter(isRequest);
+    for (const request of requests) if (request.method === "tools/list" && this.toolLists.size < 64) this.toolLists.add(request.id);
     if (requests.length === 0) {
       res.writeHead(202).end();
       for (const message of messages) this.onmessage?.(message);
@@ -421,6 +427,7 @@ export class ClientHttpTransport implements ClientSide {
     if (isResponse(message)) {
       stream.waiting.delete(message.id);
       this.byRequest.delete(message.id);
+      if (this.toolLists.delete(message.id)) learnParamHeaders(this.paramHeaders, (message as { result?: unknown }).result);
     }
     const res = stream.res;
     if (stream.mode === "undecided" && res) {

@@ -120,7 +120,7 @@ async function handle(
     // A live session already knows its connection: no lookup on the hot path.
     authorize(auth.grant, found.connection);
     const body = await readMessages(deps, req, read);
-    if (body !== undefined) checkMcpHeaders(req.headers, body);
+    if (body !== undefined) checkMcpHeaders(req.headers, body, found.client.paramHeaders);
     found.updateGrant(auth.grant);
     // A held call whose client closes this response has lost its client: the hold ends.
     found.watchRequestStream(body, res);
@@ -152,6 +152,8 @@ async function handle(
       session = await openHttpSession(deps, { auth, connection, slug, body, bearer: bearerOf(req.headers.authorization), sessionless });
       bySocket.set(key, session);
     }
+    // Mcp-Param-* against the tools this connection's client was shown.
+    checkMcpHeaders(req.headers, body, clientOf(session).paramHeaders);
     session.updateGrant(auth.grant);
     session.watchRequestStream(body, res);
     const request = session.beginRequest();

@@ -4,6 +4,7 @@ import { StringDecoder } from "node:string_decoder";
 import { StreamableHTTPError } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { Transport, TransportSendOptions } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+import { encodeMcpHeader, learnParamHeaders, type ParamHeaders, paramHeaderText } from "../pipeline/check-mcp-headers.ts";
 
 // Streamable HTTP towards an upstream MCP server, built for the hot path: one keep-alive agent per
 // process (connections reused across sessions), each response body read once and parsed as it
@@ -83,22 +84,33 @@ export const PROTOCOL_VERSION_META = "io.modelcontextprotocol/protocolVersion";
 
 const NAMED: Record<string, "name" | "uri"> = { "tools/call": "name", "prompts/get": "name", "resources/read": "uri" };
 
-/** A header value: as is when plain printable ASCII, else `=?base64?…?=` (2026-07-28). */
-export function encodeMcpHeader(value: string): string {
-  return /^[\x20-\x7e]*$/.test(value) && value.trim() === value ? value : `=?base64?${Buffer.from(value, "utf8").toString("base64")}?=`;
-}
+export { encodeMcpHeader };
+
+/** Header values longer than this are left out (2026-07-28). */
+const MAX_PARAM_VALUE = 8192;
 
 /**
  * `Mcp-Method` and, for tools/call, resources/read and prompts/get, `Mcp-Name` (2026-07-28), taken
- * from the message itself — so they always agree with the body the upstream receives. Older
- * servers ignore them.
+ * from the message itself — so they always agree with the body the upstream receives — and for a
+ * tools/call the `Mcp-Param-*` headers of the arguments the tool marks (`x-mcp-header`, learnt from
+ * the upstream's tools/list answers). Older servers ignore them.
  */
-export function routingHeaders(message: JSONRPCMessage): Record<string, string> {
+export function routingHeaders(message: JSONRPCMessage, paramHeaders?: ParamHeaders): Record<string, string> {
   if (!("method" in message)) return {};
   const headers: Record<string, string> = { "mcp-method": encodeMcpHeader(message.method) };
   const field = NAMED[message.method];
-  const name = field ? (message.params as Record<string, unknown> | undefined)?.[field] : undefined;
+  const params = message.params as Record<string, unknown> | undefined;
+  const name = field ? params?.[field] : undefined;
   if (typeof name === "string") headers["mcp-name"] = encodeMcpHeader(name);
+  const marks = message.method === "tools/call" && typeof name === "string" ? paramHeaders?.get(name) : undefined;
+  if (marks) {
+    const args = (params?.arguments ?? {}) as Record<string, unknown>;
+    for (const [suffix, argument] of marks) {
+      const text = paramHeaderText(args[argument]);
+      const value = text === null ? null : encodeMcpHeader(text);
+      if (value !== null && value.length <= MAX_PARAM_VALUE) headers[`mcp-param-${suffix}`] = value;
+    }
+  }
   return headers;
 }
 
@@ -124,6 +136,10 @@ export class HttpUpstreamTransport implements Transport {
   /** HTTP statuses of 4xx JSON-RPC error answers, by request id, until the client side takes them. */
   private readonly statuses = new Map<string | number, number>();
   private readonly requests = new Set<ClientRequest>();
+  /** Which arguments each tool mirrors into `Mcp-Param-*` headers, from the upstream's tools/list answers. */
+  private readonly paramHeaders: ParamHeaders = new Map();
+  /** Ids of tools/list requests sent and not answered yet. */
+  private readonly toolLists = new Set<string | number>();
   private closed = false;
   private readonly module: typeof http | typeof https;
   private readonly agent: http.Agent;
@@ -194,7 +210,11 @@ export class HttpUpstreamTransport implements Transport {
       accept: "application/json, text/event-stream",
       "content-length": String(Buffer.byteLength(body)),
     });
-    Object.assign(headers, routingHeaders(message));
+    Object.assign(headers, routingHeaders(message, this.paramHeaders));
+    if ("method" in message && message.method === "tools/list" && "id" in message) {
+      if (this.toolLists.size >= 64) this.toolLists.clear();
+      this.toolLists.add(message.id);
+    }
     // 2026-07-28 (sessionless): the version travels in each request's _meta; the header says it too.
     if (!this.protocolVersion) {
       const version = (message as { params?: { _meta?: Record<string, unknown> } }).params?._meta?.[PROTOCOL_VERSION_META];
@@ -218,7 +238,7 @@ export class HttpUpstreamTransport implements Transport {
       // An error the server could not tie to the request (id null: it could not read it) is still its answer to it.
       if (isMessage(parsed) && "error" in parsed && (answerId === id || answerId === null)) {
         this.statuses.set(id, status);
-        this.onmessage?.({ ...parsed, id } as JSONRPCMessage);
+        this.deliver({ ...parsed, id } as JSONRPCMessage);
         return;
       }
       throw new StreamableHTTPError(status, `Error POSTing to endpoint (HTTP ${status})`);
@@ -249,9 +269,18 @@ export class HttpUpstreamTransport implements Transport {
     throw new StreamableHTTPError(-1, "Unexpected content type from the upstream");
   }
 
+  /** Hands an upstream message on, learning the tools' `Mcp-Param-*` marks from tools/list answers on the way. */
+  private deliver(message: JSONRPCMessage): void {
+    if (this.toolLists.size > 0 && isResponse(message)) {
+      const id = (message as { id: string | number }).id;
+      if (this.toolLists.delete(id)) learnParamHeaders(this.paramHeaders, (message as { result?: unknown }).result);
+    }
+    this.onmessage?.(message);
+  }
+
   private handOn(value: unknown): void {
     for (const item of Array.isArray(value) ? value : [value]) {
-      if (isMessage(item)) this.onmessage?.(item);
+      if (isMessage(item)) this.deliver(item);
       else this.onerror?.(new Error("upstream sent a JSON value that is not a JSON-RPC message"));
     }
   }
@@ -281,7 +310,7 @@ export class HttpUpstreamTransport implements Transport {
         return;
       }
       if (context.requestId !== undefined && isResponse(parsed) && (parsed as { id: unknown }).id === context.requestId) answered = true;
-      this.onmessage?.(parsed);
+      this.deliver(parsed);
     });
     try {
       for await (const chunk of res) parser.push(chunk as Buffer);
