@@ -82,7 +82,7 @@ export interface GatewayOptions {
   allowedHosts?: string[];
   /** The URL clients use (GATEWAY_PUBLIC_URL): its host is one of the gateway's own. */
   publicUrl?: string;
-  /** SSE keep-alive comments and WebSocket pings (legacy SSE and WebSocket clients) this often; default 15 s. */
+  /** SSE keep-alive comments (every SSE stream) and WebSocket pings this often (GATEWAY_KEEP_ALIVE_MS; default 15 s). */
   keepAliveMs?: number;
   /** Service accounts' IdP-issued JWTs: trusted issuers, audience, algorithms, skew (TOLLGATE_JWT_*); absent: refused. */
   jwt?: JwtVerifierOptions | null;
@@ -193,11 +193,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     metrics,
     holds: heldCalls,
     grants,
+    keepAliveMs: options.keepAliveMs ?? GATEWAY_DEFAULTS.keepAliveMs,
     ...(options.jwt ? { jwt: new JwtVerifier(options.jwt) } : {}),
   };
   const transportDeps: TransportListenerDeps = {
     ...deps,
-    keepAliveMs: options.keepAliveMs ?? 15_000,
+    keepAliveMs: options.keepAliveMs ?? GATEWAY_DEFAULTS.keepAliveMs,
     ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
   };
   const webSockets = createWebSocketListener(transportDeps);

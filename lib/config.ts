@@ -100,6 +100,8 @@ export const GATEWAY_DEFAULTS = {
   holdPollMs: 3000,
   /** A held call whose client sent a progress token gets a progress notification this often. */
   holdProgressMs: 10_000,
+  /** SSE keep-alive comments on open streams, and WebSocket pings (a client that missed the previous pong is cut), this often. */
+  keepAliveMs: 15_000,
   /** Browser origins allowed to call the gateway (none: only localhost origins, and only when it listens on loopback). */
   allowedOrigins: [] as readonly string[],
   /** Host header values (host or host:port) accepted besides the public URL's host and localhost names. */
@@ -133,6 +135,10 @@ const gatewaySchema = z.object({
   GATEWAY_MAX_CONNECTIONS: z.coerce.number().int().positive().default(GATEWAY_DEFAULTS.maxConnections),
   ACCESS_REQUEST_TTL_MINUTES: z.coerce.number().int().positive().default(GATEWAY_DEFAULTS.accessRequestTtlMinutes),
   GATEWAY_MAX_HOLD_MINUTES: z.coerce.number().int().positive().max(1440).default(GATEWAY_DEFAULTS.maxHoldMinutes),
+  GATEWAY_HOLD_MINUTES: z.coerce.number().int().positive().max(1440).default(GATEWAY_DEFAULTS.holdMinutes),
+  GATEWAY_HOLD_POLL_MS: z.coerce.number().int().min(100).default(GATEWAY_DEFAULTS.holdPollMs),
+  GATEWAY_HOLD_PROGRESS_MS: z.coerce.number().int().min(100).default(GATEWAY_DEFAULTS.holdProgressMs),
+  GATEWAY_KEEP_ALIVE_MS: z.coerce.number().int().min(100).default(GATEWAY_DEFAULTS.keepAliveMs),
   /** A stable id per gateway replica (e.g. the pod name): on restart only its own held calls are abandoned. */
   GATEWAY_INSTANCE_ID: z.string().trim().min(1).max(200).optional(),
   TOLLGATE_WEBHOOK_URL: z.url({ error: "must be an incoming webhook URL (Slack-compatible)" }).optional(),

@@ -40,6 +40,8 @@ export interface ListenerDeps {
   grants?: GrantCache;
   /** Verifies service accounts' IdP-issued JWTs (absent: JWTs are refused). */
   jwt?: JwtVerifier;
+  /** Keep-alive comments on SSE streams this often (GATEWAY_KEEP_ALIVE_MS). */
+  keepAliveMs?: number;
 }
 
 const PREFIX = "/mcp";
@@ -214,6 +216,7 @@ async function openHttpSession(
       return new ClientHttpTransport(id, {
         onsessionclosed: () => void session().close("client ended session"),
         sessionless: sessionless !== undefined,
+        ...(deps.keepAliveMs !== undefined ? { keepAliveMs: deps.keepAliveMs } : {}),
         statusOf: (rpcId) => (upstream.transport instanceof HttpUpstreamTransport ? upstream.transport.takeStatus(rpcId) : undefined),
       });
     },
