@@ -5,6 +5,7 @@ import { authorize } from "../pipeline/authorize.ts";
 import { bearerOf } from "../secrets.ts";
 import type { ClientSide } from "../session.ts";
 import { parseJsonRpcBody, peekRequestId, readBody, requestIdOf } from "./body.ts";
+import { noteClientInfo } from "./client-info.ts";
 import {
   authenticateCaller,
   authorizedConnection,
@@ -155,7 +156,10 @@ async function deliver(
   found.updateGrant(caller.grant);
   res.writeHead(202, { "content-type": "text/plain" }).end("Accepted");
   // Answers travel on the event stream, in the order the upstream sends them.
-  for (const message of messages) void (found as ListenedSession).fromClient(message);
+  for (const message of messages) {
+    noteClientInfo(deps.db, found.id, message, deps.log);
+    void (found as ListenedSession).fromClient(message);
+  }
 }
 
 /** Routes `/sse/<slug>` (GET) and `/sse/<slug>/messages` (POST). */

@@ -1,6 +1,6 @@
 import { type IncomingMessage, STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
-import { type JSONRPCMessage, JSONRPCMessageSchema } from "@modelcontextprotocol/sdk/types.js";
+import { type JSONRPCMessage, JSONRPCMessageSchema, type RequestId } from "@modelcontextprotocol/sdk/types.js";
 import { type WebSocket, WebSocketServer } from "ws";
 import { errorBody, GatewayError } from "../errors.ts";
 import { connectionOfPath, gatewayOrigin, resourceMetadataUrl, wwwAuthenticate } from "../oauth-metadata.ts";
@@ -8,6 +8,7 @@ import { checkOrigin, type OriginPolicy } from "../pipeline/check-origin.ts";
 import { bearerOf, scrubSecrets, secretPatterns } from "../secrets.ts";
 import type { ClientSide } from "../session.ts";
 import { parseJsonRpcBody } from "./body.ts";
+import { noteClientInfo } from "./client-info.ts";
 import {
   authenticateCaller,
   authorizedConnection,
@@ -24,7 +25,10 @@ import {
 // never the URL), the grant, the caps, the policy, the upstream — so every refusal is an HTTP status
 // with a JSON-RPC error body, before the socket is upgraded. The socket is the session: when it
 // closes, the session ends; when the session ends (grant revoked or expired, idle, shutdown), the
-// socket is closed with a code and the reason.
+// socket is closed with a code and the reason. A JSON-RPC batch (a frame holding an array, as
+// 2025-03-26 allowed) is split into messages, each checked and recorded, and answered with one
+// array frame once every request in it is answered; what the server sends meanwhile (notifications,
+// its own requests) goes out at once.
 
 const WS_PATH = /^\/ws\/([a-z0-9-]+)\/?$/;
 const PREFIX = "/ws";
@@ -37,10 +41,18 @@ function closeCodeOf(reason: string | null): number {
   return 1000;
 }
 
+/** A batch from the client: the requests still unanswered, and the answers so far. */
+interface PendingBatch {
+  waiting: Set<RequestId>;
+  answers: JSONRPCMessage[];
+}
+
 /** The client side of a WebSocket session; messages sent before the upgrade completes wait for it. */
 class WebSocketClientSide implements ClientSide {
   private socket: WebSocket | undefined;
   private readonly pending: string[] = [];
+  /** Open batches by the ids of their unanswered requests. */
+  private readonly batches = new Map<RequestId, PendingBatch>();
   private keepAlive: NodeJS.Timeout | undefined;
   private closed = false;
   /** Set once the session exists: its end reason becomes the close reason. */
@@ -68,9 +80,34 @@ class WebSocketClientSide implements ClientSide {
     socket.once("close", () => clearInterval(this.keepAlive));
   }
 
+  /**
+   * A batch arrived: answers to `requestIds` are collected and sent as one array, with `refusals`
+   * (answers to its invalid entries); a batch without requests gets only its refusals, at once.
+   */
+  expectBatch(requestIds: RequestId[], refusals: JSONRPCMessage[]): Promise<void> {
+    if (requestIds.length === 0) return refusals.length > 0 ? this.write(JSON.stringify(refusals)) : Promise.resolve();
+    const batch: PendingBatch = { waiting: new Set(requestIds), answers: [...refusals] };
+    for (const id of batch.waiting) this.batches.set(id, batch);
+    return Promise.resolve();
+  }
+
   async send(message: JSONRPCMessage): Promise<void> {
     if (this.closed) throw new Error("The client's WebSocket is closed");
-    const data = JSON.stringify(message);
+    const id = !("method" in message) && "id" in message ? (message.id as RequestId) : undefined;
+    const batch = id !== undefined ? this.batches.get(id) : undefined;
+    if (batch && id !== undefined) {
+      // An answer to a request of a batch: held until the batch is complete, then sent as one array.
+      this.batches.delete(id);
+      batch.waiting.delete(id);
+      batch.answers.push(message);
+      if (batch.waiting.size > 0) return;
+      return this.write(JSON.stringify(batch.answers));
+    }
+    return this.write(JSON.stringify(message));
+  }
+
+  private async write(data: string): Promise<void> {
+    if (this.closed) throw new Error("The client's WebSocket is closed");
     const socket = this.socket;
     if (!socket) {
       this.pending.push(data);
@@ -189,28 +226,37 @@ export function createWebSocketListener(deps: TransportListenerDeps): WebSocketL
     wss.handleUpgrade(req, socket, head, (ws) => {
       client.attach(ws);
       const request = session.beginRequest();
+      let clientInfoNoted = false;
       ws.on("message", (data, isBinary) => {
         if (isBinary) {
           ws.close(1003, "MCP messages are JSON text frames");
           return;
         }
-        let messages: unknown[];
+        let body: unknown;
         try {
-          const body = parseJsonRpcBody(data.toString());
-          messages = Array.isArray(body) ? body : [body];
+          body = parseJsonRpcBody(data.toString());
         } catch (error) {
           const refusal = error instanceof GatewayError ? error : new GatewayError("PARSE_ERROR", "Not a JSON-RPC message.");
           deps.metrics.refusal(refusal.kind);
           void client.send(errorBody(refusal) as JSONRPCMessage).catch(() => undefined);
           return;
         }
-        for (const item of messages) {
+        const messages: JSONRPCMessage[] = [];
+        const refusals: JSONRPCMessage[] = [];
+        for (const item of Array.isArray(body) ? body : [body]) {
           const parsed = JSONRPCMessageSchema.safeParse(item);
-          if (parsed.success) void session.fromClient(parsed.data);
-          else
-            void client
-              .send(errorBody(new GatewayError("INVALID_REQUEST", "Not a JSON-RPC 2.0 message.")) as JSONRPCMessage)
-              .catch(() => undefined);
+          if (parsed.success) messages.push(parsed.data);
+          else refusals.push(errorBody(new GatewayError("INVALID_REQUEST", "Not a JSON-RPC 2.0 message.")) as JSONRPCMessage);
+        }
+        if (Array.isArray(body)) {
+          const ids = messages.flatMap((message) => ("method" in message && "id" in message ? [message.id as RequestId] : []));
+          void client.expectBatch(ids, refusals).catch(() => undefined);
+        } else {
+          for (const refusal of refusals) void client.send(refusal).catch(() => undefined);
+        }
+        for (const message of messages) {
+          if (!clientInfoNoted) clientInfoNoted = noteClientInfo(deps.db, session.id, message, deps.log);
+          void session.fromClient(message);
         }
       });
       ws.on("error", () => ws.terminate());
