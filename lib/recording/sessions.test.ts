@@ -57,11 +57,16 @@ describe("session recordings", () => {
       [2, "UPSTREAM_TO_CLIENT", "response", "1", null],
       [3, "CLIENT_TO_UPSTREAM", "notification", "notifications/cancelled", null],
     ]);
+    expect(events.map((e) => e.replyToSeq)).toEqual([null, 1, null]);
     const rows = await t.db.sessionEvent.findMany({ where: { sessionId: aliceSession }, orderBy: { seq: "asc" } });
     let prev = GENESIS_HASH;
     for (const row of rows) {
       expect(row.prevHash).toBe(prev);
-      expect(row.hash).toBe(chainHash(prev, { seq: row.seq, at: row.at.toISOString(), direction: row.direction, payload: row.payload }));
+      // A response's pairing with its request (replyToSeq, latencyMs) is hashed too.
+      const paired = row.replyToSeq !== null ? { replyToSeq: row.replyToSeq, latencyMs: row.latencyMs } : {};
+      expect(row.hash).toBe(
+        chainHash(prev, { seq: row.seq, at: row.at.toISOString(), direction: row.direction, payload: row.payload, ...paired }),
+      );
       prev = row.hash;
     }
     expect(await listSessionEvents(t.db, { actor: users.alice, sessionId: aliceSession, afterSeq: 2 })).toHaveLength(1);
