@@ -42,6 +42,8 @@ export const GATEWAY_ERRORS = {
   BODY_TIMEOUT: { status: 408, code: -32008 },
   /** 2026-07-28: an `Mcp-Method` / `Mcp-Name` header does not say what the body says (MCP's HeaderMismatch). */
   HEADER_MISMATCH: { status: 400, code: -32020 },
+  /** A service account's JWT cannot be checked: its issuer's discovery document or keys cannot be fetched. */
+  IDP_UNAVAILABLE: { status: 503, code: -32033 },
   INTERNAL: { status: 500, code: -32603 },
 } as const;
 

@@ -37,6 +37,12 @@ async function authenticateJwt(db: Db, token: string, jwt: JwtContext | undefine
   try {
     user = await serviceAccountFor(db, await jwt.verifier.verify(token));
   } catch (error) {
+    // The token may be fine: its issuer's keys cannot be fetched right now (503, not 401, so the client retries rather than re-authenticates).
+    if (error instanceof JwtError && error.failure === "keys_unavailable") {
+      throw new GatewayError("IDP_UNAVAILABLE", `${error.message} The gateway cannot check service-account tokens meanwhile.`, {
+        tokenError: error.failure,
+      });
+    }
     if (error instanceof JwtError) throw new GatewayError("UNAUTHENTICATED", error.message, { tokenError: error.failure });
     throw error;
   }

@@ -32,6 +32,8 @@ const jwtSchema = z.object({
   TOLLGATE_JWT_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(600).default(DEFAULT_JWT_CLOCK_SKEW_SECONDS),
   TOLLGATE_JWT_GROUPS_CLAIM: z.string().trim().min(1).optional(),
   OIDC_GROUPS_CLAIM: z.string().trim().min(1).optional(),
+  /** RFC 9068: require this `typ` header (e.g. `at+jwt`, so ID tokens are refused); unset: any. */
+  TOLLGATE_JWT_TYP: z.string().trim().min(1).optional(),
 });
 
 /** The verifier's settings from the environment, or null when no issuer is trusted (JWTs refused). */
@@ -55,6 +57,7 @@ export function jwtVerifierConfig(env: Record<string, string | undefined> = proc
     algorithms: list(config.TOLLGATE_JWT_ALGORITHMS),
     clockSkewSeconds: config.TOLLGATE_JWT_CLOCK_SKEW_SECONDS,
     groupsClaim: config.TOLLGATE_JWT_GROUPS_CLAIM ?? config.OIDC_GROUPS_CLAIM ?? "groups",
+    ...(config.TOLLGATE_JWT_TYP ? { requiredType: config.TOLLGATE_JWT_TYP } : {}),
   };
 }
 

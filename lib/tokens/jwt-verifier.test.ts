@@ -107,6 +107,22 @@ describe("JwtVerifier", () => {
   });
 });
 
+describe("typ (RFC 9068)", () => {
+  it("accepts any typ by default, and only the configured one when TOLLGATE_JWT_TYP is set", async () => {
+    const typed = await startJwksServer([key]);
+    const lenient = new JwtVerifier({ issuers: [{ issuer: typed.issuer }], audiences: ["tollgate"] });
+    const strict = new JwtVerifier({ issuers: [{ issuer: typed.issuer }], audiences: ["tollgate"], requiredType: "at+jwt" });
+    const access = await typed.sign(key, { sub: "ci-bot" }, { typ: "at+jwt" });
+    const idToken = await typed.sign(key, { sub: "ci-bot" }, { typ: "JWT" });
+    expect((await lenient.verify(idToken)).subject).toBe("ci-bot");
+    expect((await strict.verify(access)).subject).toBe("ci-bot");
+    expect(await failure(idToken, strict)).toMatchObject({ failure: "wrong_type", message: expect.stringMatching(/at\+jwt/) });
+    expect(jwtVerifierConfig({ OIDC_ISSUER: "https://idp.example.com", TOLLGATE_JWT_TYP: "at+jwt" })?.requiredType).toBe("at+jwt");
+    expect(jwtVerifierConfig({ OIDC_ISSUER: "https://idp.example.com" })?.requiredType).toBeUndefined();
+    await typed.close();
+  });
+});
+
 describe("jwtVerifierConfig", () => {
   it("trusts OIDC_ISSUER by default, audience tollgate, 60 s skew, asymmetric algorithms", () => {
     expect(jwtVerifierConfig({ OIDC_ISSUER: "https://idp.example.com" })).toMatchObject({

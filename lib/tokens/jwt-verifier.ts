@@ -30,7 +30,8 @@ export type JwtFailure =
   | "unknown_key"
   | "bad_signature"
   | "keys_unavailable"
-  | "not_a_service_account";
+  | "not_a_service_account"
+  | "wrong_type";
 
 /** A JWT that Tollgate refuses; `failure` is the machine-readable reason, the message tells a person what to fix. */
 export class JwtError extends Error {
@@ -64,6 +65,8 @@ export interface JwtVerifierOptions {
   jwksMaxAgeMs?: number;
   /** Discovery and JWKS requests time out after this long. */
   timeoutMs?: number;
+  /** The `typ` header every token must carry, e.g. `at+jwt` (RFC 9068 access tokens); unset: any. */
+  requiredType?: string;
 }
 
 export interface VerifiedJwt {
@@ -163,6 +166,7 @@ export class JwtVerifier {
         algorithms: [...this.algorithms],
         clockTolerance: this.clockSkewSeconds,
         requiredClaims: ["exp", "sub"],
+        ...(this.options.requiredType ? { typ: this.options.requiredType } : {}),
       }));
     } catch (error) {
       throw this.describe(error);
@@ -204,6 +208,12 @@ export class JwtVerifier {
         );
       }
       if (error.claim === "iss") return new JwtError("wrong_issuer", "The token's issuer is not trusted by Tollgate.");
+      if (error.claim === "typ") {
+        return new JwtError(
+          "wrong_type",
+          `The token's "typ" header is not "${this.options.requiredType}" (TOLLGATE_JWT_TYP): request an access token, not an ID token.`,
+        );
+      }
       if (error.reason === "missing") return new JwtError("malformed", `The token lacks the required "${error.claim}" claim.`);
       return new JwtError("malformed", `The token's "${error.claim}" claim is invalid.`);
     }
