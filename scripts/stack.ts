@@ -247,7 +247,6 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       env: childEnv,
       stdio: ["ignore", output, output],
     });
-    stops.push(() => stopChild(gateway));
     const portal = spawn(
       process.execPath,
       [path.join(ROOT, "node_modules/next/dist/bin/next"), "start", "-p", String(options.portalPort), "-H", "127.0.0.1"],
@@ -257,7 +256,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         stdio: ["ignore", output, output],
       },
     );
+    // Stops run in reverse order: the gateway first (it ends its sessions and records their ends while
+    // Postgres is up, then closes its database clients), then the portal, the IdP, and Postgres last.
     stops.push(() => stopChild(portal));
+    stops.push(() => stopChild(gateway));
     await Promise.all([
       waitForHttp(`http://127.0.0.1:${options.gatewayPort}/readyz`, gateway, "gateway"),
       waitForHttp(`http://127.0.0.1:${options.portalPort}/api/v1/openapi.json`, portal, "portal"),
