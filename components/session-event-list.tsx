@@ -91,7 +91,7 @@ export function SessionEventList({
                 <span className="flex w-full min-w-0 items-center gap-2">
                   <span className="w-12 shrink-0 font-mono text-xs text-gray-500 tabular-nums">#{event.seq}</span>
                   <Time iso={event.at} clock className="shrink-0 font-mono text-xs text-gray-600 tabular-nums" />
-                  <DirectionBadge direction={event.direction} />
+                  <DirectionBadge direction={event.direction} decision={event.decision} />
                   {mark && mark !== "call" && (
                     <span className={cx("h-2 w-2 shrink-0 rounded-full", MARK_COLORS[mark])} title={mark} aria-hidden="true" />
                   )}

@@ -97,6 +97,8 @@ export interface Pairs {
   requestOf: Map<number, number>;
   /** Request seq → response seq. */
   responseOf: Map<number, number>;
+  /** A held request's seq → the event that recorded how the hold ended (approved, denied, expired, …). */
+  outcomeOf: Map<number, number>;
 }
 
 /**
@@ -106,9 +108,19 @@ export interface Pairs {
 export function pairEvents(events: SessionEventView[]): Pairs {
   const requestOf = new Map<number, number>();
   const responseOf = new Map<number, number>();
+  const outcomeOf = new Map<number, number>();
   const open = new Map<string, number>();
+  const held = new Map<string, number>();
   const side = (direction: string) => (direction === "CLIENT_TO_UPSTREAM" || direction === "GATEWAY_TO_UPSTREAM" ? "up" : "down");
   for (const event of events) {
+    if (event.rpcId !== null && event.decision && HELD.has(event.decision)) {
+      const hold = held.get(event.rpcId);
+      if (event.decision === "require-approval" && event.direction === "CLIENT_TO_UPSTREAM") held.set(event.rpcId, event.seq);
+      else if (hold !== undefined) {
+        outcomeOf.set(hold, event.seq);
+        held.delete(event.rpcId);
+      }
+    }
     if (isRequest(event) && event.rpcId !== null) {
       open.set(`${side(event.direction)}:${event.rpcId}`, event.seq);
     } else if (isResponse(event)) {
@@ -124,7 +136,7 @@ export function pairEvents(events: SessionEventView[]): Pairs {
       }
     }
   }
-  return { requestOf, responseOf };
+  return { requestOf, responseOf, outcomeOf };
 }
 
 /** "tools/call · echo", or the id for a response. */

@@ -35,9 +35,20 @@ const DIRECTIONS: Record<string, { label: string; tone: Tone; title: string }> =
   },
 };
 
-/** Which way a recorded message went. */
-export function DirectionBadge({ direction }: { direction: string }) {
-  const known = DIRECTIONS[direction] ?? { label: direction, tone: "gray" as Tone, title: direction };
+/** A client request the gateway kept: denied, or held for approval (forwarded later, if approved, as gateway → upstream). */
+const STOPPED: Record<string, { label: string; tone: Tone; title: string }> = {
+  deny: { label: "→ blocked", tone: "red", title: "client → gateway: denied by policy, never forwarded upstream" },
+  "require-approval": {
+    label: "→ held",
+    tone: "amber",
+    title: "client → gateway: held for approval; once approved it is forwarded (a gateway → upstream message)",
+  },
+};
+
+/** Which way a recorded message went (a client request the policy stopped says so). */
+export function DirectionBadge({ direction, decision }: { direction: string; decision?: string | null }) {
+  const stopped = direction === "CLIENT_TO_UPSTREAM" && decision ? STOPPED[decision] : undefined;
+  const known = stopped ?? DIRECTIONS[direction] ?? { label: direction, tone: "gray" as Tone, title: direction };
   return (
     <Badge tone={known.tone} title={known.title} className="shrink-0 font-mono">
       {known.label}

@@ -26,7 +26,11 @@ import { clientInfoLabel, DirectionBadge, StateBadge } from "./session-parts";
 import { type LiveState, useSessionEventStream } from "./session-player-hooks";
 import { SessionTimeline } from "./session-timeline";
 import { Time, TimeZoneNote } from "./time";
-import { Alert, Badge, buttonClass, Card, cx, Empty, inputClass, Loading, PageHeader } from "./ui";
+import { Alert, Badge, buttonClass, Card, cx, Empty, Loading, PageHeader } from "./ui";
+
+/** The toolbar's compact fields (the forms' inputClass is full width). */
+const controlClass =
+  "rounded-md border-0 bg-white px-2 py-1 text-xs text-gray-900 shadow-xs ring-1 ring-inset ring-gray-300 focus:ring-2 focus:ring-inset focus:ring-indigo-500";
 
 /** "Recording verified ✓" or where the hash chain breaks, from GET /api/v1/sessions/{id}/verify. */
 function VerifyBadge({ id, endedAt }: { id: string; endedAt: string | null }) {
@@ -350,12 +354,7 @@ export function SessionReplay({ id }: { id: string }) {
           <label className="sr-only" htmlFor="replay-speed">
             Speed
           </label>
-          <select
-            id="replay-speed"
-            value={speed}
-            onChange={(change) => setSpeed(change.target.value as Speed)}
-            className={cx(inputClass, "w-auto py-1 text-xs")}
-          >
+          <select id="replay-speed" value={speed} onChange={(change) => setSpeed(change.target.value as Speed)} className={controlClass}>
             <option value="1">1× (recorded gaps, ≤ 2 s)</option>
             <option value="10">10×</option>
             <option value="instant">Instant</option>
@@ -385,13 +384,13 @@ export function SessionReplay({ id }: { id: string }) {
             placeholder="Filter: text in payloads, tool, id, #seq…"
             value={filter.text}
             onChange={(change) => setFilter((previous) => ({ ...previous, text: change.target.value }))}
-            className={cx(inputClass, "min-w-0 flex-1 basis-48 py-1 text-sm")}
+            className={cx(controlClass, "min-w-0 flex-1 basis-56 py-1.5 text-sm placeholder:text-gray-400")}
           />
           <select
             aria-label="Method"
             value={filter.method}
             onChange={(change) => setFilter((previous) => ({ ...previous, method: change.target.value }))}
-            className={cx(inputClass, "w-auto max-w-full py-1 text-xs")}
+            className={cx(controlClass, "max-w-full")}
           >
             <option value="">All methods</option>
             {methods.map((method) => (
@@ -404,7 +403,7 @@ export function SessionReplay({ id }: { id: string }) {
             aria-label="Show"
             value={filter.mark}
             onChange={(change) => setFilter((previous) => ({ ...previous, mark: change.target.value as MarkKind | "" }))}
-            className={cx(inputClass, "w-auto max-w-full py-1 text-xs")}
+            className={cx(controlClass, "max-w-full")}
           >
             <option value="">All messages</option>
             {MARK_KINDS.map((mark) => (
@@ -540,7 +539,7 @@ function EventDetail({
     >
       <div data-testid="current-event" data-seq={event.seq} className="min-w-0 space-y-3">
         <div className="flex flex-wrap items-center gap-2">
-          <DirectionBadge direction={event.direction} />
+          <DirectionBadge direction={event.direction} decision={event.decision} />
           <span className="text-xs text-gray-600">{event.kind}</span>
           {[request, response].map((side) =>
             side?.decision ? (
@@ -556,8 +555,11 @@ function EventDetail({
           )}
           <Time iso={event.at} clock className="ml-auto font-mono text-xs text-gray-500" />
         </div>
+        {request?.decision === "require-approval" && (
+          <HeldOutcome request={request} pairs={pairs} byseq={byseq} live={live} onSelect={onSelect} />
+        )}
         {paired ? (
-          <div className="grid min-w-0 gap-3 xl:grid-cols-2">
+          <div className="grid min-w-0 items-start gap-3 xl:grid-cols-2">
             <PairSide
               side="Request"
               event={request}
@@ -579,6 +581,42 @@ function EventDetail({
         )}
       </div>
     </Card>
+  );
+}
+
+/** How a held call ended, with a link to the event that recorded it. */
+function HeldOutcome({
+  request,
+  pairs,
+  byseq,
+  live,
+  onSelect,
+}: {
+  request: SessionEventView;
+  pairs: Pairs;
+  byseq: Map<number, SessionEventView>;
+  live: boolean;
+  onSelect: (seq: number) => void;
+}) {
+  const seq = pairs.outcomeOf.get(request.seq);
+  const outcome = seq === undefined ? undefined : byseq.get(seq);
+  return (
+    <p data-testid="held-outcome" className="rounded-md bg-amber-50 px-3 py-2 text-xs text-amber-900 ring-1 ring-amber-200 ring-inset">
+      Held for approval →{" "}
+      {outcome?.decision ? (
+        <>
+          <strong>{decisionLabel(outcome.decision).replace(/^held · /, "")}</strong> at{" "}
+          <button type="button" className="font-mono underline hover:text-amber-700" onClick={() => onSelect(outcome.seq)}>
+            #{outcome.seq}
+          </button>{" "}
+          (<Time iso={outcome.at} clock />)
+        </>
+      ) : live ? (
+        "waiting for a decision…"
+      ) : (
+        "no outcome was recorded."
+      )}
+    </p>
   );
 }
 
@@ -631,7 +669,7 @@ function PairSide({
             {latency !== null ? ` · ${formatLatency(latency)}` : ""}
           </span>
         )}
-        <DirectionBadge direction={event.direction} />
+        <DirectionBadge direction={event.direction} decision={event.decision} />
         <Time iso={event.at} clock className="ml-auto font-mono text-gray-500" />
       </div>
       <JsonView value={event.payload} label={`${role} #${event.seq}`} className="max-h-[60vh]" />

@@ -73,6 +73,13 @@ test("a session with a masked email and a denied call replays with pairs, marks,
     default: "allow",
     rules: [
       { kind: "guardrail", description: "No environment dumps", match: { method: "tools/call", name: "get-env" }, action: "deny" },
+      {
+        kind: "guardrail",
+        description: "Sums need a second look",
+        match: { method: "tools/call", name: "get-sum" },
+        action: "require-approval",
+        holdMinutes: 5,
+      },
       { kind: "mask", description: "No email addresses", detectors: ["email"], style: "redact" },
     ],
   });
@@ -82,6 +89,22 @@ test("a session with a masked email and a denied call replays with pairs, marks,
   const echo = await session.client.callTool({ name: "echo", arguments: { message: `write to ${EMAIL} today` } });
   expect(JSON.stringify(echo.content)).toContain("[REDACTED:email]");
   await expect(session.client.callTool({ name: "get-env", arguments: {} })).rejects.toThrow(/No environment dumps/);
+  // A held call, approved by bob.
+  const sum = session.client.callTool({ name: "get-sum", arguments: { a: 2, b: 3 } }, undefined, { timeout: 60_000 });
+  sum.catch(() => undefined);
+  let heldId = "";
+  await expect
+    .poll(async () => {
+      const pending = (await (await apiAs(request, "bob").get("/held-calls?status=PENDING")).json()) as Array<{
+        id: string;
+        sessionId: string;
+      }>;
+      heldId = pending.find((call) => call.sessionId === session.sessionId)?.id ?? "";
+      return heldId;
+    })
+    .not.toBe("");
+  expect((await apiAs(request, "bob").post(`/held-calls/${heldId}/approve`, { comment: "fine" })).status()).toBe(200);
+  expect(JSON.stringify((await sum).content)).toContain("5");
   await session.client.callTool({ name: "echo", arguments: { message: "last words" } });
   await endSession(request, session);
   recordedId = session.sessionId;
@@ -92,12 +115,12 @@ test("a session with a masked email and a denied call replays with pairs, marks,
   const rows = page.getByTestId("session-event");
   await expect(rows.first()).toContainText("initialize");
   await expect(page.getByText("Recording verified ✓")).toBeVisible();
-  const total = await rows.count();
-  expect(total).toBeGreaterThanOrEqual(10);
+  const total = Number(await page.getByTestId("events-loaded").textContent());
+  expect(total).toBeGreaterThanOrEqual(14);
 
   // The timeline marks calls, the denial, the error the gateway answered with, and masked values.
   const marks = page.getByTestId("timeline-mark");
-  for (const kind of ["call", "deny", "error", "masked"])
+  for (const kind of ["call", "deny", "error", "masked", "held"])
     await expect(marks.and(page.locator(`[data-kind="${kind}"]`)).first()).toBeVisible();
 
   // The denial: the request and the gateway's answer side by side.
@@ -106,6 +129,13 @@ test("a session with a masked email and a denied call replays with pairs, marks,
   await expect(current(page).getByTestId("pair-request")).toContainText('"get-env"');
   await expect(current(page).getByTestId("pair-response")).toContainText("No environment dumps");
   await expect(current(page).getByTestId("pair-latency")).toHaveText(/^response to #\d+ · [\d.]+ (ms|s)$/);
+
+  // The held call: stopped at the gateway, then approved (the outcome links to its event).
+  await marks.and(page.locator('[data-kind="held"]')).first().click();
+  await expect(current(page).getByTestId("event-decision").first()).toHaveText("held for approval");
+  await expect(current(page).getByTestId("held-outcome")).toContainText(/Held for approval → approved at #\d+/);
+  await expect(current(page).getByText("→ held").first()).toBeVisible();
+  await shot(page, "45-alice-player-held");
 
   // The masked email: highlighted in the JSON viewer, never shown in clear.
   await marks.and(page.locator('[data-kind="masked"]')).first().click();
@@ -150,7 +180,7 @@ test("a session with a masked email and a denied call replays with pairs, marks,
   await page.getByLabel("Method").selectOption("tools/list");
   await expect(rows).toHaveCount(2); // the request and its response
   await page.getByLabel("Method").selectOption("");
-  await expect(rows).toHaveCount(total);
+  await expect(page.getByTestId("filter-count")).toHaveCount(0);
 
   // A link to an event opens there (?seq=N, and #eN).
   await rows.nth(3).click();
