@@ -1,5 +1,9 @@
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { CreateMessageRequestSchema } from "@modelcontextprotocol/sdk/types.js";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket as NodeWebSocket } from "ws";
+import { LIVE_CHANNELS } from "../lib/events/channels.ts";
 import { savePolicy } from "../lib/policies/save-policy.ts";
 import { listSessionEvents } from "../lib/recording/sessions.ts";
 import { verifySession } from "../lib/recording/verify-session.ts";
@@ -82,6 +86,53 @@ describe("capture", () => {
       target: { kind: "connection", slug: "everything" },
       document: { default: "allow", rules: [] },
     });
+  });
+
+  it("pairs a server-to-client request (sampling) with the client's answer, inside the tool call it serves", async () => {
+    const { transport } = mcpClient(harness.gateway.url, await token());
+    const client = new Client({ name: "sampling-client", version: "1.0.0" }, { capabilities: { sampling: {} } });
+    client.setRequestHandler(CreateMessageRequestSchema, async () => ({
+      role: "assistant" as const,
+      content: { type: "text" as const, text: "sampled" },
+      model: "test-model",
+    }));
+    await client.connect(transport);
+    await client.callTool({ name: "trigger-sampling-request", arguments: { prompt: "hi", maxTokens: 5 } });
+    const sessionId = transport.sessionId!;
+    await transport.terminateSession();
+    await client.close();
+    const events = await listSessionEvents(harness.t.db, { actor: harness.users.alice, sessionId });
+    const call = events.find((event) => event.tool === "trigger-sampling-request")!;
+    const asked = events.find((event) => event.method === "sampling/createMessage")!;
+    const answer = events.find((event) => event.replyToSeq === asked.seq)!;
+    expect(answer).toMatchObject({ direction: "CLIENT_TO_UPSTREAM", kind: "response", rpcId: asked.rpcId });
+    const result = events.find((event) => event.replyToSeq === call.seq)!;
+    expect(result.direction).toBe("UPSTREAM_TO_CLIENT");
+    // The call's latency includes the sampling round trip it waited for.
+    expect(result.latencyMs!).toBeGreaterThanOrEqual(answer.latencyMs!);
+    expect(call.seq < asked.seq && asked.seq < answer.seq && answer.seq < result.seq).toBe(true);
+  });
+
+  it("tells live tails (LISTEN tollgate_session_events) the newest committed seq of a session as its events commit", async () => {
+    const listener = new pg.Client({ connectionString: harness.t.url });
+    await listener.connect();
+    const heard: string[] = [];
+    listener.on("notification", (message) => void heard.push(message.payload ?? ""));
+    await listener.query(`LISTEN ${LIVE_CHANNELS.sessionEvents}`);
+    try {
+      const { client, transport } = mcpClient(harness.gateway.url, await token());
+      await client.connect(transport);
+      await client.callTool({ name: "echo", arguments: { message: "tail" } });
+      const sessionId = transport.sessionId!;
+      const newest = await harness.t.db.sessionEvent.findFirstOrThrow({ where: { sessionId }, orderBy: { seq: "desc" } });
+      await waitFor(() => heard.includes(`${sessionId}:${newest.seq}`));
+      const seqs = heard.filter((payload) => payload.startsWith(`${sessionId}:`)).map((payload) => Number(payload.split(":")[1]));
+      expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+      await transport.terminateSession();
+      await client.close();
+    } finally {
+      await listener.end();
+    }
   });
 
   it("checkpoints an open session's chain head, so deleted events show before the session ends", async () => {
