@@ -76,6 +76,8 @@ test("filter, search and page sessions; the URL keeps the filters; phone cards; 
     await signIn(page, "bob@example.com");
     await page.getByRole("link", { name: "Sessions", exact: true }).click();
     await expect(page.getByRole("heading", { name: "Sessions" })).toBeVisible();
+    // What the walking skeleton looks for on this page.
+    await expect(page.getByRole("cell").filter({ hasText: "everything" }).first()).toBeVisible();
     await page.getByLabel("Search recorded messages").fill(NEEDLE);
     await expect(page).toHaveURL(new RegExp(`[?&]q=${NEEDLE}`));
     const row = page.locator(`tr[data-session-id="${sessionId}"]`);
