@@ -1,0 +1,81 @@
+import { getPortalUser, type PortalUser } from "@/app/auth";
+import { AppError, isAppError } from "@/lib/errors";
+import { readBounded } from "@/lib/http/body";
+import { assertSameOriginWrite, originOf } from "@/lib/http/csrf";
+import { OAuthError } from "@/lib/oauth/errors";
+
+// The OAuth endpoints' HTTP side: RFC error JSON ({error, error_description}), no caching of
+// anything token-like, CORS for the endpoints browser-based MCP clients call (no cookies there),
+// and bounded bodies.
+
+export const CORS = {
+  "access-control-allow-origin": "*",
+  "access-control-allow-methods": "GET, POST, OPTIONS",
+  "access-control-allow-headers": "content-type, authorization, mcp-protocol-version",
+  "access-control-max-age": "600",
+} as const;
+
+export const NO_STORE = { "cache-control": "no-store", pragma: "no-cache" } as const;
+
+const MAX_OAUTH_BODY_BYTES = 16 * 1024;
+
+export function preflight(): Response {
+  return new Response(null, { status: 204, headers: CORS });
+}
+
+export function oauthJson(body: unknown, status = 200): Response {
+  return Response.json(body, { status, headers: { ...CORS, ...NO_STORE } });
+}
+
+export function oauthErrorResponse(error: unknown): Response {
+  if (error instanceof OAuthError) return oauthJson(error.toJSON(), error.status);
+  console.error("Unhandled OAuth error", error);
+  return oauthJson({ error: "server_error", error_description: "Internal error; it has been logged." }, 500);
+}
+
+/** The body as text, at most 16 KiB, of the given media type (`invalid_request` otherwise). */
+export async function readBody(request: Request, mediaType: string): Promise<string> {
+  const type = request.headers.get("content-type")?.split(";")[0]?.trim().toLowerCase();
+  if (type !== mediaType) throw new OAuthError("invalid_request", `The request body must be ${mediaType}.`);
+  const declared = Number(request.headers.get("content-length") ?? "0");
+  if (declared > MAX_OAUTH_BODY_BYTES) throw new OAuthError("invalid_request", `The request body exceeds ${MAX_OAUTH_BODY_BYTES} bytes.`);
+  try {
+    return new TextDecoder().decode(await readBounded(request.body, MAX_OAUTH_BODY_BYTES));
+  } catch {
+    throw new OAuthError("invalid_request", `The request body exceeds ${MAX_OAUTH_BODY_BYTES} bytes.`);
+  }
+}
+
+/** A form body as a record; a parameter sent twice is refused (RFC 6749 §3.1). */
+export function formRecord(text: string): Record<string, string> {
+  const record: Record<string, string> = {};
+  for (const [name, value] of new URLSearchParams(text)) {
+    if (name in record) throw new OAuthError("invalid_request", `Parameter ${name.slice(0, 40)} is sent more than once.`);
+    record[name] = value;
+  }
+  return record;
+}
+
+/**
+ * The consent page's own calls: the signed-in user, and proof that the request comes from the
+ * portal's pages (Origin / Sec-Fetch-Site) — the page's authorization id is bound to that user.
+ */
+export async function consentCaller(request: Request): Promise<PortalUser> {
+  const user = await getPortalUser();
+  if (!user) throw new AppError("UNAUTHENTICATED", "Your portal session ended; sign in again and restart from your MCP client.");
+  const origins = [originOf(process.env.NEXTAUTH_URL), originOf(request.url)].filter((origin): origin is string => origin !== null);
+  assertSameOriginWrite(request.headers, origins);
+  return user;
+}
+
+/** The consent page's JSON error shape (what the portal's other pages use). */
+export function consentErrorResponse(error: unknown): Response {
+  if (isAppError(error)) {
+    return Response.json(
+      { error: { code: error.code, message: error.message, ...(error.field ? { field: error.field } : {}) } },
+      { status: error.status, headers: NO_STORE },
+    );
+  }
+  console.error("Unhandled consent error", error);
+  return Response.json({ error: { code: "INTERNAL", message: "Internal error; it has been logged." } }, { status: 500, headers: NO_STORE });
+}

@@ -1,0 +1,25 @@
+import { getDb } from "@/lib/db/client";
+import { OAuthError } from "@/lib/oauth/errors";
+import { registerClient } from "@/lib/oauth/register-client";
+import { oauthErrorResponse, oauthJson, preflight, readBody } from "../_lib/http";
+
+// RFC 7591 dynamic client registration: public clients only, redirect URIs https or loopback http.
+
+export const dynamic = "force-dynamic";
+
+export async function POST(request: Request): Promise<Response> {
+  try {
+    let input: unknown;
+    try {
+      input = JSON.parse(await readBody(request, "application/json"));
+    } catch (error) {
+      if (error instanceof OAuthError) throw error;
+      throw new OAuthError("invalid_client_metadata", "The body is not JSON.");
+    }
+    return oauthJson(await registerClient(getDb(), input), 201);
+  } catch (error) {
+    return oauthErrorResponse(error);
+  }
+}
+
+export const OPTIONS = preflight;

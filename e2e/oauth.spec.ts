@@ -1,0 +1,181 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { type OAuthClientProvider, UnauthorizedError } from "@modelcontextprotocol/sdk/client/auth.js";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } from "@modelcontextprotocol/sdk/shared/auth.js";
+import { expect, test } from "@playwright/test";
+import { apiAs, DESKTOP, gatewayUrl, noHorizontalScroll, PHONE, portalUrl, shot } from "./helpers";
+
+// An MCP client that signs in with OAuth by itself, end to end on the real stack: the SDK's
+// auth() discovers the portal from the gateway's 401, registers (DCR) and opens the authorization
+// URL; alice signs in, has no grant, so the consent page is the access request form; it waits live
+// until bob approves, then redirects to the client's loopback URI with code, state and iss; the SDK
+// exchanges the code and tools/call works through the gateway; bob revokes the grant and the
+// token stops working (401).
+
+/** The SDK's OAuthClientProvider for a client whose "browser" is Playwright. */
+class TestProvider implements OAuthClientProvider {
+  info: OAuthClientInformationMixed | undefined;
+  saved: OAuthTokens | undefined;
+  verifier = "";
+  authorizationUrl: URL | undefined;
+  constructor(readonly redirect: string) {}
+  get redirectUrl() {
+    return this.redirect;
+  }
+  get clientMetadata(): OAuthClientMetadata {
+    return {
+      client_name: "Playwright MCP Client",
+      redirect_uris: [this.redirect],
+      grant_types: ["authorization_code", "refresh_token"],
+      response_types: ["code"],
+      token_endpoint_auth_method: "none",
+    };
+  }
+  state() {
+    return "state-e2e-42";
+  }
+  clientInformation() {
+    return this.info;
+  }
+  saveClientInformation(info: OAuthClientInformationMixed) {
+    this.info = info;
+  }
+  tokens() {
+    return this.saved;
+  }
+  saveTokens(tokens: OAuthTokens) {
+    this.saved = tokens;
+  }
+  /** What a real client does when the server says its tokens (or its registration) are no good. */
+  invalidateCredentials(scope: "all" | "client" | "tokens" | "verifier" | "discovery") {
+    if (scope === "all" || scope === "tokens") this.saved = undefined;
+    if (scope === "all" || scope === "client") this.info = undefined;
+  }
+  redirectToAuthorization(url: URL) {
+    this.authorizationUrl = url;
+  }
+  saveCodeVerifier(verifier: string) {
+    this.verifier = verifier;
+  }
+  codeVerifier() {
+    return this.verifier;
+  }
+}
+
+/** The client's loopback redirect URI: remembers what the authorization server sent back. */
+async function loopbackReceiver(): Promise<{ server: Server; url: string; received: Promise<URLSearchParams> }> {
+  let resolve: (params: URLSearchParams) => void = () => undefined;
+  const received = new Promise<URLSearchParams>((r) => {
+    resolve = r;
+  });
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    if (url.pathname === "/callback") resolve(url.searchParams);
+    res.writeHead(200, { "content-type": "text/html" });
+    res.end("<h1>Signed in. You can close this tab.</h1>");
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/callback`, received };
+}
+
+test("an MCP client signs in with OAuth: consent is the access request, approved live, token dies with the grant", async ({
+  page,
+  request,
+}) => {
+  test.setTimeout(150_000);
+  const loopback = await loopbackReceiver();
+  const provider = new TestProvider(loopback.url);
+  const serverUrl = new URL(`${gatewayUrl()}/mcp/everything`);
+  try {
+    // 1. No token: the gateway's 401 names its protected resource metadata; the SDK discovers the
+    //    portal, registers and asks to open the authorization URL.
+    const first = new StreamableHTTPClientTransport(serverUrl, { authProvider: provider });
+    await expect(new Client({ name: "e2e-oauth", version: "1.0.0" }).connect(first)).rejects.toBeInstanceOf(UnauthorizedError);
+    expect(provider.info?.client_id).toMatch(/^tgc_/);
+    const authorizationUrl = provider.authorizationUrl!;
+    expect(`${authorizationUrl.origin}${authorizationUrl.pathname}`).toBe(`${portalUrl()}/oauth/authorize`);
+    expect(authorizationUrl.searchParams.get("resource")).toBe(serverUrl.href);
+    expect(authorizationUrl.searchParams.get("code_challenge_method")).toBe("S256");
+
+    // 2. The browser: sign in as alice, straight back to the consent page.
+    await page.setViewportSize(DESKTOP);
+    await page.goto(authorizationUrl.href);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.locator('input[name="login"]').fill("alice@example.com");
+    await page.locator('input[name="password"]').fill("tollgate-dev");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page.getByRole("heading", { name: /Playwright MCP Client asks for access to/ })).toBeVisible();
+    await expect(page.getByTestId("oauth-redirect-host")).toHaveText(new URL(loopback.url).host);
+    await expect(page.getByTestId("oauth-client-name")).toContainText("self-registered, not verified");
+    await shot(page, "oauth-01-request-consent-desktop");
+    await page.setViewportSize(PHONE);
+    await noHorizontalScroll(page);
+    await shot(page, "oauth-02-request-consent-phone");
+    await page.setViewportSize(DESKTOP);
+
+    // 3. The consent page is the access request form; filing it waits live for an approver.
+    await page.getByLabel(/Minutes/).fill("15");
+    await page.getByLabel("Reason").fill("Let my MCP client use everything");
+    await page.getByRole("button", { name: "Request access" }).click();
+    await expect(page.getByRole("heading", { name: "Waiting for an approver" })).toBeVisible();
+    await expect(page.getByTestId("oauth-waiting")).toContainText("updates live");
+    await shot(page, "oauth-03-waiting-desktop");
+    await page.setViewportSize(PHONE);
+    await noHorizontalScroll(page);
+    await shot(page, "oauth-04-waiting-phone");
+    await page.setViewportSize(DESKTOP);
+
+    // 4. bob approves through the API; the waiting tab sends alice back to the client with the code.
+    const bob = apiAs(request, "bob");
+    const pending = (await (await bob.get("/access-requests?scope=pending")).json()) as Array<{ id: string; reason: string }>;
+    const mine = pending.find((r) => r.reason === "Let my MCP client use everything");
+    expect(mine).toBeDefined();
+    const approval = await bob.post(`/access-requests/${mine!.id}/approve`, { comment: "ok" });
+    expect(approval.status()).toBe(200);
+    const grantId = ((await approval.json()) as { grant: { id: string } }).grant.id;
+    const params = await loopback.received;
+    await page.waitForURL((url) => url.href.startsWith(loopback.url));
+    expect(params.get("iss")).toBe(new URL(portalUrl()).origin);
+    expect(params.get("state")).toBe("state-e2e-42");
+    const code = params.get("code")!;
+    expect(code).toBeTruthy();
+
+    // 5. The SDK exchanges the code; tools/call works through the gateway with the OAuth token.
+    await first.finishAuth(code);
+    expect(provider.saved).toMatchObject({ token_type: expect.stringMatching(/bearer/i), refresh_token: expect.stringMatching(/^tgr_/) });
+    const client = new Client({ name: "e2e-oauth", version: "1.0.0" });
+    await client.connect(new StreamableHTTPClientTransport(serverUrl, { authProvider: provider }));
+    const echoed = await client.callTool({ name: "echo", arguments: { message: "hello over OAuth" } });
+    expect(JSON.stringify(echoed)).toContain("hello over OAuth");
+    await client.close();
+
+    // 6. bob revokes the grant: the access token stops working at once (401, so clients authorize again).
+    expect((await bob.post(`/grants/${grantId}/revoke`, { reason: "e2e" })).status()).toBe(200);
+    const refused = await fetch(serverUrl, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${provider.saved!.access_token}`,
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+      },
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        id: 1,
+        method: "initialize",
+        params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "e2e", version: "1" } },
+      }),
+    });
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get("www-authenticate")).toContain('error="invalid_token"');
+    // The refresh token died with the grant too: the SDK falls back to a new authorization.
+    const again = new StreamableHTTPClientTransport(serverUrl, { authProvider: provider });
+    provider.authorizationUrl = undefined;
+    await expect(new Client({ name: "e2e-oauth", version: "1.0.0" }).connect(again)).rejects.toBeInstanceOf(UnauthorizedError);
+    expect(provider.saved).toBeUndefined();
+    expect(provider.authorizationUrl?.pathname).toBe("/oauth/authorize");
+  } finally {
+    loopback.server.close();
+  }
+});
