@@ -216,7 +216,7 @@ describe("ClientHttpTransport", () => {
     const body = resumed.text();
     await new Promise((resolve) => setTimeout(resolve, 20));
     await transport.send({ jsonrpc: "2.0", id: 7, result: { ok: true } } as JSONRPCMessage);
-    expect(await body).toMatch(/^id: \d+-\d+\nevent: message\ndata: \{"jsonrpc":"2.0","id":7,"result":\{"ok":true\}\}\n\n$/);
+    expect(await body).toMatch(/^: resumed\n\nid: \d+-\d+\nevent: message\ndata: \{"jsonrpc":"2.0","id":7,"result":\{"ok":true\}\}\n\n$/);
   });
 
   it("older clients get ids but no priming event; sessionless streams are not resumable", async () => {

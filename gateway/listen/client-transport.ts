@@ -397,11 +397,14 @@ export class ClientHttpTransport implements ClientSide {
       connection: "keep-alive",
       ...this.sessionHeaders(),
     });
-    for (const text of stream.log.after(seq)) res.write(text);
+    const missed = stream.log.after(seq);
+    for (const text of missed) res.write(text);
     if (stream.waiting.size === 0) {
       res.end();
       return;
     }
+    // Something to read at once, even when nothing was missed: proxies that buffer until the first byte pass the stream on.
+    if (missed.length === 0) res.write(": resumed\n\n");
     res.flushHeaders();
     stream.res = res;
     this.keepAlive(stream, res);
