@@ -39,7 +39,8 @@ export async function startSession(
 
 /**
  * Ends a session and stores its recording's chain head (`head`, from the recorder, or else the
- * newest stored event): verification compares it, so deleting the newest events shows.
+ * newest stored event — or the head checkpointed while it was open, if that is further): verification
+ * compares it, so deleting the newest events shows.
  */
 export async function endSession(
   db: Db,
@@ -65,7 +66,14 @@ export async function storeSessionHead(db: Db, options: { sessionId: string; hea
 }
 
 async function storedChainHead(db: Db, sessionId: string): Promise<{ seq: number; hash: string }> {
-  const newest = await db.sessionEvent.findFirst({ where: { sessionId }, orderBy: { seq: "desc" }, select: { seq: true, hash: true } });
+  const [newest, checkpoint] = await Promise.all([
+    db.sessionEvent.findFirst({ where: { sessionId }, orderBy: { seq: "desc" }, select: { seq: true, hash: true } }),
+    db.session.findUnique({ where: { id: sessionId }, select: { lastSeq: true, lastHash: true } }),
+  ]);
+  // Events past the checkpoint are gone: keep the checkpoint, so that shows as missing events.
+  if (checkpoint?.lastSeq != null && checkpoint.lastHash !== null && checkpoint.lastSeq > (newest?.seq ?? 0)) {
+    return { seq: checkpoint.lastSeq, hash: checkpoint.lastHash };
+  }
   return newest ?? { seq: 0, hash: GENESIS_HASH };
 }
 
@@ -79,12 +87,19 @@ async function notifySessions(db: Db, sessionId: string): Promise<void> {
  * (npm start): sessions left open by a gateway that did not shut down cleanly are not live.
  */
 export async function endOrphanedSessions(db: Db, options: { reason: string }): Promise<number> {
-  // Their chain head is the newest event stored (their recorder is gone), so later deletions show.
+  // Their chain head is the newest event stored (their recorder is gone), so later deletions show —
+  // unless the head checkpointed while they were open is further: events past the newest are gone.
   const [, result] = await db.$transaction([
-    db.$executeRaw`UPDATE "Session" s SET
-        "lastSeq" = COALESCE((SELECT max(e.seq) FROM "SessionEvent" e WHERE e."sessionId" = s.id), 0),
-        "lastHash" = COALESCE((SELECT e.hash FROM "SessionEvent" e WHERE e."sessionId" = s.id ORDER BY e.seq DESC LIMIT 1), ${GENESIS_HASH})
-      WHERE s."endedAt" IS NULL`,
+    db.$executeRaw`UPDATE "Session" s SET "lastSeq" = head.seq, "lastHash" = head.hash
+      FROM (
+        SELECT o.id,
+          CASE WHEN o."lastSeq" IS NOT NULL AND o."lastHash" IS NOT NULL AND o."lastSeq" > COALESCE(n.seq, 0) THEN o."lastSeq" ELSE COALESCE(n.seq, 0) END AS seq,
+          CASE WHEN o."lastSeq" IS NOT NULL AND o."lastHash" IS NOT NULL AND o."lastSeq" > COALESCE(n.seq, 0) THEN o."lastHash" ELSE COALESCE(n.hash, ${GENESIS_HASH}) END AS hash
+        FROM "Session" o
+        LEFT JOIN LATERAL (SELECT e.seq, e.hash FROM "SessionEvent" e WHERE e."sessionId" = o.id ORDER BY e.seq DESC LIMIT 1) n ON true
+        WHERE o."endedAt" IS NULL
+      ) head
+      WHERE s.id = head.id`,
     db.session.updateMany({ where: { endedAt: null }, data: { endedAt: new Date(), endReason: options.reason } }),
   ]);
   return result.count;

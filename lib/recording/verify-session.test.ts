@@ -159,6 +159,25 @@ describe("verifying a session recording", () => {
     expect(await t.db.session.findUniqueOrThrow({ where: { id: other } })).toMatchObject({ lastSeq: 3 });
   });
 
+  it("keeps a checkpointed head when a session ends without its recorder (crash, failed write) and its newest events are gone", async () => {
+    const checkpointed = async () => {
+      const id = await recordedSession({ events: 5, end: false });
+      const head = await t.db.sessionEvent.findFirstOrThrow({ where: { sessionId: id, seq: 5 } });
+      await storeSessionHead(t.db, { sessionId: id, head: { seq: 5, hash: head.hash } });
+      await t.db.$executeRawUnsafe(`DELETE FROM "SessionEvent" WHERE "sessionId" = $1 AND seq >= 4`, id);
+      return id;
+    };
+    const orphaned = await checkpointed();
+    const ended = await checkpointed();
+    await endSession(t.db, { sessionId: ended, reason: "recording failed" });
+    await endOrphanedSessions(t.db, { reason: "gateway restarted" });
+    expect(await t.db.session.findUniqueOrThrow({ where: { id: ended } })).toMatchObject({ endReason: "recording failed" });
+    for (const id of [orphaned, ended]) {
+      expect(await t.db.session.findUniqueOrThrow({ where: { id } })).toMatchObject({ lastSeq: 5 });
+      expect(await verify(id)).toMatchObject({ ok: false, firstBad: { seq: 4, problem: "missing" } });
+    }
+  });
+
   it("names an event whose decision or masked annotation was edited", async () => {
     const id = await recordedSession({ events: 2 });
     await t.db.$executeRawUnsafe(`UPDATE "SessionEvent" SET decision = 'allow', masked = NULL WHERE "sessionId" = $1 AND seq = 3`, id);
