@@ -50,25 +50,38 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
       <body>
         <Providers>
           <header className="sticky top-0 z-10 border-b border-gray-200 bg-white">
-            {/* Below lg the nav gets a row of its own (scrolling sideways if it must) so that phones never scroll the page sideways. */}
-            <div className="mx-auto flex max-w-7xl flex-wrap items-center gap-x-6 gap-y-1 px-4 py-2 lg:h-12 lg:flex-nowrap lg:py-0">
-              <Link href="/" aria-label="Tollgate home">
+            {/* Phones: wordmark, email and a Menu button (links, roles, sign out). md–lg: the links get a row of their own. */}
+            <div className="mx-auto flex max-w-7xl items-center gap-x-3 gap-y-1 px-4 py-2 md:flex-wrap md:gap-x-6 lg:h-12 lg:flex-nowrap lg:py-0">
+              <Link href="/" aria-label="Tollgate home" className="shrink-0">
                 <Wordmark />
               </Link>
-              <div className="order-last -mx-4 w-[calc(100%+2rem)] overflow-x-auto px-4 [&_a]:whitespace-nowrap lg:order-none lg:mx-0 lg:w-auto lg:min-w-0 lg:px-0">
-                <Nav items={nav} />
-              </div>
+              <Nav
+                items={nav}
+                menuFooter={
+                  <>
+                    <span className="sr-only">Roles:</span>
+                    {user.roles.map((role) => (
+                      <RoleBadge key={role} role={role} />
+                    ))}
+                    <span className="ml-auto">
+                      <SignOutButton />
+                    </span>
+                  </>
+                }
+              />
               <div className="ml-auto flex min-w-0 items-center gap-2">
                 <span className="truncate text-gray-700" data-testid="user-email" title={user.name ?? undefined}>
                   {user.email}
                 </span>
-                <span className="hidden gap-1 sm:flex">
+                <span className="hidden gap-1 md:flex">
                   <span className="sr-only">Roles:</span>
                   {user.roles.map((role) => (
                     <RoleBadge key={role} role={role} />
                   ))}
                 </span>
-                <SignOutButton />
+                <span className="hidden md:inline-flex">
+                  <SignOutButton />
+                </span>
               </div>
             </div>
           </header>

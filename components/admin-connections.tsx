@@ -1,13 +1,14 @@
 "use client";
 
-import { type ReactNode, useState } from "react";
+import { type ReactNode, useEffect, useRef, useState } from "react";
 import { type FieldErrors, type UseFormRegister, type UseFormRegisterReturn, useForm } from "react-hook-form";
 import type { ConnectionView } from "@/lib/connections/present-connection";
 import { createConnectionSchema, updateConnectionSchema } from "@/lib/connections/schema";
 import type { TransportName } from "@/lib/connections/transport";
 import { fieldMessage, schemaResolver, showServerError } from "./form";
-import { formatDateTime, formatMinutes, transportLabel } from "./format";
+import { formatMinutes, transportLabel } from "./format";
 import { useConnections, useCreateConnection, useUpdateConnection } from "./hooks";
+import { Time, TimeZoneNote } from "./time";
 import {
   Alert,
   Badge,
@@ -30,11 +31,17 @@ export function AdminConnections() {
   const [editing, setEditing] = useState<string | null>(null);
   const [saved, setSaved] = useState<string | null>(null);
   const editingConnection = connections.data?.find((connection) => connection.id === editing) ?? null;
+  // On a phone the form sits below the list: bring it into view when an Edit button opens it.
+  const editBox = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const box = editBox.current;
+    if (editing && box && box.getBoundingClientRect().top > window.innerHeight) box.scrollIntoView({ block: "start" });
+  }, [editing]);
   return (
     <div className="space-y-6">
       <PageHeader title="Connections" description="MCP servers people can request access to. Credentials are write-only." />
       <div className="grid grid-cols-1 items-start gap-6 xl:grid-cols-[minmax(0,3fr)_minmax(24rem,2fr)]">
-        <Card title="Registered connections" bodyClassName="p-0">
+        <Card title="Registered connections" actions={<TimeZoneNote />} bodyClassName="p-0">
           {saved ? (
             <div className="p-3">
               <Alert tone="green">Connection {saved} updated.</Alert>
@@ -48,7 +55,9 @@ export function AdminConnections() {
                     <td className={tdClass}>
                       <div className="font-medium">{connection.name}</div>
                       <div className="font-mono text-xs text-gray-500">{connection.slug}</div>
-                      <div className="text-xs text-gray-400">added {formatDateTime(connection.createdAt)}</div>
+                      <div className="text-xs text-gray-500">
+                        added <Time iso={connection.createdAt} />
+                      </div>
                     </td>
                     <td className={tdClass}>
                       <Badge tone="indigo">{transportLabel(connection.transport)}</Badge>
@@ -84,17 +93,19 @@ export function AdminConnections() {
         </Card>
         {editingConnection ? (
           // Editing takes the side panel's place, with room for every field.
-          <Card title={`Edit ${editingConnection.name}`}>
-            <EditConnectionForm
-              key={editingConnection.id}
-              connection={editingConnection}
-              onCancel={() => setEditing(null)}
-              onSaved={(updated) => {
-                setEditing(null);
-                setSaved(updated.slug);
-              }}
-            />
-          </Card>
+          <div ref={editBox} className="min-w-0 scroll-mt-16">
+            <Card title={`Edit ${editingConnection.name}`}>
+              <EditConnectionForm
+                key={editingConnection.id}
+                connection={editingConnection}
+                onCancel={() => setEditing(null)}
+                onSaved={(updated) => {
+                  setEditing(null);
+                  setSaved(updated.slug);
+                }}
+              />
+            </Card>
+          </div>
         ) : (
           <AddConnectionForm />
         )}

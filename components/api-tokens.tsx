@@ -8,9 +8,9 @@ import type { ApiTokenView } from "@/lib/tokens/present";
 import { createApiTokenSchema } from "@/lib/tokens/schema";
 import { errorMessage } from "./api";
 import { fieldMessage, optionalNumber, sameNames, showServerError } from "./form";
-import { formatDateTime } from "./format";
 import { useApiTokens, useCreateApiToken, useRevokeApiToken } from "./hooks";
 import { OneTimeSecret, useNow } from "./live";
+import { Time, TimeZoneNote } from "./time";
 import { Alert, buttonClass, Card, DataTable, Field, QueryState, StatusBadge, tdClass } from "./ui";
 
 type ApiTokenStatus = "ACTIVE" | "EXPIRED" | "REVOKED";
@@ -29,7 +29,7 @@ export function ApiTokens() {
   const now = useNow(30_000);
 
   return (
-    <Card title="Personal API tokens" aria-label="Personal API tokens" bodyClassName="p-0">
+    <Card title="Personal API tokens" aria-label="Personal API tokens" actions={<TimeZoneNote />} bodyClassName="p-0">
       <div className="space-y-4 border-b border-gray-200 px-4 py-4">
         <p className="text-sm text-gray-600">
           For scripts and the <code className="font-mono text-gray-900">tollgate</code> CLI:{" "}
@@ -56,9 +56,11 @@ export function ApiTokens() {
                 <tr key={token.id} aria-label={token.name}>
                   <td className={`${tdClass} font-medium break-all`}>{token.name}</td>
                   <td className={`${tdClass} font-mono text-xs whitespace-nowrap text-gray-600`}>{token.prefix}…</td>
-                  <td className={`${tdClass} whitespace-nowrap`}>{formatDateTime(token.createdAt)}</td>
-                  <td className={`${tdClass} whitespace-nowrap`}>{token.lastUsedAt ? formatDateTime(token.lastUsedAt) : "never"}</td>
-                  <td className={`${tdClass} whitespace-nowrap`}>{token.expiresAt ? formatDateTime(token.expiresAt) : "never"}</td>
+                  <td className={`${tdClass} whitespace-nowrap`}>
+                    <Time iso={token.createdAt} />
+                  </td>
+                  <td className={`${tdClass} whitespace-nowrap`}>{token.lastUsedAt ? <Time iso={token.lastUsedAt} /> : "never"}</td>
+                  <td className={`${tdClass} whitespace-nowrap`}>{token.expiresAt ? <Time iso={token.expiresAt} /> : "never"}</td>
                   <td className={tdClass}>
                     <StatusBadge status={status} />
                   </td>
@@ -154,7 +156,13 @@ function CreatedTokenBox({ created, onDismiss }: { created: CreatedApiToken; onD
       }
     >
       Copy it now — it won&apos;t be shown again. It is stored only as a hash;{" "}
-      {created.expiresAt ? <>it expires {formatDateTime(created.expiresAt)}.</> : <>it does not expire until you revoke it.</>}
+      {created.expiresAt ? (
+        <>
+          it expires <Time iso={created.expiresAt} zone />.
+        </>
+      ) : (
+        <>it does not expire until you revoke it.</>
+      )}
     </OneTimeSecret>
   );
 }

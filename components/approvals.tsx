@@ -7,10 +7,11 @@ import type { AccessRequestView, GrantView } from "@/lib/access/present";
 import { decideAccessRequestSchema } from "@/lib/access/schema";
 import { errorMessage } from "./api";
 import { fieldMessage, sameNames, showServerError } from "./form";
-import { formatDateTime, formatMinutes } from "./format";
+import { formatMinutes } from "./format";
 import { HeldCallsQueue } from "./held-calls";
 import { useAccessRequests, useDecide, useGrants, useRevokeGrant } from "./hooks";
 import { Age, Countdown } from "./live";
+import { Time, TimeZoneNote } from "./time";
 import { Alert, buttonClass, Card, DataTable, FieldError, inputClass, labelClass, PageHeader, QueryState, QueueCard, tdClass } from "./ui";
 
 export function Approvals({ viewerId }: { viewerId: string }) {
@@ -34,7 +35,7 @@ export function Approvals({ viewerId }: { viewerId: string }) {
 
       <HeldCallsQueue viewerId={viewerId} />
 
-      <Card title="Active grants" bodyClassName="p-0">
+      <Card title="Active grants" actions={<TimeZoneNote />} bodyClassName="p-0">
         <QueryState query={grants} empty="Nobody holds access right now.">
           {(active) => (
             <DataTable headers={["User", "Connection", "Started", "Remaining", { label: <span className="sr-only">Actions</span> }]}>
@@ -72,13 +73,13 @@ function PendingRequest({ request, own }: { request: AccessRequestView; own: boo
   return (
     <article aria-label={`Request from ${request.requester.email} for ${request.connection.name}`} className="px-4 py-3">
       <div className="flex flex-wrap items-start gap-x-6 gap-y-2">
-        <div className="min-w-48">
-          <div className="font-medium text-gray-900">{request.requester.email}</div>
+        <div className="min-w-0 sm:min-w-48">
+          <div className="font-medium wrap-anywhere text-gray-900">{request.requester.email}</div>
           <div className="text-xs text-gray-500">
             <Age iso={request.createdAt} />
           </div>
         </div>
-        <div className="min-w-40">
+        <div className="min-w-0 sm:min-w-40">
           <div className="font-medium text-gray-900">{request.connection.name}</div>
           <div className="font-mono text-xs text-gray-500">{request.connection.slug}</div>
         </div>
@@ -89,7 +90,7 @@ function PendingRequest({ request, own }: { request: AccessRequestView; own: boo
         <p className="min-w-0 flex-1 break-words whitespace-pre-wrap text-gray-800">{request.reason}</p>
       </div>
       <form className="mt-3 flex flex-wrap items-end gap-2" onSubmit={decideWith("approve")} noValidate>
-        <div className="min-w-64 flex-1">
+        <div className="min-w-0 flex-1 basis-64">
           <label htmlFor={commentId} className={labelClass}>
             Comment
           </label>
@@ -126,7 +127,9 @@ function ActiveGrantRow({ grant }: { grant: GrantView }) {
         <div className="font-medium">{grant.connection?.name ?? "—"}</div>
         <div className="font-mono text-xs text-gray-500">{grant.connection?.slug}</div>
       </td>
-      <td className={`${tdClass} whitespace-nowrap`}>{formatDateTime(grant.startsAt)}</td>
+      <td className={`${tdClass} whitespace-nowrap`}>
+        <Time iso={grant.startsAt} />
+      </td>
       <td className={tdClass}>
         <Countdown expiresAt={grant.expiresAt} />
       </td>

@@ -14,7 +14,8 @@ import {
   useVerifyAuditChain,
 } from "./audit-hooks";
 import { fieldMessage, schemaResolver } from "./form";
-import { formatClock, formatDateTime, prettyJson } from "./format";
+import { prettyJson } from "./format";
+import { Time, TimeZoneNote } from "./time";
 import { Alert, buttonClass, Card, DataTable, Field, PageHeader, QueryState, tdClass } from "./ui";
 
 type FilterName = (typeof AUDIT_FILTER_NAMES)[number];
@@ -45,11 +46,6 @@ function filterValues(filters: AuditFilters): FilterValues {
     targetId: filters.targetId ?? "",
     actor: filters.actor ?? "",
   };
-}
-
-/** "2026-11-22 14:03:07.123", local time. */
-function timestamp(iso: string): string {
-  return `${formatDateTime(iso).slice(0, 10)} ${formatClock(iso)}`;
 }
 
 function shortId(id: string): string {
@@ -142,9 +138,7 @@ function AuditRow({ event }: { event: AuditEventView }) {
   return (
     <tr data-testid="audit-event" data-id={event.id}>
       <td className={`${tdClass} whitespace-nowrap`}>
-        <time dateTime={event.at} className="font-mono text-xs tabular-nums">
-          {timestamp(event.at)}
-        </time>
+        <Time iso={event.at} precise className="font-mono text-xs tabular-nums" />
         <div className="font-mono text-xs text-gray-400">#{event.id}</div>
       </td>
       <td className={tdClass}>{event.actorEmail ?? <span className="text-gray-500 italic">system</span>}</td>
@@ -163,7 +157,9 @@ function AuditRow({ event }: { event: AuditEventView }) {
             <summary className="cursor-pointer truncate font-mono text-xs text-gray-700 hover:text-gray-900" title="Show all details">
               {compact}
             </summary>
-            <pre className="mt-1 max-h-72 overflow-auto rounded bg-gray-50 p-2 text-xs text-gray-800">{prettyJson(event.data)}</pre>
+            <pre className="mt-1 max-h-72 overflow-auto rounded bg-gray-50 p-2 text-xs wrap-anywhere whitespace-pre-wrap text-gray-800">
+              {prettyJson(event.data)}
+            </pre>
           </details>
         )}
       </td>
@@ -232,11 +228,14 @@ export function AuditLog() {
         bodyClassName="p-0"
         title="Events"
         actions={
-          events.data ? (
-            <span className="text-xs text-gray-500 tabular-nums" aria-live="polite">
-              {`${loaded} shown${events.hasNextPage ? ", more available" : ""}`}
-            </span>
-          ) : null
+          <span className="flex flex-wrap justify-end gap-x-3 text-xs text-gray-500">
+            <TimeZoneNote />
+            {events.data ? (
+              <span className="tabular-nums" aria-live="polite">
+                {`${loaded} shown${events.hasNextPage ? ", more available" : ""}`}
+              </span>
+            ) : null}
+          </span>
         }
       >
         {/* A failed "Load more" or refresh keeps the events already shown (QueryState would replace them). */}

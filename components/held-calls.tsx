@@ -7,6 +7,7 @@ import { fieldMessage, schemaResolver, showServerError } from "./form";
 import { prettyJson } from "./format";
 import { type HeldCallView, useDecideHeldCall, useHeldCalls, useRefreshAfterDeadline } from "./held-call-hooks";
 import { Age, useNow } from "./live";
+import { describeTime } from "./time";
 import { Alert, buttonClass, cx, FieldError, inputClass, labelClass, QueueCard, StatusBadge } from "./ui";
 
 // Tool calls held at the gateway by a `require-approval` rule: the approvers' queue (Approvals)
@@ -170,7 +171,7 @@ export function TimeLeft({ deadline, now, className }: { deadline: string; now: 
   return (
     <span
       data-testid="held-call-countdown"
-      title={`Deadline ${new Date(deadline).toLocaleString()}`}
+      title={`Deadline ${describeTime(deadline)}`}
       className={cx("font-mono tabular-nums", remaining < 60_000 ? "font-semibold text-red-700" : "text-gray-900", className)}
     >
       {text}

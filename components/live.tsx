@@ -2,6 +2,7 @@
 
 import { type ReactNode, useEffect, useState } from "react";
 import { formatAge, formatRemaining } from "./format";
+import { describeTime } from "./time";
 import { buttonClass, cx } from "./ui";
 
 /** The current time, re-read every `intervalMs`. */
@@ -23,7 +24,7 @@ export function Countdown({ expiresAt, className }: { expiresAt: string; classNa
   return (
     <span
       data-testid="countdown"
-      title={`Expires ${new Date(expiresAt).toLocaleString()}`}
+      title={`Expires ${describeTime(expiresAt)}`}
       className={cx(
         "font-mono tabular-nums",
         expired ? "text-gray-500" : urgent ? "font-semibold text-red-700" : "text-gray-900",
@@ -39,7 +40,7 @@ export function Countdown({ expiresAt, className }: { expiresAt: string; classNa
 export function Age({ iso }: { iso: string }) {
   const now = useNow(15_000);
   return (
-    <time dateTime={iso} title={new Date(iso).toLocaleString()}>
+    <time dateTime={iso} title={describeTime(iso)}>
       {formatAge(iso, now)}
     </time>
   );

@@ -6,7 +6,6 @@ import type { GrantView } from "@/lib/access/present";
 import { errorMessage } from "./api";
 import { ApiTokens } from "./api-tokens";
 import { ClientConfigs } from "./client-configs";
-import { formatDateTime } from "./format";
 import {
   type MintedToken,
   useAccessRequests,
@@ -20,6 +19,7 @@ import {
 } from "./hooks";
 import { Countdown, OneTimeSecret } from "./live";
 import { MyHeldCalls } from "./my-held-calls";
+import { Time, TimeZoneNote } from "./time";
 import { Alert, buttonClass, Card, DataTable, PageHeader, QueryState, StatusBadge, tdClass } from "./ui";
 
 export function MyAccess() {
@@ -69,7 +69,7 @@ export function MyAccess() {
         </QueryState>
       </Card>
 
-      <Card title="My requests" bodyClassName="p-0">
+      <Card title="My requests" actions={<TimeZoneNote />} bodyClassName="p-0">
         <QueryState query={requests} empty="You have not requested access yet.">
           {(mine) => (
             <DataTable
@@ -94,7 +94,9 @@ export function MyAccess() {
                   <td className={tdClass}>
                     <StatusBadge status={request.status} />
                   </td>
-                  <td className={`${tdClass} whitespace-nowrap`}>{formatDateTime(request.createdAt)}</td>
+                  <td className={`${tdClass} whitespace-nowrap`}>
+                    <Time iso={request.createdAt} />
+                  </td>
                   <td className={tdClass}>
                     {request.approvals.length === 0 ? (
                       <span className="text-gray-400">—</span>
@@ -104,7 +106,7 @@ export function MyAccess() {
                           <li key={approval.approver.email}>
                             <span className="text-gray-900">{approval.approver.email}</span>{" "}
                             <span className="text-xs text-gray-500">
-                              {approval.decision === "APPROVE" ? "approved" : "denied"} {formatDateTime(approval.createdAt)}
+                              {approval.decision === "APPROVE" ? "approved" : "denied"} <Time iso={approval.createdAt} />
                             </span>
                             {approval.comment ? <p className="text-gray-700 italic">“{approval.comment}”</p> : null}
                           </li>
@@ -134,8 +136,12 @@ export function MyAccess() {
                 <td className={tdClass}>
                   <StatusBadge status={grant.status} />
                 </td>
-                <td className={tdClass}>{formatDateTime(grant.startsAt)}</td>
-                <td className={tdClass}>{formatDateTime(grant.revokedAt ?? grant.expiresAt)}</td>
+                <td className={tdClass}>
+                  <Time iso={grant.startsAt} />
+                </td>
+                <td className={tdClass}>
+                  <Time iso={grant.revokedAt ?? grant.expiresAt} />
+                </td>
               </tr>
             ))}
           </DataTable>
@@ -192,7 +198,7 @@ function ActiveGrant({
       {minted ? (
         <OneTimeSecret title="Your gateway token" secret={minted.token} testId="gateway-token">
           Copy it now — it won&apos;t be shown again. It works only for this grant and stops working when the grant expires (
-          {formatDateTime(minted.expiresAt)}) or is revoked.
+          <Time iso={minted.expiresAt} zone />) or is revoked.
         </OneTimeSecret>
       ) : null}
       <ClientConfigs gatewayUrl={gatewayUrl} slug={slug} token={minted?.token ?? null} />
@@ -211,11 +217,19 @@ function GatewayTokenList({ grantId }: { grantId: string }) {
       <h4 className="text-xs font-semibold tracking-wide text-gray-500 uppercase">Gateway tokens for this grant</h4>
       <ul className="divide-y divide-gray-100 rounded-md border border-gray-200 text-sm">
         {tokens.data.map((token) => (
-          <li key={token.id} className="flex items-center gap-3 px-3 py-1.5" data-testid="gateway-token-row">
+          <li key={token.id} className="flex flex-wrap items-center gap-x-3 gap-y-1 px-3 py-1.5" data-testid="gateway-token-row">
             <code className="font-mono text-xs">{token.prefix}…</code>
-            <span className="text-xs text-gray-500">created {formatDateTime(token.createdAt)}</span>
             <span className="text-xs text-gray-500">
-              {token.lastUsedAt ? `last used ${formatDateTime(token.lastUsedAt)}` : "never used"}
+              created <Time iso={token.createdAt} zone />
+            </span>
+            <span className="text-xs text-gray-500">
+              {token.lastUsedAt ? (
+                <>
+                  last used <Time iso={token.lastUsedAt} zone />
+                </>
+              ) : (
+                "never used"
+              )}
             </span>
             <span className="ml-auto">
               {token.revokedAt ? (

@@ -3,13 +3,13 @@
 import { useEffect, useId, useRef, useState } from "react";
 import { type GuardrailRule, type MaskRule, newRuleId, type PolicyDocument, policyDocumentSchema, type Rule } from "@/lib/policy/schema";
 import { ApiError, errorMessage } from "./api";
-import { formatDateTime } from "./format";
 import { ACTION_LABELS, ACTION_TONES, canonicalJson, summarizeRule } from "./policy-format";
 import { type PolicyScope, type PolicyView, usePolicy, useSavePolicy } from "./policy-hooks";
 import { PolicyJson } from "./policy-json";
 import { PolicyPreviewPanel } from "./policy-preview";
 import { RuleForm } from "./policy-rule-form";
 import { PolicyVersions } from "./policy-versions";
+import { Time } from "./time";
 import { Alert, Badge, buttonClass, Card, cx, Loading } from "./ui";
 
 // The policy editor: a draft (default + ordered rules) edited locally, previewed live against the
@@ -145,7 +145,10 @@ function Editor({ scope, latest, reload }: { scope: PolicyScope; latest: PolicyV
           ) : (
             <>
               <span className="font-semibold text-gray-900">{`Version ${base.version}`}</span>
-              <span className="text-gray-500">{` · ${base.updatedBy ?? "?"} · ${formatDateTime(base.updatedAt)}`}</span>
+              <span className="text-gray-500">
+                {` · ${base.updatedBy ?? "?"} · `}
+                <Time iso={base.updatedAt} zone />
+              </span>
             </>
           )}
         </p>

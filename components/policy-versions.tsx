@@ -3,10 +3,10 @@
 import { useId, useState } from "react";
 import type { PolicyDocument } from "@/lib/policy/schema";
 import { errorMessage } from "./api";
-import { formatDateTime } from "./format";
 import { collapseUnchanged, diffLines } from "./line-diff";
 import { canonicalJson } from "./policy-format";
 import { type PolicyScope, type PolicyVersionView, type PolicyView, usePolicyVersions, useRestorePolicyVersion } from "./policy-hooks";
+import { Time } from "./time";
 import { Alert, Badge, buttonClass, cx, labelClass, QueryState } from "./ui";
 
 // Saved versions, newest first; one selected shows a line diff against the draft (or the saved
@@ -199,7 +199,7 @@ function VersionButton({
       </span>
       <span className="mt-0.5 block text-xs break-words text-gray-700">{version.summary}</span>
       <span className="mt-0.5 block text-xs text-gray-500">
-        {version.createdBy} · <time dateTime={version.createdAt}>{formatDateTime(version.createdAt)}</time>
+        {version.createdBy} · <Time iso={version.createdAt} zone />
       </span>
     </button>
   );

@@ -38,7 +38,7 @@ export function Card({
   return (
     <Tag className={cx("rounded-lg border border-gray-200 bg-white shadow-xs", className)} {...rest}>
       {title || actions ? (
-        <div className="flex items-center justify-between gap-3 border-b border-gray-200 px-4 py-3">
+        <div className="flex flex-wrap items-center justify-between gap-x-3 gap-y-1 border-b border-gray-200 px-4 py-3">
           {typeof title === "string" ? <h2 className="text-sm font-semibold text-gray-900">{title}</h2> : title}
           {actions}
         </div>
@@ -239,14 +239,73 @@ const tableClass = "min-w-full divide-y divide-gray-200 text-sm";
 const thClass = "px-3 py-2 text-left text-xs font-semibold tracking-wide text-gray-500 uppercase whitespace-nowrap";
 export const tdClass = "px-3 py-2 align-top text-gray-800";
 
-export type TableHeader = string | { label: ReactNode; className?: string };
+/**
+ * A column heading: a string, or a label with classes for its `<th>`. `cardLabel` names the column
+ * in the phone layout when `label` is not a string (leave it out for a column of buttons).
+ */
+export type TableHeader = string | { label: ReactNode; className?: string; cardLabel?: string };
 
-/** A scrollable table with a gray header row; children are the body's `<tr>` rows. */
-export function DataTable({ headers, className, children }: { headers: TableHeader[]; className?: string; children: ReactNode }) {
+function cardLabelOf(header: TableHeader): string | undefined {
+  if (typeof header === "string") return header;
+  return header.cardLabel ?? (typeof header.label === "string" ? header.label : undefined);
+}
+
+/** A CSS string literal (labels are developers' text, but quotes and backslashes must not end it). */
+function cssString(text: string): string {
+  return `"${text.replace(/[\\"]/g, "\\$&").replace(/\n/g, " ")}"`;
+}
+
+/** A short stable class name for a set of column labels (one `<style>` per distinct header row). */
+function labelsClass(labels: Array<string | undefined>): string {
+  let hash = 5381;
+  for (const char of labels.map((label) => label ?? "").join("\u0000")) hash = ((hash * 33) ^ char.charCodeAt(0)) >>> 0;
+  return `dt-${hash.toString(36)}`;
+}
+
+/**
+ * The phone layout's column labels: `td:nth-child(n)::before { content: "Label" }` for this header
+ * row, so that the rows' cells need no extra attributes. Cells spanning columns get no label.
+ */
+function cardLabelsCss(scope: string, labels: Array<string | undefined>): string {
+  const rules = labels
+    .map((label, index) =>
+      label ? `.${scope}>table>tbody>tr>td:nth-child(${index + 1}):not([colspan])::before{content:${cssString(label)}}` : "",
+    )
+    .join("");
+  // The same breakpoint as `.data-table-cards` in globals.css (Tailwind's sm).
+  return `@media (width < 40rem){${rules}}`;
+}
+
+/**
+ * A table with a gray header row; children are the body's `<tr>` rows. On wide screens it scrolls
+ * sideways inside its own box when it must; below the `sm` breakpoint (unless `cards={false}`) each
+ * row becomes a stacked card, every cell labelled by its column's header (see globals.css,
+ * `.data-table-cards`). Cells that are empty are left out of a card.
+ */
+export function DataTable({
+  headers,
+  className,
+  children,
+  cards = true,
+}: {
+  headers: TableHeader[];
+  className?: string;
+  children: ReactNode;
+  /** false: keep the table (scrolling inside its box) on phones too. */
+  cards?: boolean;
+}) {
+  const labels = headers.map(cardLabelOf);
+  const scope = labelsClass(labels);
   return (
     // relative: absolutely positioned cells' content (an sr-only header) scrolls with the table
     // instead of widening the page.
-    <div className={cx("relative overflow-x-auto", className)}>
+    <div className={cx("relative overflow-x-auto", cards && "data-table-cards", cards && scope, className)}>
+      {cards ? (
+        // React hoists and de-duplicates it (href + precedence): one rule set per distinct header row.
+        <style href={scope} precedence="default">
+          {cardLabelsCss(scope, labels)}
+        </style>
+      ) : null}
       <table className={tableClass}>
         <thead className="bg-gray-50">
           <tr>

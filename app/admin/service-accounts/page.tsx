@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import { getPortalUser } from "@/app/auth";
+import { Time, TimeZoneNote } from "@/components/time";
 import { Card, DataTable, Empty, Forbidden, PageHeader, RoleBadge, tdClass } from "@/components/ui";
 import { can } from "@/lib/authz/permissions";
 import { getDb } from "@/lib/db/client";
@@ -7,11 +8,6 @@ import { listServiceAccounts } from "@/lib/users/list-service-accounts";
 
 export const metadata: Metadata = { title: "Service accounts · Tollgate" };
 export const dynamic = "force-dynamic";
-
-/** "2026-11-22 14:03 UTC": rendered on the server, so in UTC rather than a guessed local time. */
-function utc(iso: string | null): string {
-  return iso ? `${iso.slice(0, 16).replace("T", " ")} UTC` : "never";
-}
 
 export default async function ServiceAccountsPage() {
   const user = await getPortalUser();
@@ -23,7 +19,9 @@ export default async function ServiceAccountsPage() {
       <PageHeader
         title="Service accounts"
         description="Automation identities (CI, agents, bots) that call the API and the gateway with access tokens from your identity provider. Each appears here on first use; its roles come from its groups claim."
-      />
+      >
+        <TimeZoneNote />
+      </PageHeader>
       <Card bodyClassName="p-0" aria-label="Service accounts">
         {accounts.length === 0 ? (
           <div className="p-4">
@@ -50,8 +48,10 @@ export default async function ServiceAccountsPage() {
                   </div>
                 </td>
                 <td className={`${tdClass} text-right tabular-nums`}>{account.activeGrants}</td>
-                <td className={`${tdClass} whitespace-nowrap`}>{utc(account.lastSeenAt)}</td>
-                <td className={`${tdClass} whitespace-nowrap`}>{utc(account.createdAt)}</td>
+                <td className={`${tdClass} whitespace-nowrap`}>{account.lastSeenAt ? <Time iso={account.lastSeenAt} zone /> : "never"}</td>
+                <td className={`${tdClass} whitespace-nowrap`}>
+                  <Time iso={account.createdAt} zone />
+                </td>
               </tr>
             ))}
           </DataTable>
