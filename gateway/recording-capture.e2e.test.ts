@@ -1,4 +1,5 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 import { CreateMessageRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -18,7 +19,8 @@ import { waitFor } from "../test/wait-for.ts";
 let harness: TestGateway;
 
 beforeAll(async () => {
-  harness = await startTestGateway();
+  // A client that hangs up its stream without DELETE is gone after 500 ms here (30 s by default).
+  harness = await startTestGateway({ sessionGoneMs: 500 });
 });
 afterAll(async () => harness?.stop());
 
@@ -156,6 +158,70 @@ describe("capture", () => {
     });
     await transport.terminateSession();
     await client.close();
+  });
+});
+
+describe("a session row tells the truth", () => {
+  const endReason = async (sessionId: string) =>
+    (await harness.t.db.session.findUniqueOrThrow({ where: { id: sessionId }, select: { endReason: true } })).endReason;
+
+  it("ends a Streamable HTTP session whose client stopped without DELETE (its stream dropped) after the grace period", async () => {
+    const { client, transport } = mcpClient(harness.gateway.url, await token());
+    await client.connect(transport);
+    await client.callTool({ name: "echo", arguments: { message: "then gone" } });
+    const sessionId = transport.sessionId!;
+    // The SDK client holds a GET stream open once initialized; give it a moment to open.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await client.close();
+    await waitFor(async () => (await endReason(sessionId)) === "client went away", 5000);
+    expect((await harness.t.db.session.findUniqueOrThrow({ where: { id: sessionId } })).endedAt).not.toBeNull();
+  });
+
+  it("ends a legacy SSE session when its stream closes, and a WebSocket session when its socket closes", async () => {
+    const sseToken = await token();
+    const sse = new SSEClientTransport(new URL(`${harness.gateway.url}/sse/everything`), {
+      requestInit: { headers: { Authorization: `Bearer ${sseToken}` } },
+      eventSourceInit: {
+        fetch: (url, init) => fetch(url, { ...init, headers: { ...(init?.headers ?? {}), Authorization: `Bearer ${sseToken}` } }),
+      },
+    });
+    const sseClient = new Client({ name: "sse", version: "1.0.0" });
+    await sseClient.connect(sse);
+    await sseClient.callTool({ name: "echo", arguments: { message: "sse" } });
+    // The only legacy SSE session of this gateway.
+    const sseSession = (await harness.t.db.session.findFirstOrThrow({ where: { transport: "sse", endedAt: null } })).id;
+    await sseClient.close();
+    await waitFor(async () => (await endReason(sseSession)) === "client went away", 5000);
+
+    const wsGrant = await grantAndMint(harness.t.db, {
+      requester: harness.users.alice,
+      approver: harness.users.bob,
+      connection: "everything",
+    });
+    const ws = new NodeWebSocket(`${harness.gateway.url.replace("http", "ws")}/ws/everything`, ["mcp"], {
+      headers: { Authorization: `Bearer ${wsGrant.token}` },
+    });
+    await new Promise((resolve) => ws.once("open", resolve));
+    const wsSession = await waitFor(() => harness.gateway.registry.forGrant(wsGrant.grantId)[0]?.id);
+    ws.close(1000);
+    await waitFor(async () => (await endReason(wsSession)) === "client ended session", 5000);
+  });
+
+  it("keeps a quiet Streamable HTTP session whose client never held a stream (it cannot be told from a paused one) until DELETE or idle", async () => {
+    const bearer = await token();
+    const opened = await post(
+      bearer,
+      '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"raw","version":"0"}}}',
+    );
+    const sessionId = opened.sessionId!;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(harness.gateway.registry.get(sessionId)?.isClosed).toBe(false);
+    const deleted = await fetch(`${harness.gateway.url}/mcp/everything`, {
+      method: "DELETE",
+      headers: { authorization: `Bearer ${bearer}`, "mcp-session-id": sessionId, "mcp-protocol-version": "2025-06-18" },
+    });
+    await deleted.text();
+    await waitFor(async () => (await endReason(sessionId)) === "client ended session", 5000);
   });
 });
 
