@@ -19,7 +19,7 @@ import { type ConsentPage, startAuthorization } from "./start-authorization.ts";
 const settings: OAuthSettings = { issuer: "http://127.0.0.1:3000", gatewayOrigin: "http://localhost:8090" };
 const RESOURCE = "http://localhost:8090/mcp/everything";
 const REDIRECT = "http://127.0.0.1:33418/callback";
-const VERIFIER = "a".repeat(20) + "B".repeat(20) + "-._~0123456789";
+const VERIFIER = `${"a".repeat(20)}${"B".repeat(20)}-._~0123456789`;
 
 let t: TestDatabase;
 let alice: Actor;
@@ -247,5 +247,45 @@ describe("consent as access request → code → tokens bound to the grant", () 
     const done = (await pollAuthorization(t.db, { actor: alice, authorizationId: page.authorizationId, settings })) as { redirect: string };
     const params = new URL(done.redirect).searchParams;
     expect([params.get("error"), params.get("state"), params.get("iss")]).toEqual(["access_denied", "st-123", settings.issuer]);
+  });
+});
+
+describe("client ID metadata documents in an authorization", () => {
+  it("fetches the document once, names the client by it, and holds the redirect URI to it", async () => {
+    const url = "https://client.example.com/oauth/client.json";
+    let fetches = 0;
+    const clients = {
+      fetch: async () => {
+        fetches += 1;
+        return new Response(JSON.stringify({ client_id: url, client_name: "CIMD Client", redirect_uris: [REDIRECT] }));
+      },
+    };
+    const page = (await startAuthorization(t.db, { actor: alice, query: query({ client_id: url }), settings, clients })) as ConsentPage;
+    expect(page).toMatchObject({ kind: "consent", client: { id: url, kind: "metadata_document", name: "CIMD Client" } });
+    const wrong = await startAuthorization(t.db, {
+      actor: alice,
+      query: query({ client_id: url, redirect_uri: "http://127.0.0.1:1/other" }),
+      settings,
+      clients,
+    });
+    expect(wrong.kind).toBe("invalid");
+    expect(fetches).toBe(1);
+    const forged = await startAuthorization(t.db, {
+      actor: alice,
+      query: query({ client_id: "https://other.example.com/c.json" }),
+      settings,
+      clients: { fetch: async () => new Response(JSON.stringify({ client_id: url, redirect_uris: [REDIRECT] })) },
+    });
+    expect(forged).toMatchObject({ kind: "invalid", message: expect.stringMatching(/client_id is not the URL/) });
+  });
+});
+
+describe("an authorization left waiting", () => {
+  it("ends with access_denied after an hour", async () => {
+    const page = (await startAuthorization(t.db, { actor: alice, query: query(), settings })) as ConsentPage;
+    const later = new Date(Date.now() + 61 * 60_000);
+    const done = await pollAuthorization(t.db, { actor: alice, authorizationId: page.authorizationId, settings, now: later });
+    expect(done).toMatchObject({ status: "done", outcome: "denied" });
+    expect(new URL((done as { redirect: string }).redirect).searchParams.get("error_description")).toMatch(/expired/);
   });
 });

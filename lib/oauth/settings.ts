@@ -14,8 +14,11 @@ export const OAUTH_LIFETIMES = {
   codeSeconds: 60,
   /** Access tokens are short; the refresh token (until the grant ends) renews them. */
   accessTokenSeconds: 3600,
-  /** A consent page (or the access request waiting on it) left open longer than this is void. */
-  authorizationMinutes: 30,
+  /**
+   * A consent page (or its wait for an approver) left open longer than this ends with access_denied
+   * (the access request itself stays pending; once approved, authorizing again needs one click).
+   */
+  authorizationMinutes: 60,
   /** A cached client ID metadata document is fetched again after this long. */
   metadataDocumentSeconds: 3600,
 } as const;
