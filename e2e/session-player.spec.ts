@@ -105,7 +105,8 @@ test("a session with a masked email and a denied call replays with pairs, marks,
     .not.toBe("");
   expect((await apiAs(request, "bob").post(`/held-calls/${heldId}/approve`, { comment: "fine" })).status()).toBe(200);
   expect(JSON.stringify((await sum).content)).toContain("5");
-  await session.client.callTool({ name: "echo", arguments: { message: "last words" } });
+  // The last call carries one long unbroken word: on a phone it must wrap inside its box.
+  await session.client.callTool({ name: "echo", arguments: { message: `last words ${"x".repeat(400)}` } });
   await endSession(request, session);
   recordedId = session.sessionId;
 
@@ -215,6 +216,9 @@ test("a session with a masked email and a denied call replays with pairs, marks,
   await echoResponse.click();
   await expect(current(page).getByTestId("pair-latency")).toBeVisible();
   await shot(page, "42-alice-player-phone");
+  await noHorizontalScroll(page);
+  await page.keyboard.press("End");
+  await expect(current(page).getByTestId("pair-response")).toContainText("xxxxxxxx");
   await noHorizontalScroll(page);
 });
 
