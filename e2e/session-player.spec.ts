@@ -289,6 +289,19 @@ test("a 10,000-event session opens at once, scrolls to its last event and keeps 
   await expect(current(page)).toHaveAttribute("data-seq", String(lastSeq));
   await expect(current(page).getByTestId("pair-latency")).toHaveText(`response to #${lastSeq - 1} · 1.5 ms`);
   await shot(page, "43-alice-player-10k");
+
+  // A link deep into the recording opens there once that page has loaded.
+  await page.goto(`${portalUrl()}/sessions/${session.sessionId}?seq=9001`);
+  await expect(current(page)).toHaveAttribute("data-seq", "9001", { timeout: 30_000 });
+  await expect(rows.and(page.locator('[data-seq="9001"]'))).toHaveAttribute("aria-current", "step");
+
+  // The in-session filter runs over every loaded event.
+  await expect(page.getByTestId("events-loaded")).toHaveText(lastSeq.toLocaleString("en"), { timeout: 30_000 });
+  const filtering = Date.now();
+  await page.getByLabel("Filter messages").fill('flood 10499"');
+  await expect(page.getByTestId("filter-count")).toHaveText(`2 of ${lastSeq.toLocaleString("en")} loaded messages match`);
+  console.log(`filtering ${lastSeq} events by text: ${Date.now() - filtering} ms`);
+  await expect(rows).toHaveCount(2);
 });
 
 test("live tail: with the player open on an open session, a call through the gateway appears within 1 s", async ({ page, request }) => {
