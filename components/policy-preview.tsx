@@ -8,6 +8,7 @@ import { formatDateTime, prettyJson } from "./format";
 import { useConnections } from "./hooks";
 import { summarizeRule } from "./policy-format";
 import { type PolicyPreview, type PolicySample, type PolicyScope, useDebounced, usePolicyPreview, usePolicySamples } from "./policy-hooks";
+import { shortZoneName } from "./time";
 import { Alert, Badge, cx, inputClass, labelClass, type Tone } from "./ui";
 
 // The editor's live preview: one message (a recorded sample or pasted JSON-RPC) run through the
@@ -39,7 +40,7 @@ const sampleKey = (sample: PolicySample) => `sample:${sample.sessionId}:${sample
 function sampleLabel(sample: PolicySample): string {
   const arrow = sample.direction === "request" ? "→" : "←";
   const what = sample.method ?? (sample.requestMethod ? `${sample.kind} to ${sample.requestMethod}` : sample.kind);
-  return `${formatDateTime(sample.at)} ${arrow} ${what}${sample.tool ? ` ${sample.tool}` : ""} (#${sample.seq})`;
+  return `${formatDateTime(sample.at)} ${shortZoneName(sample.at)} ${arrow} ${what}${sample.tool ? ` ${sample.tool}` : ""} (#${sample.seq})`;
 }
 
 const DECISION_TONES: Record<string, Tone> = { allow: "green", deny: "red", "require-approval": "amber" };

@@ -178,6 +178,10 @@ test("bob on a phone: approvals with a pending request and active grants", async
     },
     "45-phone-bob-approvals",
   );
+  await page.setViewportSize(SMALL_PHONE);
+  await noHorizontalScroll(page);
+  await shot(page, "45-phone-bob-approvals-320");
+  await page.setViewportSize(PHONE);
   await check(
     page,
     "/",
