@@ -51,8 +51,12 @@ describe("EventWriter (group commit)", () => {
     expect(rows.map((row) => (row.payload as { id: number }).id)).toEqual(rows.map((_, i) => i));
     expect(rows.slice(1).every((row, i) => row.prevHash === rows[i]!.hash)).toBe(true);
     expect(statements).toBeLessThan(20);
-    // One named prepared statement for every batch.
-    expect([...names]).toEqual(["tollgate_session_events_insert"]);
+    // Named prepared statements only: the INSERT, the INSERT that also announces (NOTIFY), the announcement alone.
+    expect(
+      [...names].every((name) =>
+        ["tollgate_session_events_insert", "tollgate_session_events_insert_notify", "tollgate_session_events_notify"].includes(name),
+      ),
+    ).toBe(true);
   });
 
   it("fails closed: after a failed write the recorder refuses everything that follows", async () => {
@@ -105,34 +109,53 @@ describe("EventWriter (group commit)", () => {
     expect(rows[1]!.latencyMs).toBeGreaterThanOrEqual(0);
   });
 
-  it("notifies live tails after each commit: one NOTIFY per session in the batch with its newest seq, in the insert's statement", async () => {
+  it("notifies live tails of commits: in the INSERT after a quiet spell, and a burst's sessions together (newest seq each) when the window ends", async () => {
     const listener = new pg.Client({ connectionString: t.url });
     await listener.connect();
     const heard: string[] = [];
+    const mine: string[] = [];
     listener.on("notification", (message) => {
-      if (message.channel === LIVE_CHANNELS.sessionEvents) heard.push(message.payload ?? "");
+      // Other tests' writers announce their sessions too: keep this test's two.
+      const payload = message.payload ?? "";
+      if (message.channel === LIVE_CHANNELS.sessionEvents && mine.some((id) => payload.startsWith(`${id}:`))) heard.push(payload);
     });
     await listener.query(`LISTEN ${LIVE_CHANNELS.sessionEvents}`);
     try {
-      let statements = 0;
+      const statements: string[] = [];
       const counting: Queryable = {
         query: (query) => {
-          statements++;
+          statements.push(query.name);
           return pool.query(query);
         },
         end: async () => undefined,
       };
-      const writer = new EventWriter(counting);
+      // A long window: what commits after the first announcement waits for it to end (here: close()).
+      const writer = new EventWriter(counting, 500, { notifyEveryMs: 60_000 });
       const [a, b] = [await newSession(), await newSession()];
+      mine.push(a, b);
       const ra = new SessionRecorder(writer, a);
       const rb = new SessionRecorder(writer, b);
-      // The first write commits alone; the next five share one batch across both sessions.
+      // The first write commits alone, announced in its INSERT; the next five share one batch across both sessions.
       const writes = [ra.record("CLIENT_TO_UPSTREAM", { jsonrpc: "2.0", id: 0, method: "ping" })];
       for (let i = 1; i <= 5; i++) writes.push((i % 2 ? rb : ra).record("CLIENT_TO_UPSTREAM", { jsonrpc: "2.0", id: i, method: "ping" }));
       await Promise.all(writes);
-      expect(statements).toBe(2);
+      await expect.poll(() => heard).toEqual([`${a}:1`]);
+      expect(statements).toEqual(["tollgate_session_events_insert_notify", "tollgate_session_events_insert"]);
+      await writer.close();
+      // The burst: both sessions in one NOTIFY statement, each with its newest seq.
       await expect.poll(() => heard.length).toBe(3);
-      expect(heard.sort()).toEqual([`${a}:1`, `${a}:3`, `${b}:3`].sort());
+      expect(heard.slice(1).sort()).toEqual([`${a}:3`, `${b}:3`].sort());
+      expect(statements.at(-1)).toBe("tollgate_session_events_notify");
+
+      // No window: every commit carries its NOTIFY.
+      const eager = new EventWriter(counting, 500, { notifyEveryMs: 0 });
+      const c = await newSession();
+      mine.push(c);
+      const rc = new SessionRecorder(eager, c);
+      statements.length = 0;
+      for (let i = 0; i < 3; i++) await rc.record("CLIENT_TO_UPSTREAM", { jsonrpc: "2.0", id: 10 + i, method: "ping" });
+      expect(statements).toEqual(Array(3).fill("tollgate_session_events_insert_notify"));
+      await expect.poll(() => heard.slice(3)).toEqual([`${c}:1`, `${c}:2`, `${c}:3`]);
     } finally {
       await listener.end();
     }

@@ -1,3 +1,4 @@
+import { performance } from "node:perf_hooks";
 import pg from "pg";
 import type { Direction } from "../db/generated/enums.ts";
 import { LIVE_CHANNELS } from "../events/channels.ts";
@@ -45,18 +46,32 @@ interface Pending {
 // One multi-row INSERT per batch: every column travels as one array parameter. Sent as a named
 // prepared statement: Postgres parses and plans it once per connection instead of on every commit.
 // The payload travels once, as JSON text: stored as sent in "raw" (key order kept) and cast to
-// jsonb for search. The same statement tells live tails (NOTIFY, delivered on commit) the newest
-// seq of each session in the batch, so the feed costs no extra round trip.
+// jsonb for search.
 const INSERT_BATCH_NAME = "tollgate_session_events_insert";
-const INSERT_BATCH = `
-WITH ins AS (
+const INSERT_ROWS = `
   INSERT INTO "SessionEvent" ("sessionId", "seq", "at", "direction", "kind", "rpcId", "method", "tool", "payload", "raw", "decision", "masked", "replyToSeq", "latencyMs", "prevHash", "hash")
   SELECT s, q, a, d, k, i, m, t, r::jsonb, r, dc, mk, rp, l, ph, h
   FROM unnest($1::text[], $2::int[], $3::timestamp(3)[], $4::"Direction"[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::jsonb[], $12::int[], $13::float8[], $14::text[], $15::text[])
-    AS u(s, q, a, d, k, i, m, t, r, dc, mk, rp, l, ph, h)
+    AS u(s, q, a, d, k, i, m, t, r, dc, mk, rp, l, ph, h)`;
+// The same INSERT that also tells live tails (NOTIFY, delivered on commit) the newest seq of each
+// session in the batch, at no extra round trip.
+const INSERT_NOTIFY_NAME = "tollgate_session_events_insert_notify";
+const INSERT_NOTIFY = `
+WITH ins AS (${INSERT_ROWS}
   RETURNING "sessionId", "seq"
 )
 SELECT pg_notify('${LIVE_CHANNELS.sessionEvents}', "sessionId" || ':' || max("seq")) FROM ins GROUP BY "sessionId"`;
+// What a burst left unannounced, in one statement: payloads "<sessionId>:<seq>".
+const NOTIFY_NAME = "tollgate_session_events_notify";
+const NOTIFY = `SELECT pg_notify('${LIVE_CHANNELS.sessionEvents}', p) FROM unnest($1::text[]) AS p`;
+
+/**
+ * A NOTIFY costs its commit about 0.1 ms (the notification queue, waking listeners): under load the
+ * writer announces at most this often — the commit that comes after a quiet spell carries the NOTIFY
+ * in its INSERT, and what commits within this window is announced together when it ends. Live tails
+ * thus learn of every commit within this long.
+ */
+export const NOTIFY_EVERY_MS = 50;
 
 /**
  * Group commit for recordings. Writes queue up while a batch is being committed and go out
@@ -68,10 +83,16 @@ export class EventWriter {
   private flushing = false;
   /** Rows of the batch being committed right now. */
   private committing = 0;
+  /** When the last NOTIFY went out (`performance.now()`). */
+  private notifiedAt = Number.NEGATIVE_INFINITY;
+  /** Sessions with committed events not announced yet: their newest committed seq. */
+  private readonly unannounced = new Map<string, number>();
+  private announceTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly pool: Queryable,
     private readonly maxBatch = 500,
+    private readonly options: { notifyEveryMs?: number } = {},
   ) {}
 
   static connect(databaseUrl: string, options: { maxConnections?: number; onError?: (error: Error) => void } = {}): EventWriter {
@@ -79,6 +100,10 @@ export class EventWriter {
     // An idle connection dropped by the server must not crash the process; the next write fails instead.
     pool.on("error", (error) => options.onError?.(error));
     return new EventWriter(pool);
+  }
+
+  private get notifyEveryMs(): number {
+    return this.options.notifyEveryMs ?? NOTIFY_EVERY_MS;
   }
 
   /** Rows waiting to be committed: queued plus the batch in flight (the gateway's `recorder_queue_depth`). */
@@ -116,9 +141,10 @@ export class EventWriter {
 
   private async insert(rows: EventRow[]): Promise<void> {
     const column = <K extends keyof EventRow>(key: K) => rows.map((row) => row[key] ?? null);
+    const announce = performance.now() - this.notifiedAt >= this.notifyEveryMs;
     await this.pool.query({
-      name: INSERT_BATCH_NAME,
-      text: INSERT_BATCH,
+      name: announce ? INSERT_NOTIFY_NAME : INSERT_BATCH_NAME,
+      text: announce ? INSERT_NOTIFY : INSERT_ROWS,
       values: [
         column("sessionId"),
         column("seq"),
@@ -138,10 +164,37 @@ export class EventWriter {
         column("hash"),
       ],
     });
+    if (announce) {
+      this.notifiedAt = performance.now();
+      // Announced with this batch's newest seq (rows of a session commit in seq order).
+      for (const row of rows) this.unannounced.delete(row.sessionId);
+      if (this.unannounced.size > 0) this.scheduleAnnouncement();
+    } else {
+      for (const row of rows) this.unannounced.set(row.sessionId, Math.max(row.seq, this.unannounced.get(row.sessionId) ?? 0));
+      this.scheduleAnnouncement();
+    }
+  }
+
+  private scheduleAnnouncement(): void {
+    if (this.announceTimer) return;
+    const wait = Math.max(0, this.notifyEveryMs - (performance.now() - this.notifiedAt));
+    this.announceTimer = setTimeout(() => void this.announce(), wait);
+  }
+
+  /** Announces every session with unannounced commits; a lost hint only delays a live tail. */
+  private async announce(): Promise<void> {
+    this.announceTimer = undefined;
+    if (this.unannounced.size === 0) return;
+    const payloads = [...this.unannounced].map(([sessionId, seq]) => `${sessionId}:${seq}`);
+    this.unannounced.clear();
+    this.notifiedAt = performance.now();
+    await this.pool.query({ name: NOTIFY_NAME, text: NOTIFY, values: [payloads] }).catch(() => undefined);
   }
 
   async close(): Promise<void> {
     while (this.flushing || this.queue.length > 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    clearTimeout(this.announceTimer);
+    await this.announce();
     await this.pool.end();
   }
 }
