@@ -5,6 +5,7 @@ import { expireStaleRequests } from "../lib/access/expire-stale-requests.ts";
 import { AUDIT_CHECKPOINT_INTERVAL_MS, auditCheckpointKey, writeAuditCheckpoint } from "../lib/audit/checkpoint.ts";
 import { GATEWAY_DEFAULTS } from "../lib/config.ts";
 import { createDb, type Db } from "../lib/db/client.ts";
+import { purgeExpiredOAuth } from "../lib/oauth/purge-expired.ts";
 import { EventWriter } from "../lib/recording/event-writer.ts";
 import { JwtVerifier, type JwtVerifierOptions } from "../lib/tokens/jwt-verifier.ts";
 import { errorBody, GatewayError } from "./errors.ts";
@@ -166,6 +167,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       (error: Error) => log.warn("could not expire held calls", { error: error.message }),
     );
     checkpointAudit(AUDIT_CHECKPOINT_INTERVAL_MS);
+    // OAuth authorizations, codes and refresh tokens a day past use (lib/oauth).
+    purgeExpiredOAuth(db).catch((error: Error) => log.warn("could not purge expired OAuth rows", { error: error.message }));
   }, 30_000);
   housekeeping.unref();
   const writer = EventWriter.connect(options.databaseUrl, {

@@ -9,6 +9,7 @@ import { decideAuthorization } from "./decide-authorization.ts";
 import { exchangeToken, parseTokenRequest } from "./exchange-token.ts";
 import { s256 } from "./pkce.ts";
 import { pollAuthorization } from "./poll-authorization.ts";
+import { purgeExpiredOAuth } from "./purge-expired.ts";
 import { registerClient } from "./register-client.ts";
 import type { OAuthSettings } from "./settings.ts";
 import { type ConsentPage, startAuthorization } from "./start-authorization.ts";
@@ -287,5 +288,20 @@ describe("an authorization left waiting", () => {
     const done = await pollAuthorization(t.db, { actor: alice, authorizationId: page.authorizationId, settings, now: later });
     expect(done).toMatchObject({ status: "done", outcome: "denied" });
     expect(new URL((done as { redirect: string }).redirect).searchParams.get("error_description")).toMatch(/expired/);
+  });
+});
+
+describe("housekeeping", () => {
+  it("deletes authorizations, codes and refresh tokens a day after they became unusable, keeping clients and consents", async () => {
+    const clients = await t.db.oAuthClient.count();
+    const consents = await t.db.oAuthConsent.count();
+    expect(await t.db.oAuthAuthorizationCode.count()).toBeGreaterThan(0);
+    expect(await purgeExpiredOAuth(t.db)).toBe(0);
+    const purged = await purgeExpiredOAuth(t.db, new Date(Date.now() + 3 * 24 * 60 * 60_000));
+    expect(purged).toBeGreaterThan(0);
+    expect(await t.db.oAuthAuthorizationCode.count()).toBe(0);
+    expect(await t.db.oAuthAuthorization.count()).toBe(0);
+    expect(await t.db.oAuthRefreshToken.count()).toBe(0);
+    expect([await t.db.oAuthClient.count(), await t.db.oAuthConsent.count()]).toEqual([clients, consents]);
   });
 });
