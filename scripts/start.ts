@@ -37,9 +37,6 @@ if (process.env[SUPERVISED] !== "1" && process.platform !== "win32") {
 }
 
 async function run(): Promise<void> {
-  // Loaded here, not at the top: the supervisor above needs none of it.
-  const { GATEWAY_DEFAULTS } = await import("../lib/config.ts");
-  const { ROOT, startStack } = await import("./stack.ts");
   // While the stack is starting there is no session to end: a stop interrupts everything at once
   // (the portal build, Postgres, …), as a terminal's Ctrl-C does to its process group.
   let stop = () => {
@@ -53,6 +50,9 @@ async function run(): Promise<void> {
   for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => stop());
   // Supervised: the supervisor went away (killed, terminal closed) — stop rather than run on unseen.
   process.on("disconnect", () => stop());
+  // Loaded here, not at the top: the supervisor above needs none of it.
+  const { GATEWAY_DEFAULTS } = await import("../lib/config.ts");
+  const { ROOT, startStack } = await import("./stack.ts");
 
   const port = (name: string, fallback: number) => {
     const value = Number(process.env[name] ?? fallback);
