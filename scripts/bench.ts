@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { rmSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -180,12 +180,80 @@ server.keepAliveTimeout = 60000;
 server.listen(Number(process.env.FORWARD_PORT), "127.0.0.1");
 `;
 
-async function startForwarder(target: string): Promise<string> {
+async function startForwarder(target: string): Promise<{ url: string; pid: number | undefined }> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}${new URL(target).pathname}`;
   const child = startChild("forwarder", ["-e", FORWARDER_SOURCE], { ...process.env, FORWARD_TO: target, FORWARD_PORT: String(port) });
   await waitUntil("forwarder", child, async () => (await fetch(url)).status < 500);
-  return url;
+  return { url, pid: child.process.pid };
+}
+
+// ---------------------------------------------------------------------------------------------
+// CPU per call: what each process spent during a throughput run, from /proc (Linux). Unlike
+// calls/s, this hardly moves when other work shares the machine, and on 2 cores the sum over all
+// processes is what bounds throughput.
+
+/** Clock ticks per second of /proc's utime and stime (USER_HZ, 100 on Linux). */
+const CLOCK_TICKS = 100;
+
+function ticksOf(stat: string): { ppid: number; ticks: number } {
+  // Fields after "(comm) ": state, ppid, …; utime and stime are fields 14 and 15.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) };
+}
+
+/** CPU ms a process has used so far, with its direct children when asked (Postgres backends); null without /proc. */
+function cpuMsOf(pid: number | undefined, withChildren = false): number | null {
+  if (!pid || !existsSync(`/proc/${pid}/stat`)) return null;
+  try {
+    let ticks = ticksOf(readFileSync(`/proc/${pid}/stat`, "utf8")).ticks;
+    if (withChildren) {
+      for (const entry of readdirSync("/proc")) {
+        if (!/^\d+$/.test(entry)) continue;
+        try {
+          const child = ticksOf(readFileSync(`/proc/${entry}/stat`, "utf8"));
+          if (child.ppid === pid) ticks += child.ticks;
+        } catch {
+          // The process ended meanwhile.
+        }
+      }
+    }
+    return (ticks * 1000) / CLOCK_TICKS;
+  } catch {
+    return null;
+  }
+}
+
+interface CpuMeter {
+  name: string;
+  read(): number | null;
+}
+
+/** The processes metered in every throughput run (set once the stack is up). */
+const cpuMeters: CpuMeter[] = [];
+
+const CPU_COLUMNS = ["bench client", "upstream", "forwarder", "gateway", "Postgres"] as const;
+
+/** CPU ms per call by process, per path of each scenario's throughput run. */
+function cpuTable(results: Array<{ scenario: string; result: ScenarioResult }>): string[] {
+  const header = ["scenario", "path", ...CPU_COLUMNS, "all"];
+  const rows: string[][] = [];
+  for (const { scenario, result } of results) {
+    const paths: Array<[string, PathResult | null]> = [
+      ["direct", result.direct],
+      ["via forwarder", result.forwarder],
+      ["via gateway", result.gateway],
+    ];
+    for (const [label, path] of paths) {
+      if (!path) continue;
+      const values = CPU_COLUMNS.map((name) => path.cpuPerCall[name] ?? null);
+      const known = values.filter((value): value is number => value !== null);
+      const cell = (value: number | null) => (value === null ? "—" : value.toFixed(3));
+      rows.push([scenario, label, ...values.map(cell), known.length ? known.reduce((a, b) => a + b, 0).toFixed(3) : "—"]);
+    }
+  }
+  const line = (row: readonly string[]) => `| ${row.join(" | ")} |`;
+  return [line(header), line(header.map((_, k) => (k < 2 ? "---" : "---:"))), ...rows.map(line)];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -260,6 +328,7 @@ interface PathResult {
   callsPerSecond: number;
   throughputCalls: number;
   throughputErrors: number;
+  cpuPerCall: Record<string, number | null>;
 }
 
 function percentile(sorted: number[], q: number): number {
@@ -314,13 +383,22 @@ async function measureLatency(paths: BenchPath[]): Promise<number[][]> {
   }
 }
 
+interface Throughput {
+  calls: number;
+  errors: number;
+  perSecond: number;
+  /** CPU ms per call of each metered process during the run (null: not measurable here). */
+  cpuPerCall: Record<string, number | null>;
+}
+
 /** CONCURRENCY clients, each with its own session, calling as fast as they can for SECONDS. */
-async function measureThroughput(p: BenchPath): Promise<{ calls: number; errors: number; perSecond: number }> {
+async function measureThroughput(p: BenchPath): Promise<Throughput> {
   const conns = await Promise.all(Array.from({ length: CONCURRENCY }, () => p.open()));
   try {
     for (const conn of conns) await echo(conn);
     let calls = 0;
     let errors = 0;
+    const cpuBefore = cpuMeters.map((meter) => meter.read());
     const started = performance.now();
     const deadline = started + SECONDS * 1000;
     await Promise.all(
@@ -338,7 +416,13 @@ async function measureThroughput(p: BenchPath): Promise<{ calls: number; errors:
       }),
     );
     const elapsed = (performance.now() - started) / 1000;
-    return { calls, errors, perSecond: calls / elapsed };
+    const cpuPerCall: Record<string, number | null> = {};
+    for (const [k, meter] of cpuMeters.entries()) {
+      const before = cpuBefore[k];
+      const after = meter.read();
+      cpuPerCall[meter.name] = before == null || after == null || calls === 0 ? null : (after - before) / calls;
+    }
+    return { calls, errors, perSecond: calls / elapsed, cpuPerCall };
   } finally {
     await Promise.allSettled(conns.map((conn) => conn.close()));
   }
@@ -358,12 +442,12 @@ async function benchScenario(name: string, direct: BenchPath, forwarder: BenchPa
   const setups = await measureSetup(paths);
   phase(`sequential tools/call echo, ${WARMUP} warm-up + ${CALLS} measured per path`);
   const latencies = await measureLatency(paths);
-  const tputs: Array<{ calls: number; errors: number; perSecond: number }> = [];
+  const tputs: Throughput[] = [];
   for (const [k, p] of paths.entries()) {
     phase(`throughput, ${CONCURRENCY} clients × ${SECONDS} s, ${labels[k]}`);
     tputs.push(await measureThroughput(p));
   }
-  const summarize = (setup: number[], latency: number[], tput: { calls: number; errors: number; perSecond: number }): PathResult => {
+  const summarize = (setup: number[], latency: number[], tput: Throughput): PathResult => {
     const sorted = [...latency].sort((a, b) => a - b);
     return {
       setupMedianMs: median(setup),
@@ -373,6 +457,7 @@ async function benchScenario(name: string, direct: BenchPath, forwarder: BenchPa
       callsPerSecond: tput.perSecond,
       throughputCalls: tput.calls,
       throughputErrors: tput.errors,
+      cpuPerCall: tput.cpuPerCall,
     };
   };
   const results = paths.map((_, k) => summarize(setups[k]!, latencies[k]!, tputs[k]!));
@@ -513,7 +598,23 @@ async function main(): Promise<void> {
   });
   await waitUntil("gateway", gateway, async () => (await fetch(`${gatewayUrl}/readyz`)).status === 200);
 
-  const forwarderUrl = await startForwarder(upstreamUrl);
+  const forwarder = await startForwarder(upstreamUrl);
+  const forwarderUrl = forwarder.url;
+  const postmaster = Number(readFileSync(path.join(dir, "pg", "postmaster.pid"), "utf8").split("\n")[0]);
+  cpuMeters.push(
+    {
+      name: "bench client",
+      read: () => {
+        const usage = process.cpuUsage();
+        return (usage.user + usage.system) / 1000;
+      },
+    },
+    // The stdio scenario's upstreams are children of the bench (direct) or of the gateway (counted in neither).
+    { name: "upstream", read: () => cpuMsOf(upstream.process.pid) },
+    { name: "forwarder", read: () => cpuMsOf(forwarder.pid) },
+    { name: "gateway", read: () => cpuMsOf(gateway.process.pid) },
+    { name: "Postgres", read: () => cpuMsOf(postmaster, true) },
+  );
   const scenarios: Array<{ name: string; direct: BenchPath; forwarder: BenchPath | null; gateway: BenchPath }> = [
     {
       name: "stdio upstream",
@@ -533,8 +634,10 @@ async function main(): Promise<void> {
   let gatewayCalls = 0;
   let errors = 0;
   const measureStarted = performance.now();
+  const results: Array<{ scenario: string; result: ScenarioResult }> = [];
   for (const scenario of scenarios) {
     const result = await benchScenario(scenario.name, scenario.direct, scenario.forwarder, scenario.gateway);
+    results.push({ scenario: scenario.name, result });
     rows.push(...rowsFor(scenario.name, result));
     errors += result.direct.throughputErrors + result.gateway.throughputErrors;
     // Echo calls through the gateway: warm-up + measured + throughput (+1 priming call per client).
@@ -595,6 +698,14 @@ async function main(): Promise<void> {
   out.push("");
   out.push(markdownTable(rows));
   out.push("");
+  if (cpuMeters.some((meter) => meter.read() !== null)) {
+    out.push(
+      `CPU per call in the throughput runs (ms of CPU time per call, per process, from /proc; on ${cpus.length} cores at most ${cpus.length * 1000} ms of CPU per second are there to share):`,
+    );
+    out.push("");
+    out.push(...cpuTable(results));
+    out.push("");
+  }
   out.push(
     `measured in ${measureSeconds.toFixed(1)} s; total run ${((performance.now() - runStarted) / 1000).toFixed(1)} s (before cleanup)`,
   );
