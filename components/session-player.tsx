@@ -119,6 +119,10 @@ export function SessionReplay({ id }: { id: string }) {
   // A link to an event (?seq=42 or #e42) opens there; an open session otherwise follows its newest event.
   useEffect(() => {
     setPendingSeq(linkedSeq());
+    // A #e42 link followed within the page.
+    const onHash = () => setPendingSeq(linkedSeq());
+    window.addEventListener("hashchange", onHash);
+    return () => window.removeEventListener("hashchange", onHash);
   }, []);
   useEffect(() => {
     if (decidedStart.current || !session.data) return;
@@ -577,7 +581,7 @@ function EventDetail({
             />
           </div>
         ) : (
-          <JsonView value={event.payload} label={`Message #${event.seq}`} className="max-h-[60vh]" />
+          <JsonView key={event.seq} value={event.payload} label={`Message #${event.seq}`} className="max-h-[60vh]" />
         )}
       </div>
     </Card>
@@ -672,7 +676,7 @@ function PairSide({
         <DirectionBadge direction={event.direction} decision={event.decision} />
         <Time iso={event.at} clock className="ml-auto font-mono text-gray-500" />
       </div>
-      <JsonView value={event.payload} label={`${role} #${event.seq}`} className="max-h-[60vh]" />
+      <JsonView key={event.seq} value={event.payload} label={`${role} #${event.seq}`} className="max-h-[60vh]" />
     </section>
   );
 }
