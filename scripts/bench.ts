@@ -202,31 +202,44 @@ function ticksOf(stat: string): { ppid: number; ticks: number } {
   return { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) };
 }
 
-/** CPU ms a process has used so far, with its direct children when asked (Postgres backends); null without /proc. */
-function cpuMsOf(pid: number | undefined, withChildren = false): number | null {
+/**
+ * CPU ms each process has used so far, by pid: the process, and its direct children when asked
+ * (Postgres backends); null without /proc. By pid, so a backend that exits during a run cannot
+ * make its process group's time go backwards.
+ */
+function cpuMsOf(pid: number | undefined, withChildren = false): Map<number, number> | null {
   if (!pid || !existsSync(`/proc/${pid}/stat`)) return null;
+  const toMs = (ticks: number) => (ticks * 1000) / CLOCK_TICKS;
   try {
-    let ticks = ticksOf(readFileSync(`/proc/${pid}/stat`, "utf8")).ticks;
+    const used = new Map([[pid, toMs(ticksOf(readFileSync(`/proc/${pid}/stat`, "utf8")).ticks)]]);
     if (withChildren) {
       for (const entry of readdirSync("/proc")) {
         if (!/^\d+$/.test(entry)) continue;
         try {
           const child = ticksOf(readFileSync(`/proc/${entry}/stat`, "utf8"));
-          if (child.ppid === pid) ticks += child.ticks;
+          if (child.ppid === pid) used.set(Number(entry), toMs(child.ticks));
         } catch {
           // The process ended meanwhile.
         }
       }
     }
-    return (ticks * 1000) / CLOCK_TICKS;
+    return used;
   } catch {
     return null;
   }
 }
 
+/** CPU ms used between two readings by the processes alive at the second (new ones from zero). */
+function cpuDelta(before: Map<number, number> | null, after: Map<number, number> | null): number | null {
+  if (!before || !after) return null;
+  let total = 0;
+  for (const [pid, ms] of after) total += ms - (before.get(pid) ?? 0);
+  return total;
+}
+
 interface CpuMeter {
   name: string;
-  read(): number | null;
+  read(): Map<number, number> | null;
 }
 
 /** The processes metered in every throughput run (set once the stack is up). */
@@ -420,7 +433,8 @@ async function measureThroughput(p: BenchPath): Promise<Throughput> {
     for (const [k, meter] of cpuMeters.entries()) {
       const before = cpuBefore[k];
       const after = meter.read();
-      cpuPerCall[meter.name] = before == null || after == null || calls === 0 ? null : (after - before) / calls;
+      const used = cpuDelta(before ?? null, after);
+      cpuPerCall[meter.name] = used === null || calls === 0 ? null : used / calls;
     }
     return { calls, errors, perSecond: calls / elapsed, cpuPerCall };
   } finally {
@@ -606,7 +620,7 @@ async function main(): Promise<void> {
       name: "bench client",
       read: () => {
         const usage = process.cpuUsage();
-        return (usage.user + usage.system) / 1000;
+        return new Map([[process.pid, (usage.user + usage.system) / 1000]]);
       },
     },
     // The stdio scenario's upstreams are children of the bench (direct) or of the gateway (counted in neither).
