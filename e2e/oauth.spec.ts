@@ -4,7 +4,7 @@ import { type OAuthClientProvider, UnauthorizedError } from "@modelcontextprotoc
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } from "@modelcontextprotocol/sdk/shared/auth.js";
-import { expect, test } from "@playwright/test";
+import { type APIRequestContext, expect, test } from "@playwright/test";
 import { apiAs, DESKTOP, gatewayUrl, noHorizontalScroll, PHONE, portalUrl, shot } from "./helpers";
 
 // An MCP client that signs in with OAuth by itself, end to end on the real stack: the SDK's
@@ -20,13 +20,16 @@ class TestProvider implements OAuthClientProvider {
   saved: OAuthTokens | undefined;
   verifier = "";
   authorizationUrl: URL | undefined;
-  constructor(readonly redirect: string) {}
+  constructor(
+    readonly redirect: string,
+    readonly name = "Playwright MCP Client",
+  ) {}
   get redirectUrl() {
     return this.redirect;
   }
   get clientMetadata(): OAuthClientMetadata {
     return {
-      client_name: "Playwright MCP Client",
+      client_name: this.name,
       redirect_uris: [this.redirect],
       grant_types: ["authorization_code", "refresh_token"],
       response_types: ["code"],
@@ -64,6 +67,15 @@ class TestProvider implements OAuthClientProvider {
   }
 }
 
+/** Revokes alice's active grants on `everything` (another spec may have left one), so the consent page is the request form. */
+async function giveUpGrants(request: APIRequestContext): Promise<void> {
+  const alice = apiAs(request, "alice");
+  const grants = (await (await alice.get("/grants?scope=mine&active=true")).json()) as Array<{ id: string; connection?: { slug: string } }>;
+  for (const grant of grants.filter((g) => g.connection?.slug === "everything")) {
+    expect((await alice.post(`/grants/${grant.id}/revoke`, { reason: "e2e: start from no grant" })).status()).toBe(200);
+  }
+}
+
 /** The client's loopback redirect URI: remembers what the authorization server sent back. */
 async function loopbackReceiver(): Promise<{ server: Server; url: string; received: Promise<URLSearchParams> }> {
   let resolve: (params: URLSearchParams) => void = () => undefined;
@@ -85,6 +97,7 @@ test("an MCP client signs in with OAuth: consent is the access request, approved
   request,
 }) => {
   test.setTimeout(150_000);
+  await giveUpGrants(request);
   const loopback = await loopbackReceiver();
   const provider = new TestProvider(loopback.url);
   const serverUrl = new URL(`${gatewayUrl()}/mcp/everything`);
@@ -151,7 +164,47 @@ test("an MCP client signs in with OAuth: consent is the access request, approved
     expect(JSON.stringify(echoed)).toContain("hello over OAuth");
     await client.close();
 
-    // 6. bob revokes the grant: the access token stops working at once (401, so clients authorize again).
+    // 6. A second client while alice holds the grant: the consent page asks to allow it until the grant's expiry.
+    const loopback2 = await loopbackReceiver();
+    try {
+      const second = new TestProvider(loopback2.url, "Second Client");
+      await expect(
+        new Client({ name: "e2e-oauth-2", version: "1.0.0" }).connect(
+          new StreamableHTTPClientTransport(serverUrl, { authProvider: second }),
+        ),
+      ).rejects.toBeInstanceOf(UnauthorizedError);
+      await page.goto(second.authorizationUrl!.href);
+      await expect(page.getByRole("heading", { name: /Allow Second Client to use Everything/ })).toBeVisible();
+      await expect(page.getByTestId("oauth-consent-text")).toContainText("until");
+      await shot(page, "oauth-05-allow-consent-desktop");
+      await page.setViewportSize(PHONE);
+      await noHorizontalScroll(page);
+      await shot(page, "oauth-06-allow-consent-phone");
+      await page.setViewportSize(DESKTOP);
+      await page.getByRole("button", { name: "Approve" }).click();
+      const params2 = await loopback2.received;
+      expect([params2.get("state"), params2.get("iss")]).toEqual(["state-e2e-42", new URL(portalUrl()).origin]);
+      const transport2 = new StreamableHTTPClientTransport(serverUrl, { authProvider: second });
+      await transport2.finishAuth(params2.get("code")!);
+      const client2 = new Client({ name: "e2e-oauth-2", version: "1.0.0" });
+      await client2.connect(new StreamableHTTPClientTransport(serverUrl, { authProvider: second }));
+      expect((await client2.listTools()).tools.some((tool) => tool.name === "echo")).toBe(true);
+      await client2.close();
+      // Consent is remembered for this user, client and connection: the next authorization needs no click.
+      second.authorizationUrl = undefined;
+      second.saved = undefined;
+      await expect(
+        new Client({ name: "e2e-oauth-2", version: "1.0.0" }).connect(
+          new StreamableHTTPClientTransport(serverUrl, { authProvider: second }),
+        ),
+      ).rejects.toBeInstanceOf(UnauthorizedError);
+      await page.goto(second.authorizationUrl!.href);
+      await page.waitForURL((url) => url.href.startsWith(loopback2.url));
+    } finally {
+      loopback2.server.close();
+    }
+
+    // 7. bob revokes the grant: the access token stops working at once (401, so clients authorize again).
     expect((await bob.post(`/grants/${grantId}/revoke`, { reason: "e2e" })).status()).toBe(200);
     const refused = await fetch(serverUrl, {
       method: "POST",
@@ -174,8 +227,47 @@ test("an MCP client signs in with OAuth: consent is the access request, approved
     provider.authorizationUrl = undefined;
     await expect(new Client({ name: "e2e-oauth", version: "1.0.0" }).connect(again)).rejects.toBeInstanceOf(UnauthorizedError);
     expect(provider.saved).toBeUndefined();
-    expect(provider.authorizationUrl?.pathname).toBe("/oauth/authorize");
+    expect((provider.authorizationUrl as URL | undefined)?.pathname).toBe("/oauth/authorize");
   } finally {
     loopback.server.close();
   }
+});
+
+test("the authorization server's endpoints answer in OAuth terms", async ({ request }) => {
+  const metadata = (await (await request.get(`${portalUrl()}/.well-known/oauth-authorization-server`)).json()) as Record<string, unknown>;
+  expect(metadata).toMatchObject({
+    issuer: new URL(portalUrl()).origin,
+    code_challenge_methods_supported: ["S256"],
+    client_id_metadata_document_supported: true,
+    authorization_response_iss_parameter_supported: true,
+  });
+  const resource = await (await fetch(`${gatewayUrl()}/.well-known/oauth-protected-resource/mcp/everything`)).json();
+  expect(resource).toMatchObject({ resource: `${gatewayUrl()}/mcp/everything`, authorization_servers: [new URL(portalUrl()).origin] });
+
+  const badRedirect = await request.post(`${portalUrl()}/oauth/register`, { data: { redirect_uris: ["http://evil.example.com/cb"] } });
+  expect(badRedirect.status()).toBe(400);
+  expect(await badRedirect.json()).toMatchObject({ error: "invalid_redirect_uri" });
+  const registered = await request.post(`${portalUrl()}/oauth/register`, {
+    data: { redirect_uris: ["http://127.0.0.1:9/cb"], client_name: "x" },
+  });
+  expect(registered.status()).toBe(201);
+  const { client_id } = (await registered.json()) as { client_id: string };
+
+  const json = await request.post(`${portalUrl()}/oauth/token`, { data: { grant_type: "authorization_code" } });
+  expect(json.status()).toBe(400);
+  expect(await json.json()).toMatchObject({ error: "invalid_request" });
+  const unknownCode = await request.post(`${portalUrl()}/oauth/token`, {
+    form: {
+      grant_type: "authorization_code",
+      code: "nope",
+      redirect_uri: "http://127.0.0.1:9/cb",
+      client_id,
+      code_verifier: "x".repeat(43),
+    },
+  });
+  expect(unknownCode.status()).toBe(400);
+  expect(unknownCode.headers()["cache-control"]).toContain("no-store");
+  expect(await unknownCode.json()).toMatchObject({ error: "invalid_grant" });
+  const implicit = await request.post(`${portalUrl()}/oauth/token`, { form: { grant_type: "password", username: "a", password: "b" } });
+  expect(await implicit.json()).toMatchObject({ error: "unsupported_grant_type" });
 });

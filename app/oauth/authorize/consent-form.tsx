@@ -1,6 +1,6 @@
 "use client";
 
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { Alert, buttonClass, Card, Field } from "@/components/ui";
 
 // The consent page's controls. With a grant: approve or deny. Without: the access request form
@@ -23,7 +23,14 @@ async function post(body: Record<string, unknown>): Promise<Answer> {
 
 export function formatUntil(iso: string): string {
   const date = new Date(iso);
-  return `${date.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" })}`;
+  return date.toLocaleString(undefined, {
+    year: "numeric",
+    month: "short",
+    day: "numeric",
+    hour: "numeric",
+    minute: "2-digit",
+    timeZoneName: "short",
+  });
 }
 
 export function ConsentForm({
@@ -43,8 +50,13 @@ export function ConsentForm({
   const [error, setError] = useState<{ message: string; field?: string } | null>(null);
   const [minutes, setMinutes] = useState(String(Math.min(60, connection.maxMinutes)));
   const [reason, setReason] = useState("");
+  // Clickjacking: a page that frames this one could trick a click on Approve. Framed, nothing is clickable.
+  const [frame, setFrame] = useState<"unknown" | "top" | "framed">("unknown");
+  useEffect(() => setFrame(window.top === window.self ? "top" : "framed"), []);
+  const framed = frame !== "top";
 
   const submit = async (body: Record<string, unknown>) => {
+    if (framed) return;
     setPending(true);
     setError(null);
     const answer: Answer = await post({ authorization: authorizationId, ...body }).catch(() => ({
@@ -58,24 +70,39 @@ export function ConsentForm({
     setPending(false);
   };
   const deny = (
-    <button type="button" className={buttonClass("secondary")} disabled={pending} onClick={() => void submit({ action: "deny" })}>
+    <button type="button" className={buttonClass("secondary")} disabled={pending || framed} onClick={() => void submit({ action: "deny" })}>
       Deny
     </button>
   );
 
+  if (frame === "framed") {
+    return (
+      <Alert className="mt-4">
+        This page was opened inside another page, so its buttons are disabled. Open the authorization link in its own tab.
+      </Alert>
+    );
+  }
   if (grantExpiresAt) {
     return (
       <Card className="mt-4" bodyClassName="p-4">
         <p className="text-sm text-gray-800" data-testid="oauth-consent-text">
           Allow <strong>{clientName}</strong> to use your access to <strong>{connection.name}</strong> until{" "}
           <strong>
-            <time dateTime={grantExpiresAt}>{formatUntil(grantExpiresAt)}</time>
+            {/* The server renders in its time zone, the browser in the viewer's. */}
+            <time dateTime={grantExpiresAt} suppressHydrationWarning>
+              {formatUntil(grantExpiresAt)}
+            </time>
           </strong>
           , when your grant ends.
         </p>
         {error ? <Alert className="mt-3">{error.message}</Alert> : null}
         <div className="mt-4 flex flex-wrap gap-2">
-          <button type="button" className={buttonClass("primary")} disabled={pending} onClick={() => void submit({ action: "approve" })}>
+          <button
+            type="button"
+            className={buttonClass("primary")}
+            disabled={pending || framed}
+            onClick={() => void submit({ action: "approve" })}
+          >
             Approve
           </button>
           {deny}
@@ -138,7 +165,7 @@ export function ConsentForm({
         </div>
         {error && error.field !== "minutes" && error.field !== "reason" ? <Alert className="mt-3">{error.message}</Alert> : null}
         <div className="mt-4 flex flex-wrap gap-2">
-          <button type="submit" className={buttonClass("primary")} disabled={pending}>
+          <button type="submit" className={buttonClass("primary")} disabled={pending || framed}>
             {pending ? "Sending…" : "Request access"}
           </button>
           {deny}
