@@ -136,6 +136,14 @@ describe("OAuth access tokens at the gateway", () => {
     expect(((await expired.json()) as { error: { data: { tokenError: string } } }).error.data.tokenError).toBe("expired");
   });
 
+  it("refuses a token issued for one connection on another (its grant is for one connection)", async () => {
+    await harness.t.db.connection.create({ data: { slug: "other", name: "Other", transport: "STDIO", command: "true" } });
+    const { token } = await oauthToken(60_000);
+    const refused = await post("/mcp/other", { authorization: `Bearer ${token}` });
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { error: { data: { reason: string } } }).error.data.reason).toBe("WRONG_CONNECTION");
+  });
+
   it("answers 401 invalid_token (so the client authorizes again) once its grant is revoked", async () => {
     const { token, grantId } = await oauthToken(60_000);
     expect((await post("/mcp/everything", { authorization: `Bearer ${token}` })).status).toBe(200);
