@@ -131,5 +131,26 @@ export function useSessionEventStream(id: string, live: boolean): SessionEventsS
     };
   }, [id, live, complete, client, append, fetchAfter]);
 
+  // The session ended (seen by the session query's poll, perhaps before the stream's last events):
+  // read whatever is left after the newest event held.
+  const wasLive = useRef(live);
+  useEffect(() => {
+    const ended = wasLive.current && !live;
+    wasLive.current = live;
+    if (!ended || !complete) return;
+    let cancelled = false;
+    void (async () => {
+      for (;;) {
+        const batch = await fetchAfter(eventsRef.current.at(-1)?.seq ?? 0);
+        if (cancelled) return;
+        append(batch);
+        if (batch.length < SESSION_EVENTS_PAGE) return;
+      }
+    })().catch(() => undefined);
+    return () => {
+      cancelled = true;
+    };
+  }, [live, complete, fetchAfter, append]);
+
   return state;
 }
