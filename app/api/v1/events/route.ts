@@ -26,7 +26,12 @@ export async function GET(request: Request): Promise<Response> {
           cleanup();
         }
       };
-      const unsubscribe = getLiveListener().subscribe((event) => send(event.topic, "id" in event ? { id: event.id } : {}));
+      const unsubscribe = getLiveListener().subscribe((event) => {
+        // Per-message recorder hints go only to the authorized per-session stream
+        // (/api/v1/sessions/{id}/stream): here they would tell every user of every session's activity.
+        if (event.topic === "sessionEvents") return;
+        send(event.topic, "id" in event ? { id: event.id } : {});
+      });
       const heartbeat = setInterval(() => send("ping", {}), HEARTBEAT_MS);
       cleanup = () => {
         clearInterval(heartbeat);
