@@ -275,7 +275,7 @@ function ActiveFilters({ filters, setFilters }: { filters: SessionFilters; setFi
       {active.map((name) => (
         <li key={name}>
           <span className="inline-flex max-w-full items-center gap-1 rounded-full bg-indigo-50 py-0.5 pr-1 pl-2 text-xs text-indigo-900 ring-1 ring-indigo-200 ring-inset">
-            <span className="min-w-0 break-all">
+            <span className="min-w-0 wrap-anywhere">
               {FILTER_LABELS[name]}: {filterValueLabel(name, filters[name]!)}
             </span>
             <button
@@ -357,7 +357,7 @@ function SessionTable({ sessions, seesEveryone, searching }: { sessions: Session
               router.push(href);
             }}
           >
-            {seesEveryone ? <td className={cx(tdClass, "break-all")}>{session.user.email}</td> : null}
+            {seesEveryone ? <td className={cx(tdClass, "break-words")}>{session.user.email}</td> : null}
             <td className={tdClass}>
               <div className="font-medium">{session.connection.name}</div>
               <div className="font-mono text-xs text-gray-500">{session.connection.slug}</div>
@@ -401,7 +401,7 @@ function SessionCards({ sessions, seesEveryone }: { sessions: SessionListItem[];
             <div className="flex items-start justify-between gap-2">
               <div className="min-w-0">
                 <div className="truncate font-medium text-gray-900">{session.connection.name}</div>
-                {seesEveryone ? <div className="text-sm break-all text-gray-600">{session.user.email}</div> : null}
+                {seesEveryone ? <div className="text-sm wrap-anywhere text-gray-600">{session.user.email}</div> : null}
               </div>
               <div className="shrink-0">
                 {session.purgedAt || !session.endedAt ? <SessionStatus session={session} /> : <Badge tone="gray">ended</Badge>}
@@ -420,7 +420,7 @@ function SessionCards({ sessions, seesEveryone }: { sessions: SessionListItem[];
               <span>{session.transport}</span>
               <Matches session={session} />
             </div>
-            {session.endReason ? <div className="text-xs break-words text-gray-500">{session.endReason}</div> : null}
+            {session.endReason ? <div className="text-xs wrap-anywhere text-gray-500">{session.endReason}</div> : null}
           </Link>
         </li>
       ))}
@@ -448,7 +448,7 @@ function EmptyState({
         {active.map((name, index) => (
           <span key={name}>
             {index > 0 ? (index === active.length - 1 ? " and " : ", ") : ""}
-            <strong className="font-medium break-all text-gray-900">{`${FILTER_LABELS[name].toLowerCase()} ${filterValueLabel(name, filters[name]!)}`}</strong>
+            <strong className="font-medium wrap-anywhere text-gray-900">{`${FILTER_LABELS[name].toLowerCase()} ${filterValueLabel(name, filters[name]!)}`}</strong>
           </span>
         ))}
         .

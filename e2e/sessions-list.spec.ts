@@ -1,6 +1,7 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { type APIRequestContext, expect, test } from "@playwright/test";
+import pg from "pg";
 import { apiAs, DESKTOP, gatewayUrl, noHorizontalScroll, PHONE, portalUrl, shot, signIn } from "./helpers.ts";
 
 // The sessions list: filters and payload search in the URL, paging, live status, phone cards.
@@ -134,5 +135,41 @@ test("filter, search and page sessions; the URL keeps the filters; phone cards; 
   } finally {
     // Later specs expect alice to hold no other grant on `everything`.
     expect((await apiAs(request, "alice").post(`/grants/${grantId}/revoke`, { reason: "sessions list e2e done" })).status()).toBe(200);
+  }
+});
+
+test("Load more pages through older sessions; the time range filters them", async ({ page }) => {
+  // 60 old sessions of carol's, straight into the database (removed again at the end).
+  const db = new pg.Client({ connectionString: process.env.TOLLGATE_DATABASE_URL });
+  await db.connect();
+  try {
+    await db.query(
+      `INSERT INTO "Session" (id, "grantId", "userId", "connectionId", transport, "startedAt", "endedAt", "endReason")
+       SELECT 'e2e-page-' || i, (SELECT id FROM "Grant" ORDER BY "createdAt" LIMIT 1),
+         (SELECT id FROM "User" WHERE email = 'carol@example.com'), (SELECT id FROM "Connection" WHERE slug = 'everything'),
+         'streamable-http', timestamp '2020-01-01' + i * interval '1 minute', timestamp '2020-01-01' + i * interval '1 minute' + interval '30 seconds', 'seeded'
+       FROM generate_series(1, 60) AS i`,
+    );
+    await page.setViewportSize(DESKTOP);
+    await signIn(page, "carol@example.com");
+    await page.goto(`${portalUrl()}/sessions?user=carol%40example.com`);
+    await page.getByLabel("Started before", { exact: true }).fill("2021-01-01T00:00");
+    await expect(page).toHaveURL(/to=2021-01-01T00%3A00%3A00\.000Z/);
+    const rows = page.locator('tr[data-session-id^="e2e-page-"]');
+    await expect(rows).toHaveCount(50);
+    await expect(page.getByTestId("sessions-count")).toHaveText("50+ sessions");
+    await expect(rows.first()).toHaveAttribute("data-session-id", "e2e-page-60");
+    await page.getByRole("button", { name: "Load more" }).click();
+    await expect(rows).toHaveCount(60);
+    await expect(rows.last()).toHaveAttribute("data-session-id", "e2e-page-1");
+    await expect(page.getByRole("button", { name: "Load more" })).toHaveCount(0);
+    await expect(page.getByTestId("sessions-count")).toHaveText("60 sessions");
+    await shot(page, "44-carol-sessions-load-more");
+    // The other end of the range: nothing of carol's started before 2020.
+    await page.getByLabel("Started before", { exact: true }).fill("2019-12-31T00:00");
+    await expect(page.getByTestId("sessions-empty")).toContainText("started before");
+  } finally {
+    await db.query(`DELETE FROM "Session" WHERE id LIKE 'e2e-page-%'`);
+    await db.end();
   }
 });
