@@ -10,7 +10,6 @@ import type { CreateAccessRequestInput, DecideAccessRequestInput } from "@/lib/a
 import type { ConnectionView } from "@/lib/connections/present-connection";
 import type { CreateConnectionInput, UpdateConnectionInput } from "@/lib/connections/schema";
 import type { ListGrantsQuery } from "@/lib/grants/schema";
-import type { SessionListPage } from "@/lib/recording/session-filters";
 import type { SessionView } from "@/lib/recording/sessions";
 import type { SessionVerification } from "@/lib/recording/views";
 import type { CreatedApiToken } from "@/lib/tokens/create-api-token";
@@ -79,14 +78,7 @@ export function useGrants(scope: GrantScope, options: { active?: boolean } = {})
   });
 }
 
-export function useSessions() {
-  return useQuery({
-    queryKey: queryKeys.sessions,
-    // The newest page only; the sessions list pages and filters with components/session-list-hooks.ts.
-    queryFn: async () => (await apiFetch<SessionListPage>("/api/v1/sessions")).sessions,
-    refetchInterval: LIVE_POLL_MS,
-  });
-}
+// The sessions list (filters, search, pages): useSessionPages in ./session-list-hooks.ts.
 
 export function useSession(id: string) {
   return useQuery({
