@@ -1,5 +1,5 @@
 import { type APIRequestContext, expect, type Page, request as playwrightRequest, test } from "@playwright/test";
-import { apiAs, DESKTOP, noHorizontalScroll, PHONE, portalUrl, shot, signIn } from "./helpers.ts";
+import { apiAs, DESKTOP, noHorizontalScroll, PHONE, portalUrl, SCREENSHOTS, shot, signIn } from "./helpers.ts";
 
 // Every portal page (but the sessions pages, which have their own spec) on a 390 px phone, as each
 // demo role that sees it, with real content: no sideways scrolling, tables shown as cards, the
@@ -94,10 +94,10 @@ test("the sign-in card fits a phone, at 390 and at 320 px", async ({ page }) => 
   await page.goto(portalUrl());
   await expect(page.getByRole("heading", { name: "Sign in to Tollgate" })).toBeVisible();
   await noHorizontalScroll(page);
-  await shot(page, "40-phone-sign-in");
+  await shot(page, "70-phone-sign-in");
   await page.setViewportSize(SMALL_PHONE);
   await noHorizontalScroll(page);
-  await shot(page, "40-phone-sign-in-320");
+  await shot(page, "70-phone-sign-in-320");
 });
 
 test("alice on a phone: catalog, My access (grants, requests, tokens as cards), the menu", async ({ page }) => {
@@ -109,7 +109,7 @@ test("alice on a phone: catalog, My access (grants, requests, tokens as cards), 
     async (p) => {
       await expect(p.getByRole("article", { name: "Everything (demo MCP server)" }).getByLabel("Reason")).toBeVisible();
     },
-    "41-phone-alice-catalog",
+    "71-phone-alice-catalog",
   );
 
   // The nav sits behind a Menu button; it opens a list of links and closes on a choice.
@@ -119,7 +119,7 @@ test("alice on a phone: catalog, My access (grants, requests, tokens as cards), 
   await expect(menu).toHaveAttribute("aria-expanded", "true");
   await expect(page.getByRole("button", { name: "Sign out" })).toBeVisible();
   await noHorizontalScroll(page);
-  await page.screenshot({ path: "test-results/screenshots/41-phone-alice-menu.png" });
+  await page.screenshot({ path: `${SCREENSHOTS}/71-phone-alice-menu.png` });
   await page.getByRole("link", { name: "My access", exact: true }).click();
   await expect(page.getByRole("heading", { name: "My access" })).toBeVisible();
   await expect(menu).toHaveAttribute("aria-expanded", "false");
@@ -138,7 +138,7 @@ test("alice on a phone: catalog, My access (grants, requests, tokens as cards), 
       const created = p.getByRole("row", { name: "phone-layout-script" }).locator("time").first();
       await expect(created).toHaveAttribute("title", /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} UTC · shown in Europe\/Berlin$/);
     },
-    "42-phone-alice-my-access",
+    "72-phone-alice-my-access",
   );
 
   // A table became cards: its header row is gone, each cell is labelled by its column.
@@ -153,7 +153,7 @@ test("alice on a phone: catalog, My access (grants, requests, tokens as cards), 
   // The narrowest phones still fit.
   await page.setViewportSize(SMALL_PHONE);
   await noHorizontalScroll(page);
-  await shot(page, "43-phone-alice-my-access-320");
+  await shot(page, "73-phone-alice-my-access-320");
   await page.setViewportSize(DESKTOP);
   await expect(page.getByRole("region", { name: "Personal API tokens" }).locator("thead")).toBeVisible();
   // On a wide screen the cells carry no labels: it is a table again.
@@ -164,7 +164,7 @@ test("alice on a phone: catalog, My access (grants, requests, tokens as cards), 
       .evaluate((cell) => getComputedStyle(cell, "::before").content),
   ).toBe("none");
   await noHorizontalScroll(page);
-  await shot(page, "44-desktop-alice-my-access");
+  await shot(page, "74-desktop-alice-my-access");
 });
 
 test("bob on a phone: approvals with a pending request and active grants", async ({ page }) => {
@@ -176,11 +176,11 @@ test("bob on a phone: approvals with a pending request and active grants", async
       await expect(p.getByRole("article", { name: /Request from alice@example.com/ })).toContainText("Still waiting");
       await expect(p.getByRole("row").filter({ hasText: "alice@example.com" }).first()).toBeVisible();
     },
-    "45-phone-bob-approvals",
+    "75-phone-bob-approvals",
   );
   await page.setViewportSize(SMALL_PHONE);
   await noHorizontalScroll(page);
-  await shot(page, "45-phone-bob-approvals-320");
+  await shot(page, "75-phone-bob-approvals-320");
   await page.setViewportSize(PHONE);
   await check(
     page,
@@ -188,7 +188,7 @@ test("bob on a phone: approvals with a pending request and active grants", async
     async (p) => {
       await expect(p.getByRole("article", { name: "Everything (demo MCP server)" })).toBeVisible();
     },
-    "46-phone-bob-catalog",
+    "76-phone-bob-catalog",
   );
 });
 
@@ -221,12 +221,12 @@ test("carol on a phone: connections, policies, the rule form, versions, audit lo
     async (p) => {
       await expect(p.getByRole("row").filter({ hasText: "everything" }).first()).toBeVisible();
     },
-    "47-phone-carol-connections",
+    "77-phone-carol-connections",
   );
   await page.getByRole("button", { name: "Edit Everything (demo MCP server)" }).click();
   await expect(page.getByRole("form", { name: "Edit Everything (demo MCP server)" })).toBeVisible();
   await noHorizontalScroll(page);
-  await shot(page, "48-phone-carol-connection-edit");
+  await shot(page, "78-phone-carol-connection-edit");
 
   await check(
     page,
@@ -235,12 +235,12 @@ test("carol on a phone: connections, policies, the rule form, versions, audit lo
       await expect(p.getByTestId("policy-rule")).toHaveCount(2);
       await expect(p.getByTestId("policy-version")).not.toHaveCount(0);
     },
-    "49-phone-carol-global-policy",
+    "79-phone-carol-global-policy",
   );
   // An older version against the draft: the diff fits.
   await page.getByTestId("policy-version").last().click();
   await noHorizontalScroll(page);
-  await shot(page, "50-phone-carol-policy-diff");
+  await shot(page, "80-phone-carol-policy-diff");
 
   await check(
     page,
@@ -252,7 +252,7 @@ test("carol on a phone: connections, policies, the rule form, versions, audit lo
       await form.getByRole("button", { name: "Add argument matcher" }).click();
       await expect(form.getByLabel("Argument 1 JSON path")).toBeVisible();
     },
-    "51-phone-carol-rule-form",
+    "81-phone-carol-rule-form",
   );
 
   await check(
@@ -262,15 +262,15 @@ test("carol on a phone: connections, policies, the rule form, versions, audit lo
       await expect(p.getByTestId("audit-event").first()).toBeVisible();
       await expect(p.getByTestId("time-zone-note")).toHaveText("Times in Europe/Berlin");
     },
-    "52-phone-carol-audit",
+    "82-phone-carol-audit",
   );
   // Details open inside their card, not past the screen's edge.
   await page.getByTestId("audit-event").filter({ hasText: "grant" }).first().locator("summary").click();
   await noHorizontalScroll(page);
-  await shot(page, "53-phone-carol-audit-details");
+  await shot(page, "83-phone-carol-audit-details");
   await page.setViewportSize(DESKTOP);
   await noHorizontalScroll(page);
-  await shot(page, "54-desktop-carol-audit");
+  await shot(page, "84-desktop-carol-audit");
   await page.setViewportSize(PHONE);
 
   await check(
@@ -280,7 +280,7 @@ test("carol on a phone: connections, policies, the rule form, versions, audit lo
       if (account) await expect(p.getByRole("row", { name: "CI bot" })).toBeVisible();
       else await expect(p.getByRole("heading", { name: "Service accounts" })).toBeVisible();
     },
-    "55-phone-carol-service-accounts",
+    "85-phone-carol-service-accounts",
   );
 
   await check(
@@ -289,6 +289,6 @@ test("carol on a phone: connections, policies, the rule form, versions, audit lo
     async (p) => {
       await expect(p.getByRole("heading", { name: "My access" })).toBeVisible();
     },
-    "56-phone-carol-my-access",
+    "86-phone-carol-my-access",
   );
 });
