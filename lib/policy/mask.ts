@@ -3,6 +3,7 @@ import { compileAdminRegex } from "./admin-regex.ts";
 import { isAlnumCode } from "./detectors/chars.ts";
 import { DETECTOR_IMPLEMENTATIONS } from "./detectors/index.ts";
 import { type Detector, FEATURE, type Span } from "./detectors/types.ts";
+import { type Folded, fold, needsFold } from "./fold.ts";
 import { type CompiledJsonPath, compileJsonPath, formatIndex, formatKey, selectJsonPath } from "./json-path.ts";
 import { normalizeKey } from "./normalize.ts";
 import { Hasher, isMaskToken, maskedRegions, replacement } from "./replace.ts";
@@ -20,6 +21,10 @@ import { mergeSpans, withoutMasked } from "./spans.ts";
 // A string that is itself JSON ("{…}" / "[…]", up to 1 MB) is masked as JSON — so key rules and
 // detectors see inside serialized payloads in content[].text — and re-serialized only if
 // something changed (2-space or the original indentation kept).
+// Object keys are searched like values (a map keyed by email address), and so are integers of 7+
+// digits (a card number or an SSN stored as a JSON number); a masked number becomes a string.
+// Detectors read a folded view of each string (see fold.ts): full-width and other-script digits,
+// Unicode spaces and dashes, invisible characters and percent-escapes do not hide a value.
 // The result is a new object; the input is never modified. Errors are not caught here: a caller
 // that cannot mask must withhold the message, never send it unmasked.
 
@@ -56,6 +61,8 @@ export interface CompiledMask {
   keyText: { re: RegExp; selections: Selection[] } | null;
   paths: Array<{ path: CompiledJsonPath; selection: Selection }>;
   hasher: Hasher;
+  /** Object keys known to hold nothing to mask (keys repeat across records and messages). */
+  cleanKeys: Set<string>;
 }
 
 /** Strings longer than this are not parsed as JSON, and are scanned in chunks (see chunkSpans). */
@@ -111,6 +118,7 @@ export function compileMask(rules: MaskRule[], hashKey: Uint8Array): CompiledMas
     keyText: keyNames.length > 0 ? { re: keyTextRegex(keyNames), selections: keyNames.map((name) => keys.get(name)!) } : null,
     paths,
     hasher: new Hasher(hashKey),
+    cleanKeys: new Set(),
   };
 }
 
@@ -234,8 +242,9 @@ class Masking {
     contextKey: string,
     nested: NestedDocument | null,
     depth: number,
+    sourceKey: string | number = key,
   ): void {
-    const byPath = source !== null && this.selected !== null ? this.selected.get(source)?.get(key) : undefined;
+    const byPath = source !== null && this.selected !== null ? this.selected.get(source)?.get(sourceKey) : undefined;
     if (byPath) {
       this.replaceWhole(container, key, value, path, byPath);
       return;
@@ -246,6 +255,10 @@ class Masking {
     }
     if (value === null || typeof value !== "object") {
       setProp(container, key, value);
+      // An integer of 7+ digits may be a card number, an SSN or a phone number stored as a number.
+      if (typeof value === "number" && Number.isInteger(value) && Math.abs(value) >= 1_000_000 && Math.abs(value) < 1e21) {
+        this.pending.push({ container, key, text: String(value), path, contextKey, nested });
+      }
       return;
     }
     if (depth >= MAX_DEPTH) {
@@ -264,15 +277,53 @@ class Masking {
     setProp(container, key, out);
     const record = value as Record<string, unknown>;
     const keyRules = this.mask.keys.size > 0;
+    let renamed = false;
     for (const name of Object.keys(record)) {
       const normalized = cachedNormalizeKey(name);
       const byKey = keyRules ? this.mask.keys.get(normalized) : undefined;
+      let outName = this.maskKey(name, path, nested);
+      if (outName !== name) renamed = true;
+      if (renamed && Object.hasOwn(out, outName)) {
+        // Two keys masked alike ({"a@x.io": …, "b@y.io": …}) must not overwrite each other.
+        let n = 2;
+        while (Object.hasOwn(out, `${outName}#${n}`)) n++;
+        outName = `${outName}#${n}`;
+      }
       if (byKey) {
-        if (this.replaceWhole(out, name, record[name], child(path, name), byKey) && nested) nested.dirty = true;
+        if (this.replaceWhole(out, outName, record[name], child(path, outName), byKey) && nested) nested.dirty = true;
       } else {
-        this.copy(record, out, name, record[name], child(path, name), normalized, nested, depth + 1);
+        this.copy(record, out, outName, record[name], child(path, outName), normalized, nested, depth + 1, name);
       }
     }
+  }
+
+  /**
+   * An object key with the sensitive parts replaced (a map keyed by email address or card number
+   * must not carry them in its keys); findings point at the key by its masked name. Peers are not
+   * applied to keys: they are only known once every value has been seen.
+   */
+  maskKey(name: string, path: PathRef, nested: NestedDocument | null): string {
+    if (name.length < 3 || this.mask.cleanKeys.has(name)) return name;
+    const spans = this.finish(name, this.scan(name, "", false));
+    if (spans.length === 0) {
+      if (this.mask.cleanKeys.size >= 10_000) this.mask.cleanKeys.clear();
+      this.mask.cleanKeys.add(name);
+      return name;
+    }
+    const masked = this.apply(name, spans);
+    for (const span of spans) this.record(span.kind, child(path, masked), span.start, span.end);
+    if (nested) nested.dirty = true;
+    return masked;
+  }
+
+  private apply(text: string, spans: StyledSpan[]): string {
+    let out = "";
+    let at = 0;
+    for (const span of spans) {
+      out += text.slice(at, span.start) + replacement(span.style, span.kind, text.slice(span.start, span.end), this.mask.hasher);
+      at = span.end;
+    }
+    return out + text.slice(at);
   }
 
   private copyString(
@@ -368,16 +419,8 @@ class Masking {
     for (const leaf of this.pending) {
       const spans = this.spansOf(leaf.text, leaf.contextKey);
       if (spans.length === 0) continue;
-      let out = "";
-      let at = 0;
-      for (const span of spans) {
-        out +=
-          leaf.text.slice(at, span.start) + replacement(span.style, span.kind, leaf.text.slice(span.start, span.end), this.mask.hasher);
-        at = span.end;
-        this.record(span.kind, leaf.path, span.start, span.end);
-      }
-      out += leaf.text.slice(at);
-      setProp(leaf.container, leaf.key, out);
+      for (const span of spans) this.record(span.kind, leaf.path, span.start, span.end);
+      setProp(leaf.container, leaf.key, this.apply(leaf.text, spans));
       if (leaf.nested) leaf.nested.dirty = true;
     }
     // Innermost documents were created last: serialize them first, then mark their parent changed.
@@ -415,6 +458,11 @@ class Masking {
         }
       }
     }
+    return this.finish(text, found);
+  }
+
+  /** Spans minus those on earlier replacements, merged. */
+  private finish(text: string, found: StyledSpan[]): StyledSpan[] {
     if (found.length === 0) return found;
     const regions = maskedRegions(text);
     const kept = regions ? withoutMasked(found, regions) : found;
@@ -447,14 +495,14 @@ class Masking {
   private scan(text: string, contextKey: string, chunked: boolean): StyledSpan[] {
     const spans: StyledSpan[] = [];
     if (text.length >= 3) {
-      const context = { key: contextKey };
-      const features = text.length <= SHORT_STRING ? featuresOf(text) : ALL_FEATURES;
-      for (const { detector, style } of this.mask.detectors) {
-        if (text.length < detector.minLength || (features & detector.requires) !== detector.requires) continue;
-        if (chunked && detector.name === "private-key") continue;
-        const before = spans.length;
-        detector.detect(text, context, spans);
-        for (let i = before; i < spans.length; i++) spans[i]!.style = style;
+      if (!needsFold(text)) {
+        this.detect(text, contextKey, chunked, spans);
+      } else {
+        // Detectors read the folded view; spans are mapped back onto the original text.
+        const dropped = fold(text, "drop");
+        this.detectFolded(dropped, contextKey, chunked, spans);
+        if (dropped.hadInvisible) this.detectFolded(fold(text, "space"), contextKey, chunked, spans);
+        if (dropped.changedAscii) this.detect(text, contextKey, chunked, spans);
       }
       const keyText = this.mask.keyText;
       if (keyText && (text.includes(":") || text.includes("="))) this.keyTextSpans(text, keyText, spans);
@@ -470,6 +518,28 @@ class Masking {
       }
     }
     return spans;
+  }
+
+  private detect(text: string, contextKey: string, chunked: boolean, spans: StyledSpan[]): void {
+    if (text.length < 3) return;
+    const context = { key: contextKey };
+    const features = text.length <= SHORT_STRING ? featuresOf(text) : ALL_FEATURES;
+    for (const { detector, style } of this.mask.detectors) {
+      if (text.length < detector.minLength || (features & detector.requires) !== detector.requires) continue;
+      if (chunked && detector.name === "private-key") continue;
+      const before = spans.length;
+      detector.detect(text, context, spans);
+      for (let i = before; i < spans.length; i++) spans[i]!.style = style;
+    }
+  }
+
+  private detectFolded(folded: Folded, contextKey: string, chunked: boolean, spans: StyledSpan[]): void {
+    const found: StyledSpan[] = [];
+    this.detect(folded.text, contextKey, chunked, found);
+    for (const span of found) {
+      if (span.end <= span.start) continue;
+      spans.push({ ...span, start: folded.from[span.start]!, end: folded.to[span.end - 1]! });
+    }
   }
 
   private keyTextSpans(text: string, keyText: NonNullable<CompiledMask["keyText"]>, spans: StyledSpan[]): void {
@@ -604,11 +674,16 @@ function maskOne(mask: CompiledMask, message: unknown, root: string): { result: 
         const error: Record<string, unknown> = {};
         setProp(out, name, error);
         for (const field of Object.keys(value)) {
-          if (field === "code") setProp(error, field, value[field]);
-          else masking.copy(value, error, field, value[field], child(path, field), cachedNormalizeKey(field), null, 2);
+          if (field === "code") {
+            setProp(error, field, value[field]);
+          } else {
+            const outField = masking.maskKey(field, path, null);
+            masking.copy(value, error, outField, value[field], child(path, outField), cachedNormalizeKey(field), null, 2, field);
+          }
         }
       } else {
-        masking.copy(message, out, name, value, path, cachedNormalizeKey(name), null, 1);
+        const outName = masking.maskKey(name, rootRef, null);
+        masking.copy(message, out, outName, value, child(rootRef, outName), cachedNormalizeKey(name), null, 1, name);
       }
     }
   } else {

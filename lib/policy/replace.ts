@@ -79,7 +79,8 @@ export interface Region {
  */
 export function maskedRegions(text: string): { tokens: Region[]; partials: Region[] } | null {
   const hasToken = text.includes("[REDACTED:") || text.includes("[HASH:");
-  const hasStars = text.includes("****");
+  // Not "****": separators may split the stars ("***:*:***c::9bf" is a partial IPv6 address).
+  const hasStars = text.includes("*");
   if (!hasToken && !hasStars) return null;
   const tokens: Region[] = [];
   const partials: Region[] = [];

@@ -19,6 +19,7 @@ export const DETECTORS = [
   "slack-token",
   "stripe-key",
   "openai-key",
+  "google-api-key",
   "jwt",
   "private-key",
   "bearer-token",

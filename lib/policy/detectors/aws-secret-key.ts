@@ -6,7 +6,10 @@ import { type Detector, FEATURE } from "./types.ts";
 // Runs of hex only (git SHAs, SHA-1 digests) and single-case runs are never reported.
 
 const CONTEXT_ANYWHERE = /aws|secret|a[ks]ia[a-z2-7]{16}/i;
-const CANDIDATE = /(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g;
+// "=" may stand before (AWS_SECRET_ACCESS_KEY=…) and after (40 characters and padding is no
+// base64); "/" on either side (a URL path): a longer base64 string is then cut into 40-character
+// pieces between slashes, which in an AWS context is masking too much rather than too little.
+const CANDIDATE = /(?<![A-Za-z0-9+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9+])/g;
 const WINDOW = 120;
 
 function randomLooking(candidate: string): boolean {

@@ -4,7 +4,8 @@ import { type Detector, FEATURE } from "./types.ts";
 // still says what it was. To leave prose like "a Bearer token" or "Bearer Authentication" alone
 // the token must be 12+ characters and look random: a digit, a symbol of the token alphabet, or
 // at least two capitals mixed with lower case.
-const BEARER = /\b[Bb][Ee][Aa][Rr][Ee][Rr][ \t]+([A-Za-z0-9\-._~+/]{12,8192}=*)/g;
+// Not glued to a letter or digit before it ("_Bearer …" is markdown emphasis).
+const BEARER = /(?<![A-Za-z0-9])[Bb][Ee][Aa][Rr][Ee][Rr][ \t]+([A-Za-z0-9\-._~+/]{12,8192}=*)/g;
 
 const BEARER_WORD = /bearer/i;
 

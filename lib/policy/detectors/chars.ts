@@ -13,17 +13,20 @@ export function isWordCode(code: number): boolean {
   return isAlnumCode(code) || code === 95;
 }
 
-const CURRENCY = new Set(["$", "€", "£", "¥", "#"]);
+const CURRENCY = new Set(["$", "€", "£", "¥"]);
 
 /**
- * Whether a number-like candidate may start at `start`: not glued to a word, not after a currency
- * sign, and not the tail of a longer number ("1,234", "10:15", "2026-11", "v1.2").
+ * Whether a number-like candidate may start at `start`: not glued to a letter or digit, not after
+ * a currency sign (or "#", unless `afterHash`), and not the tail of a longer number ("1,234",
+ * "10:15", "2026-11", "v1.2"). "_" is no glue (markdown emphasis, identifiers like "card_4111…"),
+ * and a continuation character only continues a number after a digit: "ssn:123-45-6789",
+ * "Jane,4111…" and "tel:+1…" start numbers.
  */
-export function numberStartsAt(text: string, start: number, continuations = ".,:/-"): boolean {
+export function numberStartsAt(text: string, start: number, continuations = ".,:/-", afterHash = false): boolean {
   if (start === 0) return true;
   const prev = text.charCodeAt(start - 1);
-  if (isWordCode(prev) || CURRENCY.has(text[start - 1]!)) return false;
-  if (continuations.includes(text[start - 1]!) && start >= 2 && isAlnumCode(text.charCodeAt(start - 2))) return false;
+  if (isAlnumCode(prev) || CURRENCY.has(text[start - 1]!) || (!afterHash && prev === 35)) return false;
+  if (continuations.includes(text[start - 1]!) && start >= 2 && isDigitCode(text.charCodeAt(start - 2))) return false;
   return true;
 }
 
@@ -31,7 +34,7 @@ export function numberStartsAt(text: string, start: number, continuations = ".,:
 export function numberEndsAt(text: string, end: number, continuations = ".,:/-"): boolean {
   if (end >= text.length) return true;
   const next = text.charCodeAt(end);
-  if (isWordCode(next) || next === 37 /* % */) return false;
+  if (isAlnumCode(next) || next === 37 /* % */) return false;
   if (continuations.includes(text[end]!) && end + 1 < text.length && isDigitCode(text.charCodeAt(end + 1))) return false;
   return true;
 }

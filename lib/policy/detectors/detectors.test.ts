@@ -12,6 +12,7 @@ const JWT =
   "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c";
 const JWT_NONE = "eyJhbGciOiJub25lIn0.eyJzdWIiOiIxMjMifQ.";
 const NOT_JWT = "eyJub3RhIjoiand0In0.eyJzdWIiOiIxIn0.c2lnbmF0dXJl"; // header {"nota":"jwt"}: no alg
+const GOOGLE = "AIzaSy0aB1cD2eF3gH4iJ5kL6mN7oP8qR9sT0uV";
 const PEM_BODY = "MIIEowIBAAKCAQEAwJ7Zc3Yk\nq5y0H8VbU+example+base64+body==";
 const pem = (label: string) => `-----BEGIN ${label}PRIVATE KEY-----\n${PEM_BODY}\n-----END ${label}PRIVATE KEY-----`;
 
@@ -28,6 +29,9 @@ const positives: Record<DetectorName, Case[]> = {
     { text: "<first.last+tag@mail.example.co.uk>", found: ["first.last+tag@mail.example.co.uk"] },
     { text: "mailto:USER_1@Example.ORG, a@b.io.", found: ["USER_1@Example.ORG", "a@b.io"] },
     { text: '{"email":"ops-team@xn--bcher-kva.example"}', found: ["ops-team@xn--bcher-kva.example"] },
+    { text: 'to "john doe"@example.com and o\'connor@example.ie', found: ['"john doe"@example.com', "o'connor@example.ie"] },
+    { text: "'jane@example.com' jürgen@bücher.de 用户@例え.jp", found: ["jane@example.com", "jürgen@bücher.de", "用户@例え.jp"] },
+    { text: 'JSON-escaped: {\\"to\\":\\"a b\\"@example.com}', found: ['\\"a b\\"@example.com'] },
   ],
   phone: [
     { text: "call +1 415 555 2671 now", found: ["+1 415 555 2671"] },
@@ -40,6 +44,8 @@ const positives: Record<DetectorName, Case[]> = {
     { text: "toll free 1-800-555-0199, local 555-1234", found: ["1-800-555-0199", "555-1234"] },
     { text: "from abroad 0044 20 7946 0958; +44 (0) 20 7946 0958", found: ["0044 20 7946 0958", "+44 (0) 20 7946 0958"] },
     { text: "order 2024 415-555-2671", found: ["415-555-2671"] },
+    { text: "tel:+14155552671, desk 415-555-2671 x123", found: ["+14155552671", "415-555-2671 x123"] },
+    { text: "Jane,(415)555-2671,42 and #020 7946 0958", found: ["(415)555-2671", "020 7946 0958"] },
   ],
   "payment-card": [
     { text: "Visa 4111 1111 1111 1111 exp 12/30", found: ["4111 1111 1111 1111"] },
@@ -49,6 +55,9 @@ const positives: Record<DetectorName, Case[]> = {
     { text: "discover 6011111111111117, jcb 3530111333300000", found: ["6011111111111117", "3530111333300000"] },
     { text: "diners 30569309025904, mc2 2223003122003222", found: ["30569309025904", "2223003122003222"] },
     { text: "unionpay 6200000000000005", found: ["6200000000000005"] },
+    { text: "(4111111111111111) card #5555 5555 5555 4444", found: ["4111111111111111", "5555 5555 5555 4444"] },
+    { text: "Jane,4111111111111111,12/30 and q=4111+1111+1111+1111&x", found: ["4111111111111111", "4111+1111+1111+1111"] },
+    { text: "_4111 1111 1111 1111_", found: ["4111 1111 1111 1111"] },
   ],
   iban: [
     { text: "IBAN GB82 WEST 1234 5698 7654 32.", found: ["GB82 WEST 1234 5698 7654 32"] },
@@ -65,6 +74,7 @@ const positives: Record<DetectorName, Case[]> = {
     { text: "123-45-6789 and 123 45 6789", found: ["123-45-6789", "123 45 6789"] },
     { text: "Social Security Number: 123456789", found: ["123456789"] },
     { text: "123456789", key: "ssn", found: ["123456789"] },
+    { text: "ssn (123456789), Jane,123-45-6789,NY, SSN#078051120", found: ["123456789", "123-45-6789", "078051120"] },
   ],
   "ip-address": [
     { text: "host 192.168.1.1 and 8.8.8.8", found: ["192.168.1.1", "8.8.8.8"] },
@@ -74,15 +84,18 @@ const positives: Record<DetectorName, Case[]> = {
     // The IPv4 tail is reported too; the masker merges overlapping spans into one.
     { text: "mapped ::ffff:192.0.2.128, link fe80::1.", found: ["192.0.2.128", "::ffff:192.0.2.128", "fe80::1"] },
     { text: "1.2.3.4 is an address", found: ["1.2.3.4"] },
+    { text: "ip:2001:db8::1, _fe80::1_ and end.fe80::2.Next", found: ["2001:db8::1", "fe80::1", "fe80::2"] },
   ],
   "aws-access-key": [
     { text: "key AKIAIOSFODNN7EXAMPLE", found: ["AKIAIOSFODNN7EXAMPLE"] },
     { text: '"ASIAY34FZKBOKMUTVV7A"', found: ["ASIAY34FZKBOKMUTVV7A"] },
+    { text: "generated AKIA0123456789ABCDEF", found: ["AKIA0123456789ABCDEF"] },
   ],
   "aws-secret-key": [
     { text: "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", found: ["wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"] },
     { text: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", key: "awssecretaccesskey", found: ["wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"] },
     { text: "AKIAIOSFODNN7EXAMPLE:wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", found: ["wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"] },
+    { text: "AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", found: ["wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"] },
   ],
   "github-token": [
     { text: `token ${GH}`, found: [GH] },
@@ -98,6 +111,7 @@ const positives: Record<DetectorName, Case[]> = {
       text: "post to https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX please",
       found: ["https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX"],
     },
+    { text: "app token xapp-1-A0123456789-1234567890123-abcdef0123456789", found: ["xapp-1-A0123456789-1234567890123-abcdef0123456789"] },
   ],
   "stripe-key": [
     { text: "STRIPE_KEY=sk_test_4eC39HqLyjWDarjtT1zdp7dc", found: ["sk_test_4eC39HqLyjWDarjtT1zdp7dc"] },
@@ -111,6 +125,10 @@ const positives: Record<DetectorName, Case[]> = {
     { text: `OPENAI_API_KEY=${OPENAI_LEGACY}`, found: [OPENAI_LEGACY] },
     { text: `"${OPENAI_PROJECT}"`, found: [OPENAI_PROJECT] },
     { text: OPENAI_SERVICE, found: [OPENAI_SERVICE] },
+  ],
+  "google-api-key": [
+    { text: `GOOGLE_API_KEY=${GOOGLE}`, found: [GOOGLE] },
+    { text: `https://maps.googleapis.com/maps/api/geocode/json?key=${GOOGLE}&address=x`, found: [GOOGLE] },
   ],
   jwt: [
     { text: `token=${JWT}&x=1`, found: [JWT] },
@@ -194,6 +212,7 @@ const negatives: Record<DetectorName, string[]> = {
   "github-token": ["ghp_short", `xghp_${"A1b2C3d4E5".repeat(4)}`, `ghx_${"A1b2C3d4E5".repeat(4)}`],
   "slack-token": ["xoxo-hugs", "xoxb-short", "https://slack.com/services/T000/B000/XXXX"],
   "stripe-key": ["pk_test_51H8xYzAbCdEfGhIjKlMnOp", "sk_test_short", "task_test_4eC39HqLyjWDarjtT1zdp7dc"],
+  "google-api-key": ["AIzaShortKey", `${GOOGLE}x`, `x${GOOGLE}`],
   "openai-key": [
     "sk_test_4eC39HqLyjWDarjtT1zdp7dc",
     "sk-learn-compatible-estimators-and-transformers",

@@ -1,4 +1,4 @@
-import { isWordCode, tokenStartsAt } from "./chars.ts";
+import { isAlnumCode, tokenStartsAt } from "./chars.ts";
 import { type Detector, FEATURE } from "./types.ts";
 
 // GitHub tokens: classic/OAuth/user-to-server/server-to-server/refresh (ghp_, gho_, ghu_, ghs_,
@@ -16,7 +16,8 @@ export const githubToken: Detector = {
     GITHUB_TOKEN.lastIndex = 0;
     for (let match = GITHUB_TOKEN.exec(text); match !== null; match = GITHUB_TOKEN.exec(text)) {
       const end = match.index + match[0].length;
-      if (!tokenStartsAt(text, match.index, "_") || (end < text.length && isWordCode(text.charCodeAt(end)))) continue;
+      // The prefix is distinctive enough that "_" around it is markdown or an identifier, not a longer token.
+      if (!tokenStartsAt(text, match.index) || (end < text.length && isAlnumCode(text.charCodeAt(end)))) continue;
       out.push({ start: match.index, end, kind: "github-token" });
     }
   },

@@ -4,6 +4,7 @@ import { awsSecretKey } from "./aws-secret-key.ts";
 import { bearerToken } from "./bearer-token.ts";
 import { email } from "./email.ts";
 import { githubToken } from "./github-token.ts";
+import { googleApiKey } from "./google-api-key.ts";
 import { iban } from "./iban.ts";
 import { ipAddress } from "./ip-address.ts";
 import { jwt } from "./jwt.ts";
@@ -31,6 +32,7 @@ export const DETECTOR_IMPLEMENTATIONS: Record<DetectorName, Detector> = {
   "slack-token": slackToken,
   "stripe-key": stripeKey,
   "openai-key": openaiKey,
+  "google-api-key": googleApiKey,
   jwt,
   "private-key": privateKey,
   "bearer-token": bearerToken,

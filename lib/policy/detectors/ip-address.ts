@@ -1,5 +1,5 @@
-import { isDigitCode, isWordCode, numberEndsAt, numberStartsAt } from "./chars.ts";
-import { forEachAccepted, groupLength, numericRuns, rangeOf, uniformSeparator } from "./numeric-runs.ts";
+import { isAlnumCode, isDigitCode, numberEndsAt, numberStartsAt } from "./chars.ts";
+import { digitsRange, forEachAccepted, groupLength, numericRuns, uniformSeparator } from "./numeric-runs.ts";
 import { type Detector, FEATURE } from "./types.ts";
 
 // IPv4 (four dot-separated octets 0–255 without leading zeros, not part of a longer dotted run, so
@@ -21,9 +21,9 @@ function detectV4(text: string, out: { start: number; end: number; kind: string 
         const g = run.groups[i]!;
         if (groupLength(run.groups, i) > 3 || !octet(text, g.start, g.end)) return false;
       }
-      const { start, end } = rangeOf(run, s, e);
+      const { start, end } = digitsRange(run, s, e);
       // "10.0.0.1:8080" and "10.0.0.0/8" are addresses: only "." continues a dotted number.
-      if (!numberStartsAt(text, start, ".") || !numberEndsAt(text, end, ".")) return false;
+      if (!numberStartsAt(text, start, ".", true) || !numberEndsAt(text, end, ".")) return false;
       out.push({ start, end, kind: "ip-address" });
       return true;
     });
@@ -76,6 +76,14 @@ export function validIpv6(candidate: string): boolean {
   return groups === 8;
 }
 
+/** Offset of the last ":" before `before` that is not part of a "::", or -1. */
+function singleColonBefore(run: string, before: number): number {
+  for (let i = before - 1; i > 0; i--) {
+    if (run.charCodeAt(i) === 58 && run.charCodeAt(i - 1) !== 58 && run.charCodeAt(i + 1) !== 58) return i;
+  }
+  return -1;
+}
+
 function isV6Char(code: number): boolean {
   return isHexCode(code) || code === 58 || code === 46; // ":" "."
 }
@@ -102,12 +110,57 @@ function detectV6(text: string, out: { start: number; end: number; kind: string 
     while (start < end && text.charCodeAt(start) === 46) start++; // "."
     // Sentence punctuation after an address: "at fe80::1." / "fe80::1: down".
     while (end > start && (text.charCodeAt(end - 1) === 46 || (text.charCodeAt(end - 1) === 58 && text.charCodeAt(end - 2) !== 58))) end--;
+    // A "." before the first ":" ends a word or a sentence ("end.fe80::1"): an address has dots
+    // only in an IPv4 tail.
+    for (let i = text.indexOf(":", start) - 1; i >= start; i--) {
+      if (text.charCodeAt(i) === 46) {
+        start = i + 1;
+        break;
+      }
+    }
+    // Cheap rejection before any slicing: without "::" an address has 7 colons (6 with an IPv4
+    // tail), and no part of a run has more than the run ("10:15:30", "a:b").
+    let colons = 0;
+    let compressed = false;
+    for (let i = start; i < end; i++) {
+      if (text.charCodeAt(i) !== 58) continue;
+      colons++;
+      if (text.charCodeAt(i + 1) === 58) compressed = true;
+    }
+    if (!compressed && colons < 6) continue;
     const prev = start > 0 ? text.charCodeAt(start - 1) : -1;
-    // Glued to a word or a longer token ("std::ab", "x10:15"): not an address.
-    if (prev !== -1 && (isWordCode(prev) || prev === 58 || prev === 46)) continue;
-    if (end < n && isWordCode(text.charCodeAt(end))) continue;
-    const candidate = text.slice(start, end);
-    if (candidate.includes(":") && validIpv6(candidate)) out.push({ start, end, kind: "ip-address" });
+    // Glued to a word or a longer token ("std::ab", "x10:15"): the whole run is not an address…
+    // ("_" is not glue: markdown emphasis, "ip_fe80::1"; "." glues only after a digit, a dotted
+    // number: "end.fe80::1" ends a sentence)
+    const glued =
+      prev !== -1 && (isAlnumCode(prev) || prev === 58 || (prev === 46 && start >= 2 && isDigitCode(text.charCodeAt(start - 2))));
+    const run = text.slice(start, end);
+    // …but what follows a single ":" in it may be: "ip:2001:db8::1" reads back to ":2001:db8::1",
+    // "ad:2001:db8::1" to "ad:…" with "ad" a hex label. And what precedes its last "." or single
+    // ":" may be, when a word follows: "fe80::1.Next", "…:e8:d:Added". Starts after each single ":"
+    // are tried with both ends (the run is at most 46 characters).
+    const ends = [run.length];
+    const lastCut = Math.max(run.lastIndexOf("."), singleColonBefore(run, run.length));
+    if (lastCut > 0 && (end >= n || isAlnumCode(text.charCodeAt(end)) || !validIpv6(run))) ends.push(lastCut);
+    const endGlued = end < n && isAlnumCode(text.charCodeAt(end));
+    let from = 0;
+    search: for (;;) {
+      if (!(from === 0 && glued)) {
+        for (let k = endGlued ? 1 : 0; k < ends.length; k++) {
+          const to = ends[k]!;
+          if (to <= from) continue;
+          const candidate = run.slice(from, to);
+          if (candidate.includes(":") && validIpv6(candidate)) {
+            out.push({ start: start + from, end: start + to, kind: "ip-address" });
+            break search;
+          }
+        }
+      }
+      let c = run.indexOf(":", from);
+      while (c >= 0 && (run.charCodeAt(c + 1) === 58 || (c > 0 && run.charCodeAt(c - 1) === 58))) c = run.indexOf(":", c + 1);
+      if (c < 0 || c >= run.length - 1) break;
+      from = c + 1;
+    }
   }
 }
 

@@ -30,7 +30,8 @@ export const jwt: Detector = {
     JWT.lastIndex = 0;
     for (let match = JWT.exec(text); match !== null; match = JWT.exec(text)) {
       const end = match.index + match[0].length;
-      if (!tokenStartsAt(text, match.index, "_-") || (end < text.length && isTokenCode(text.charCodeAt(end)))) continue;
+      // "_eyJ…" (markdown emphasis) is a JWT; the decoded header is what makes it one.
+      if (!tokenStartsAt(text, match.index, "-") || (end < text.length && isTokenCode(text.charCodeAt(end)))) continue;
       const header = match[0].slice(0, match[0].indexOf("."));
       if (!jwtHeaderValid(header)) continue;
       out.push({ start: match.index, end, kind: "jwt" });

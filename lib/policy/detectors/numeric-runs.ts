@@ -1,7 +1,8 @@
 import { isDigitCode } from "./chars.ts";
 
-// Card, phone, SSN and IPv4 detectors all look at runs of digit groups separated by a space, "-"
-// or "." (and parentheses, and a leading "+"). Finding and tokenizing them once per string and
+// Card, phone, SSN and IPv4 detectors all look at runs of digit groups separated by a space, "-",
+// "." or "+" (a space in a form-encoded URL: cards and SSNs accept it, phones do not) (and
+// parentheses, and a leading "+"). Finding and tokenizing them once per string and
 // sharing the result keeps the four of them to a single pass over the text.
 
 export interface DigitGroup {
@@ -26,7 +27,7 @@ export interface NumericRun {
 const MAX_GROUPS = 12;
 
 function isSeparator(code: number): boolean {
-  return code === 32 || code === 45 || code === 46; // " ", "-", "."
+  return code === 32 || code === 45 || code === 46 || code === 43; // " ", "-", ".", "+" (a form-encoded space)
 }
 
 function tokenize(text: string, first: number): NumericRun {
@@ -62,7 +63,7 @@ function tokenize(text: string, first: number): NumericRun {
 // has one (cards 13+ digits, SSNs 9, phones 7+, IPv4 four dotted groups), and most digits in prose
 // ("2024", "12.5 ms", "$1,234") have neither, so the regex engine skips them in native code and
 // only the candidates are tokenized here.
-const CANDIDATE = /[+(]?(?<!\d)\d(?:[ .()-]{0,2}\d){6,}|(?<!\d)\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}/g;
+const CANDIDATE = /[+(]?(?<!\d)\d(?:[ .()+-]{0,2}\d){6,}|(?<!\d)\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}/g;
 
 function keep(run: NumericRun, runs: NumericRun[]): void {
   if (run.groups.length > 1 || run.plus || run.groups[0]!.end - run.groups[0]!.start >= 7) runs.push(run);
@@ -110,15 +111,22 @@ export function groupLength(groups: DigitGroup[], i: number): number {
   return groups[i]!.end - groups[i]!.start;
 }
 
-/** The separator shared by groups s+1 … e-1, "" if none, or null if they differ or a group has parentheses. */
+/**
+ * The separator shared by groups s+1 … e-1, "" if none, or null if they differ or a group has
+ * parentheses inside the run: "(4111111111111111)" is a number in parentheses, "4111 (1111) …" is not.
+ */
 export function uniformSeparator(groups: DigitGroup[], s: number, e: number): string | null {
-  if (groups[s]!.open || groups[s]!.close) return null;
   const sep = e - s > 1 ? groups[s + 1]!.sep : "";
-  for (let i = s + 1; i < e; i++) {
+  for (let i = s; i < e; i++) {
     const g = groups[i]!;
-    if (g.open || g.close || g.sep !== sep) return null;
+    if ((g.open && i > s) || (g.close && i < e - 1) || (i > s && g.sep !== sep)) return null;
   }
   return sep;
+}
+
+/** Offsets of the digits of groups [s, e), without parentheses or a "+". */
+export function digitsRange(run: NumericRun, s: number, e: number): { start: number; end: number } {
+  return { start: run.groups[s]!.start, end: run.groups[e - 1]!.end };
 }
 
 export function runDigits(text: string, groups: DigitGroup[], s: number, e: number): string {

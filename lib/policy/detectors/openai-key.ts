@@ -21,7 +21,7 @@ export const openaiKey: Detector = {
     OPENAI_KEY.lastIndex = 0;
     for (let match = OPENAI_KEY.exec(text); match !== null; match = OPENAI_KEY.exec(text)) {
       const end = match.index + match[0].length;
-      if (!tokenStartsAt(text, match.index, "_-") || (end < text.length && isTokenCode(text.charCodeAt(end))) || !random(match[0].slice(3)))
+      if (!tokenStartsAt(text, match.index, "-") || (end < text.length && isTokenCode(text.charCodeAt(end))) || !random(match[0].slice(3)))
         continue;
       out.push({ start: match.index, end, kind: "openai-key" });
     }

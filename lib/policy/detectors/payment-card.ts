@@ -2,10 +2,10 @@ import { numberEndsAt, numberStartsAt } from "./chars.ts";
 import {
   type DigitGroup,
   digitCount,
+  digitsRange,
   forEachAccepted,
   groupLength,
   numericRuns,
-  rangeOf,
   runDigits,
   uniformSeparator,
 } from "./numeric-runs.ts";
@@ -76,10 +76,12 @@ export const paymentCard: Detector = {
           const count = digitCount(groups, s, e);
           if (count < 13 || count > 19 || (s === 0 && run.plus)) return false;
           const sep = uniformSeparator(groups, s, e);
-          if (sep === null || (sep !== "" && sep !== " " && sep !== "-") || !groupingAllowed(groups, s, e)) return false;
+          if (sep === null || sep === "." || !groupingAllowed(groups, s, e)) return false;
           const digits = runDigits(text, groups, s, e);
-          const { start, end } = rangeOf(run, s, e);
-          if (!numberStartsAt(text, start) || !numberEndsAt(text, end)) return false;
+          const { start, end } = digitsRange(run, s, e);
+          // Issuer, length and Luhn make a card precise enough that only a decimal point continues
+          // it: "#4111…", "Jane,4111…,12/30" and "42,4111…" (CSV) are cards.
+          if (!numberStartsAt(text, start, ".", true) || !numberEndsAt(text, end, ".")) return false;
           if (!knownIssuer(digits) || !luhnValid(digits)) return false;
           out.push({ start, end, kind: "payment-card" });
           return true;

@@ -53,6 +53,9 @@ function nationalOk(text: string, groups: DigitGroup[], s: number, e: number, co
   }
   const sep = sameSeparator(groups, s, e, " -.");
   if (sep === null) return false;
+  // Space-grouped digits inside a longer space-grouped run ("3003 0908 9887 0768", a card-like
+  // number that fails Luhn) are not a phone number of their own.
+  if (sep === " " && (s > 0 || e < groups.length) && !first.open) return false;
   if (lengthsAre(groups, s, e, [3, 3, 4])) return true;
   if (lengthsAre(groups, s, e, [1, 3, 3, 4])) return text.charCodeAt(first.start) === 49; // 1-800-555-0199
   if (lengthsAre(groups, s, e, [3, 4])) return sep === "-"; // 555-1234
@@ -68,14 +71,28 @@ function nationalOk(text: string, groups: DigitGroup[], s: number, e: number, co
   return true;
 }
 
-function accept(text: string, run: NumericRun, s: number, e: number): boolean {
+// An extension after the number: "x123", " x 123", " ext. 123", " ext 123", ",123" is not one.
+const EXTENSION = /(?: ?x ?| ?ext\.? ?| ?extension ?)\d{1,6}/iy;
+
+function extensionEnd(text: string, end: number): number {
+  EXTENSION.lastIndex = end;
+  return EXTENSION.test(text) ? EXTENSION.lastIndex : end;
+}
+
+/** The end of the accepted number (with its extension), or -1. */
+function accept(text: string, run: NumericRun, s: number, e: number): number {
   const groups = run.groups;
   const count = digitCount(groups, s, e);
-  if (count < 7 || count > 15) return false;
+  if (count < 7 || count > 15) return -1;
   const international = s === 0 && run.plus;
-  if (international ? !internationalOk(text, groups, s, e, count) : !nationalOk(text, groups, s, e, count)) return false;
+  if (international ? !internationalOk(text, groups, s, e, count) : !nationalOk(text, groups, s, e, count)) return -1;
   const { start, end } = rangeOf(run, s, e);
-  return numberStartsAt(text, start) && numberEndsAt(text, end);
+  // "," does not continue a phone number: "Jane,555-1234,42" is a CSV row. A leading "(" or "+"
+  // is a boundary of its own ("x(415) 555-2671"), and "#+1 …" is a phone number.
+  // "#" before a local "555-1234" is an issue or order number, before anything longer a phone number.
+  if (text.charCodeAt(start) !== 40 && !numberStartsAt(text, start, ".:/-", international || count > 7)) return -1;
+  const withExtension = end < text.length ? extensionEnd(text, end) : end;
+  return numberEndsAt(text, withExtension, ".:/-") ? withExtension : -1;
 }
 
 export const phone: Detector = {
@@ -86,8 +103,9 @@ export const phone: Detector = {
     for (const run of numericRuns(text)) {
       if (run.groups.length === 1 && !run.plus) continue;
       forEachAccepted(run, (s, e) => {
-        if (!accept(text, run, s, e)) return false;
-        const { start, end } = rangeOf(run, s, e);
+        const end = accept(text, run, s, e);
+        if (end < 0) return false;
+        const { start } = rangeOf(run, s, e);
         out.push({ start, end, kind: "phone" });
         return true;
       });

@@ -15,7 +15,7 @@ export const stripeKey: Detector = {
     STRIPE_KEY.lastIndex = 0;
     for (let match = STRIPE_KEY.exec(text); match !== null; match = STRIPE_KEY.exec(text)) {
       const end = match.index + match[0].length;
-      if (!tokenStartsAt(text, match.index, "_") || (end < text.length && isAlnumCode(text.charCodeAt(end)))) continue;
+      if (!tokenStartsAt(text, match.index) || (end < text.length && isAlnumCode(text.charCodeAt(end)))) continue;
       out.push({ start: match.index, end, kind: "stripe-key" });
     }
   },

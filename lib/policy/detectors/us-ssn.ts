@@ -1,5 +1,5 @@
 import { numberEndsAt, numberStartsAt } from "./chars.ts";
-import { forEachAccepted, groupLength, numericRuns, rangeOf, runDigits, uniformSeparator } from "./numeric-runs.ts";
+import { digitsRange, forEachAccepted, groupLength, numericRuns, runDigits, uniformSeparator } from "./numeric-runs.ts";
 import { type Detector, FEATURE } from "./types.ts";
 
 // US Social Security numbers: AAA-GG-SSSS with dashes or spaces always; nine bare digits only
@@ -35,9 +35,10 @@ export const usSsn: Detector = {
         const dashed = e - s === 3 && groupLength(groups, s) === 3 && groupLength(groups, s + 1) === 2 && groupLength(groups, s + 2) === 4;
         if ((!bare && !dashed) || (s === 0 && run.plus)) return false;
         const sep = uniformSeparator(groups, s, e);
-        if (sep === null || (dashed && sep !== "-" && sep !== " ")) return false;
-        const { start, end } = rangeOf(run, s, e);
-        if (!numberStartsAt(text, start) || !numberEndsAt(text, end)) return false;
+        if (sep === null || (dashed && sep !== "-" && sep !== " " && sep !== "+")) return false;
+        const { start, end } = digitsRange(run, s, e);
+        // "SSN#123456789" and CSV fields ("Jane,123-45-6789,NY") count; "1.123-45-6789" does not.
+        if (!numberStartsAt(text, start, ".", true) || !numberEndsAt(text, end, ".")) return false;
         if (!validSsn(runDigits(text, groups, s, e))) return false;
         if (bare && !keywordNear(text, start, context.key)) return false;
         out.push({ start, end, kind: "us-ssn" });

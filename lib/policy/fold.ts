@@ -1,0 +1,135 @@
+import { Buffer } from "node:buffer";
+
+// A view of a string in which look-alike spellings of the ASCII formats the detectors know are
+// ASCII again, with a map back to the original offsets: a card number written in full-width
+// digits, an email with a zero-width space inside, an IBAN grouped with no-break spaces or a key
+// percent-encoded in a URL is read by a person or a model exactly like its ASCII form, so it is
+// found like it.
+//   - Unicode spaces (Zs: NBSP, narrow NBSP, thin, ideographic…) and line/paragraph separators → " "
+//   - Unicode dashes (Pd) and the minus sign → "-"
+//   - decimal digits of any script (Nd: Arabic-Indic, Devanagari, full-width…) → "0"–"9"
+//   - anything whose NFKC form is printable ASCII (full-width letters and symbols, ligatures,
+//     circled digits…) → that ASCII
+//   - default-ignorable code points (zero-width space/joiners, word joiner, BOM, soft hyphen,
+//     bidi controls, variation selectors) → removed, or, in the second view, a space: "x\u200B4111…"
+//     must not glue a word to a number, and "4111\u200B1111…" must not split one
+//   - "%XX" escapes of ASCII characters (URLs, form bodies) → the character
+// Look-alike letters of other scripts (Cyrillic "о" for Latin "o") are not folded: NFKC keeps them.
+
+/**
+ * Whether `text` has anything to fold; most strings have not. Non-ASCII is found by the UTF-8 length
+ * (native, much faster than a regex scan), "%XX" by searching for "%".
+ */
+export function needsFold(text: string): boolean {
+  if (Buffer.byteLength(text, "utf8") !== text.length) return true;
+  for (let at = text.indexOf("%"); at >= 0; at = text.indexOf("%", at + 1)) {
+    if (hexValue(text.charCodeAt(at + 1)) >= 0 && hexValue(text.charCodeAt(at + 2)) >= 0) return true;
+  }
+  return false;
+}
+
+export interface Folded {
+  text: string;
+  /** For each UTF-16 unit of `text`, the original range it came from. */
+  from: number[];
+  to: number[];
+  /** Whether a default-ignorable character was met (then the other view is worth a look too). */
+  hadInvisible: boolean;
+  /**
+   * Whether ASCII was changed ("%XX"): "%2B" may be literal text, so the original is worth a look
+   * as well.
+   */
+  changedAscii: boolean;
+}
+
+const IGNORABLE = /^\p{Default_Ignorable_Code_Point}$/u;
+const SPACE = /^[\p{Zs}\u2028\u2029]$/u;
+const DASH = /^[\p{Pd}\u2212]$/u;
+const DIGIT = /^\p{Nd}$/u;
+const PRINTABLE_ASCII = /^[\x20-\x7e]+$/;
+const INVISIBLE = "\u0000"; // marker in the cache: default-ignorable
+
+const cache = new Map<number, string>();
+
+/** The value of a decimal digit of any script: Unicode encodes each set as ten code points 0…9. */
+function digitValue(codePoint: number): number {
+  let zero = codePoint;
+  while (zero > 0 && codePoint - zero < 9 && DIGIT.test(String.fromCodePoint(zero - 1))) zero--;
+  // Blocks of digits can sit back to back (mathematical digits): count within tens.
+  return (codePoint - zero) % 10;
+}
+
+function foldCodePoint(codePoint: number): string {
+  let folded = cache.get(codePoint);
+  if (folded !== undefined) return folded;
+  const char = String.fromCodePoint(codePoint);
+  if (IGNORABLE.test(char)) folded = INVISIBLE;
+  else if (SPACE.test(char)) folded = " ";
+  else if (DASH.test(char)) folded = "-";
+  else if (DIGIT.test(char)) folded = String(digitValue(codePoint));
+  else {
+    const nfkc = char.normalize("NFKC");
+    folded = nfkc !== char && nfkc.length <= 4 && PRINTABLE_ASCII.test(nfkc) ? nfkc : char;
+  }
+  if (cache.size < 4096) cache.set(codePoint, folded);
+  return folded;
+}
+
+function hexValue(code: number): number {
+  if (code >= 48 && code <= 57) return code - 48;
+  if (code >= 65 && code <= 70) return code - 55;
+  if (code >= 97 && code <= 102) return code - 87;
+  return -1;
+}
+
+/**
+ * The folded view of `text`; `invisible` says what a default-ignorable character becomes: nothing
+ * ("drop") or a space ("space").
+ */
+export function fold(text: string, invisible: "drop" | "space" = "drop"): Folded {
+  const n = text.length;
+  let out = "";
+  const from: number[] = [];
+  const to: number[] = [];
+  let hadInvisible = false;
+  let changedAscii = false;
+  const push = (piece: string, start: number, end: number) => {
+    for (let k = 0; k < piece.length; k++) {
+      from.push(start);
+      to.push(end);
+    }
+    out += piece;
+  };
+  let i = 0;
+  while (i < n) {
+    const code = text.charCodeAt(i);
+    if (code < 128) {
+      if (code === 37 && i + 2 < n) {
+        // "%XX" of an ASCII character
+        const high = hexValue(text.charCodeAt(i + 1));
+        const low = hexValue(text.charCodeAt(i + 2));
+        if (high >= 0 && high < 8 && low >= 0) {
+          const decoded = high * 16 + low;
+          push(decoded >= 32 || decoded === 10 || decoded === 13 || decoded === 9 ? String.fromCharCode(decoded) : " ", i, i + 3);
+          changedAscii = true;
+          i += 3;
+          continue;
+        }
+      }
+      push(text[i]!, i, i + 1);
+      i++;
+      continue;
+    }
+    const codePoint = text.codePointAt(i)!;
+    const width = codePoint > 0xffff ? 2 : 1;
+    const folded = foldCodePoint(codePoint);
+    if (folded === INVISIBLE) {
+      hadInvisible = true;
+      if (invisible === "space") push(" ", i, i + width);
+    } else {
+      push(folded, i, i + width);
+    }
+    i += width;
+  }
+  return { text: out, from, to, hadInvisible, changedAscii };
+}
