@@ -146,7 +146,7 @@ describe("consent as access request → code → tokens bound to the grant", () 
     ).rejects.toMatchObject({ code: "NOT_FOUND" });
     const waiting = await decideAuthorization(t.db, {
       actor: alice,
-      input: { action: "request", authorization: page.authorizationId, minutes: "30", reason: "OAuth from my MCP client" },
+      input: { action: "request", authorization: page.authorizationId, minutes: 30, reason: "OAuth from my MCP client" },
       settings,
     });
     expect(waiting).toEqual({ kind: "waiting", authorizationId: page.authorizationId });

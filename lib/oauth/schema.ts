@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { MAX_REASON_LENGTH } from "../access/schema.ts";
+import { createAccessRequestSchema } from "../access/schema.ts";
 import { redirectUriProblem } from "./redirect-uri.ts";
 
 // Inputs of the OAuth endpoints, parsed with zod. Form-encoded bodies and query strings arrive as
@@ -52,11 +52,9 @@ export const consentDecisionSchema = z.discriminatedUnion("action", [
   z.object({
     action: z.literal("request"),
     authorization: z.string().min(20).max(100),
-    minutes: z.coerce
-      .number({ error: "minutes must be a number" })
-      .int("minutes must be a whole number")
-      .min(1, "minutes must be at least 1"),
-    reason: z.string().trim().min(3, "reason must say why you need access (at least 3 characters)").max(MAX_REASON_LENGTH),
+    // The access request's own fields and messages (lib/access/schema.ts); the connection comes from the authorization.
+    minutes: createAccessRequestSchema.shape.minutes,
+    reason: createAccessRequestSchema.shape.reason,
   }),
 ]);
 export type ConsentDecision = z.output<typeof consentDecisionSchema>;

@@ -123,7 +123,7 @@ export function ConsentForm({
       <form
         onSubmit={(event) => {
           event.preventDefault();
-          void submit({ action: "request", minutes, reason });
+          void submit({ action: "request", minutes: Number(minutes), reason });
         }}
       >
         <p className="text-sm text-gray-800">
