@@ -11,6 +11,20 @@ import { createTestDatabase, prepareTemplate } from "../test/postgres.ts";
 
 export default async function globalSetup(): Promise<() => Promise<void>> {
   const cleanups: Array<() => Promise<void>> = [];
+  const teardown = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+  };
+  try {
+    await startAll(cleanups);
+  } catch (error) {
+    // A failed build or start must not leave Postgres and the stack running behind the failed run.
+    await teardown();
+    throw error;
+  }
+  return teardown;
+}
+
+async function startAll(cleanups: Array<() => Promise<void>>): Promise<void> {
   if (!process.env.TOLLGATE_TEST_PG_ADMIN_URL) {
     const dir = await mkdtemp(path.join(tmpdir(), "tollgate-e2e-pg-"));
     const pg = await startEmbeddedPostgres({ dataDir: path.join(dir, "data"), port: await freePort(), persistent: false });
@@ -44,8 +58,4 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   process.env.TOLLGATE_DATABASE_URL = stack.databaseUrl;
   process.env.TOLLGATE_DEMO_TOKENS = JSON.stringify(stack.demoTokens);
   process.env.TOLLGATE_SERVICE_ACCOUNT = JSON.stringify(stack.serviceAccount ?? null);
-
-  return async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-  };
 }
