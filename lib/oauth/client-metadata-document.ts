@@ -1,3 +1,4 @@
+import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
 import { OAuthError } from "./errors.ts";
 import { type ClientMetadata, clientMetadataSchema, describeIssues } from "./schema.ts";
@@ -32,6 +33,24 @@ export function metadataDocumentUrlProblem(clientId: string, options: { allowPri
   if (/\/\.\.?(\/|$)/.test(clientId.replace(/^https:\/\/[^/]+/, ""))) return "a URL client_id must not have dot segments";
   if (!options.allowPrivateHosts && isPrivateHost(url.hostname)) return "a URL client_id must name a public host";
   return null;
+}
+
+export type LookupLike = (hostname: string) => Promise<Array<{ address: string }>>;
+
+/**
+ * The host's addresses must all be public too (a public name can point into the private network).
+ * Checked before the fetch, which resolves again: a DNS answer that changes in between is not caught.
+ */
+async function assertPublicAddresses(hostname: string, resolve: LookupLike): Promise<void> {
+  let addresses: Array<{ address: string }>;
+  try {
+    addresses = await resolve(hostname.replace(/^\[|\]$/g, ""));
+  } catch {
+    throw new OAuthError("invalid_client", "The client metadata document's host does not resolve.");
+  }
+  if (addresses.length === 0 || addresses.some(({ address }) => isPrivateHost(address))) {
+    throw new OAuthError("invalid_client", "The client metadata document's host resolves to a private address.");
+  }
 }
 
 /** Loopback, private and link-local literals and localhost: the server must not be made to fetch from its own network. */
@@ -95,10 +114,14 @@ export function validateMetadataDocument(clientId: string, document: unknown): C
 /** Fetches and validates the document at `clientId`. */
 export async function fetchMetadataDocument(
   clientId: string,
-  options: { fetch?: FetchLike; timeoutMs?: number; maxBytes?: number; allowPrivateHosts?: boolean } = {},
+  options: { fetch?: FetchLike; lookup?: LookupLike; timeoutMs?: number; maxBytes?: number; allowPrivateHosts?: boolean } = {},
 ): Promise<ClientMetadata> {
   const problem = metadataDocumentUrlProblem(clientId, options);
   if (problem) throw new OAuthError("invalid_client", `${problem}.`);
+  // Tests that inject a fetch serve no real host; everything else has its addresses checked.
+  if (!options.allowPrivateHosts && (options.lookup || !options.fetch)) {
+    await assertPublicAddresses(new URL(clientId).hostname, options.lookup ?? ((host) => lookup(host, { all: true })));
+  }
   let response: Response;
   try {
     response = await (options.fetch ?? fetch)(clientId, {

@@ -118,6 +118,22 @@ describe("client ID metadata documents", () => {
     ).rejects.toThrow(/could not be fetched \(TimeoutError\)/);
     await expect(fetchMetadataDocument(url, { fetch: serve(big) })).rejects.toBeInstanceOf(OAuthError);
   });
+  it("refuses a public name that resolves into the private network", async () => {
+    const fetch = async () => new Response(JSON.stringify(good));
+    const at = (address: string) => async () => [{ address }];
+    await expect(fetchMetadataDocument(url, { fetch, lookup: at("10.0.0.5") })).rejects.toThrow(/private address/);
+    await expect(fetchMetadataDocument(url, { fetch, lookup: at("127.0.0.1") })).rejects.toThrow(/private address/);
+    await expect(fetchMetadataDocument(url, { fetch, lookup: at("::ffff:192.168.1.1") })).rejects.toThrow(/private address/);
+    await expect(
+      fetchMetadataDocument(url, {
+        fetch,
+        lookup: async () => {
+          throw new Error("ENOTFOUND");
+        },
+      }),
+    ).rejects.toThrow(/does not resolve/);
+    expect((await fetchMetadataDocument(url, { fetch, lookup: at("93.184.216.34") })).client_name).toBe("Example");
+  });
 });
 
 describe("authorization server metadata (RFC 8414)", () => {
