@@ -1,3 +1,4 @@
+import { cancelAccessRequest } from "../access/cancel-access-request.ts";
 import { createAccessRequest } from "../access/create-access-request.ts";
 import type { Actor } from "../authz/permissions.ts";
 import type { Db } from "../db/client.ts";
@@ -34,6 +35,11 @@ export async function decideAuthorization(
   const answered = () => new AppError("GONE", "This authorization request was already answered. Start again from your MCP client.");
 
   if (decision.action === "deny") {
+    // Denied from the waiting page: the access request filed here is withdrawn too.
+    if (authorization.accessRequestId) {
+      const request = await db.accessRequest.findUnique({ where: { id: authorization.accessRequestId }, select: { status: true } });
+      if (request?.status === "PENDING") await cancelAccessRequest(db, { actor, requestId: authorization.accessRequestId });
+    }
     const url = await completeWithDenial(db, {
       actor,
       authorization,

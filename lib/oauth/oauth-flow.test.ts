@@ -281,6 +281,25 @@ describe("client ID metadata documents in an authorization", () => {
   });
 });
 
+describe("cancelling from the waiting page", () => {
+  it("withdraws the access request and sends access_denied", async () => {
+    const page = (await startAuthorization(t.db, { actor: alice, query: query(), settings })) as ConsentPage;
+    await decideAuthorization(t.db, {
+      actor: alice,
+      input: { action: "request", authorization: page.authorizationId, minutes: 5, reason: "changed my mind" },
+      settings,
+    });
+    const row = await t.db.oAuthAuthorization.findUniqueOrThrow({ where: { id: page.authorizationId } });
+    const outcome = await decideAuthorization(t.db, {
+      actor: alice,
+      input: { action: "deny", authorization: page.authorizationId },
+      settings,
+    });
+    expect(new URL((outcome as { url: string }).url).searchParams.get("error")).toBe("access_denied");
+    expect((await t.db.accessRequest.findUniqueOrThrow({ where: { id: row.accessRequestId! } })).status).toBe("CANCELLED");
+  });
+});
+
 describe("an authorization left waiting", () => {
   it("ends with access_denied after an hour", async () => {
     const page = (await startAuthorization(t.db, { actor: alice, query: query(), settings })) as ConsentPage;

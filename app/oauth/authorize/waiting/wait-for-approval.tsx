@@ -1,7 +1,7 @@
 "use client";
 
 import { useEffect, useState } from "react";
-import { Alert } from "@/components/ui";
+import { Alert, buttonClass } from "@/components/ui";
 
 // Asks the portal whether the access request was decided: at once, on every live "accessRequests"
 // event (Postgres NOTIFY over /api/v1/events), and every 5 s as a fallback. Once decided, the
@@ -70,10 +70,26 @@ export function WaitForApproval({ authorizationId, clientName }: { authorization
     );
   }
   if (state.kind === "error") return <Alert className="mt-4">{state.message}</Alert>;
+  const cancel = async () => {
+    setState({ kind: "denied" });
+    const response = await fetch("/oauth/authorize/decide", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ action: "deny", authorization: authorizationId }),
+    }).catch(() => null);
+    const answer = (await response?.json().catch(() => null)) as { next?: string; error?: { message: string } } | null;
+    if (answer?.next) window.location.assign(answer.next);
+    else setState({ kind: "error", message: answer?.error?.message ?? "The portal could not be reached; try again." });
+  };
   return (
-    <div role="status" aria-live="polite" className="mt-4 flex items-center gap-2 text-sm text-indigo-900" data-testid="oauth-waiting">
-      <span className="inline-block h-2.5 w-2.5 animate-pulse rounded-full bg-indigo-500" aria-hidden="true" />
-      Waiting for approval — this page updates live.
+    <div className="mt-4 flex flex-wrap items-center justify-between gap-3">
+      <div role="status" aria-live="polite" className="flex items-center gap-2 text-sm text-indigo-900" data-testid="oauth-waiting">
+        <span className="inline-block h-2.5 w-2.5 animate-pulse rounded-full bg-indigo-500" aria-hidden="true" />
+        Waiting for approval — this page updates live.
+      </div>
+      <button type="button" className={buttonClass("secondary", "sm")} onClick={() => void cancel()}>
+        Cancel request
+      </button>
     </div>
   );
 }
