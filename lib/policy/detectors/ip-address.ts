@@ -95,6 +95,9 @@ function isV6Char(code: number): boolean {
 function detectV6(text: string, out: { start: number; end: number; kind: string }[]): void {
   const n = text.length;
   let colon = text.indexOf(":");
+  // Candidates never reach back into the previous one: in a long run of hex digits and colons
+  // ("a:a:a:…") each character is looked at a bounded number of times.
+  let floor = 0;
   while (colon >= 0) {
     const before = colon > 0 ? text.charCodeAt(colon - 1) : -1;
     const after = colon + 1 < n ? text.charCodeAt(colon + 1) : -1;
@@ -103,10 +106,11 @@ function detectV6(text: string, out: { start: number; end: number; kind: string 
       continue;
     }
     let start = colon;
-    while (start > 0 && colon - start < 45 && isV6Char(text.charCodeAt(start - 1))) start--;
+    while (start > floor && colon - start < 45 && isV6Char(text.charCodeAt(start - 1))) start--;
     let end = colon + 1;
     while (end < n && end - start < 46 && isV6Char(text.charCodeAt(end))) end++;
     colon = text.indexOf(":", end);
+    floor = end;
     while (start < end && text.charCodeAt(start) === 46) start++; // "."
     // Sentence punctuation after an address: "at fe80::1." / "fe80::1: down".
     while (end > start && (text.charCodeAt(end - 1) === 46 || (text.charCodeAt(end - 1) === 58 && text.charCodeAt(end - 2) !== 58))) end--;

@@ -5,8 +5,15 @@ import { type Detector, FEATURE } from "./types.ts";
 // JSON Web Tokens (JWS compact form): three base64url segments whose first one decodes to a JSON
 // object with an "alg" — that check is what tells a JWT from any other dotted base64 string. The
 // signature may be empty (alg "none").
-// No trailing lookahead (see github-token.ts): the end is checked in code.
-const JWT = /eyJ[A-Za-z0-9_-]{5,8000}\.[A-Za-z0-9_-]{2,65536}\.[A-Za-z0-9_-]{0,8000}/g;
+// Scanned by hand rather than with a regex: a regex retried at every "eyJ" of "eyJeyJeyJ…" would
+// rescan up to 8,000 characters each time. Here a failed candidate skips the whole run it read.
+
+function tokenRunEnd(text: string, from: number, max: number): number {
+  let end = from;
+  const limit = Math.min(text.length, from + max + 1);
+  while (end < limit && isTokenCode(text.charCodeAt(end))) end++;
+  return end;
+}
 
 export function jwtHeaderValid(segment: string): boolean {
   const json = Buffer.from(segment, "base64url").toString("utf8");
@@ -27,14 +34,28 @@ export const jwt: Detector = {
   detect(text, _context, out) {
     // "yJ", not "eyJ": substring search scans for the first character, and "e" is everywhere.
     if (!text.includes("yJ")) return;
-    JWT.lastIndex = 0;
-    for (let match = JWT.exec(text); match !== null; match = JWT.exec(text)) {
-      const end = match.index + match[0].length;
-      // "_eyJ…" (markdown emphasis) is a JWT; the decoded header is what makes it one.
-      if (!tokenStartsAt(text, match.index, "-") || (end < text.length && isTokenCode(text.charCodeAt(end)))) continue;
-      const header = match[0].slice(0, match[0].indexOf("."));
-      if (!jwtHeaderValid(header)) continue;
-      out.push({ start: match.index, end, kind: "jwt" });
+    let at = text.indexOf("eyJ");
+    while (at >= 0) {
+      if (!tokenStartsAt(text, at, "-")) {
+        at = text.indexOf("eyJ", at + 1);
+        continue;
+      }
+      const headerEnd = tokenRunEnd(text, at + 3, 8000);
+      const headerLength = headerEnd - at - 3;
+      if (headerLength < 5 || headerLength > 8000 || text.charCodeAt(headerEnd) !== 46) {
+        // No start inside this run can do better: its header would end at the same place.
+        at = text.indexOf("eyJ", Math.max(headerEnd, at + 1));
+        continue;
+      }
+      const payloadEnd = tokenRunEnd(text, headerEnd + 1, 65536);
+      const payloadLength = payloadEnd - headerEnd - 1;
+      if (payloadLength < 2 || payloadLength > 65536 || text.charCodeAt(payloadEnd) !== 46) {
+        at = text.indexOf("eyJ", Math.max(payloadEnd, at + 1));
+        continue;
+      }
+      const end = tokenRunEnd(text, payloadEnd + 1, 8000);
+      if (end - payloadEnd - 1 <= 8000 && jwtHeaderValid(text.slice(at, headerEnd))) out.push({ start: at, end, kind: "jwt" });
+      at = text.indexOf("eyJ", end);
     }
   },
 };
