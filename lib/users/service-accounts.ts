@@ -138,6 +138,8 @@ export async function authenticateApiJwt(
   try {
     return await authenticateServiceAccount(db, verifier, token);
   } catch (error) {
+    // The issuer's keys being out of reach says nothing about the token: 503, retry; not 401, re-authenticate.
+    if (error instanceof JwtError && error.failure === "keys_unavailable") throw new AppError("UNAVAILABLE", error.message);
     if (error instanceof JwtError) throw new InvalidBearerTokenError(error.failure, error.message);
     throw error;
   }
