@@ -37,7 +37,19 @@ function VerifyBadge({ id, endedAt }: { id: string; endedAt: string | null }) {
   const check = useSessionVerification(id, endedAt);
   if (check.isPending) return <span className="text-xs text-gray-500">Checking…</span>;
   if (check.isError) return <span className="text-xs text-gray-500">Could not check</span>;
-  const { firstBad, events, headChecked } = check.data;
+  const { firstBad, events, headChecked, purged } = check.data;
+  if (purged) {
+    const deleted = purged.summary ? `${purged.summary.events} events` : "The events";
+    return purged.signatureValid && purged.headMatches ? (
+      <Badge tone="gray" title={`${deleted} were deleted by retention on ${purged.at}; their signed summary checks out.`}>
+        Purged · summary verified ✓
+      </Badge>
+    ) : (
+      <Badge tone="red" title={purged.reason ?? "The purged session's signed summary does not check out."}>
+        Purged · summary invalid
+      </Badge>
+    );
+  }
   if (firstBad)
     return (
       <Badge tone="red" title={`The hash chain breaks at event #${firstBad.seq}: ${firstBad.problem}.`}>
