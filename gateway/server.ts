@@ -10,6 +10,7 @@ import { EventWriter } from "../lib/recording/event-writer.ts";
 import { JwtVerifier, type JwtVerifierOptions } from "../lib/tokens/jwt-verifier.ts";
 import { errorBody, GatewayError } from "./errors.ts";
 import { GrantWatcher } from "./grant-watcher.ts";
+import { GatewayInstance } from "./instance.ts";
 import { limitReached, SessionLimits } from "./limits.ts";
 import { guardBody } from "./listen/body.ts";
 import type { TransportListenerDeps } from "./listen/open-session.ts";
@@ -67,10 +68,14 @@ export interface GatewayOptions {
   holdPollMs?: number;
   holdProgressMs?: number;
   /**
-   * A stable id for this replica (GATEWAY_INSTANCE_ID). On start, held calls a previous run of it
-   * left PENDING become ABANDONED; without an id every PENDING held call does (one gateway).
+   * A stable id for this replica (GATEWAY_INSTANCE_ID; else random per start): its GatewayInstance row
+   * (gateway/instance.ts). On start, the sessions and held calls a previous run of it left open end.
    */
   instanceId?: string;
+  /** The instance's heartbeat, when another instance counts as lost, how often lost ones are looked for (tests). */
+  heartbeatMs?: number;
+  lostAfterMs?: number;
+  lostSweepMs?: number;
   /** Slack-compatible incoming webhook announcing held calls, and the portal URL its links point to. */
   webhookUrl?: string;
   portalUrl?: string;
@@ -102,6 +107,8 @@ export interface Gateway {
   policies: PolicyCache;
   /** Calls held for approval in this process. */
   heldCalls: HeldCalls;
+  /** This process's GatewayInstance row: heartbeat and the sweep for lost instances. */
+  instance: GatewayInstance;
   db: Db;
   close(): Promise<void>;
 }
@@ -115,11 +122,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const db = createDb(options.databaseUrl);
   const registry = new SessionRegistry();
   const policies = new PolicyCache({ db, vaultKey: options.vaultKey, log });
+  const instanceId = options.instanceId ?? randomUUID();
   const heldCalls = new HeldCalls({
     db,
     log,
     settings: {
-      instanceId: options.instanceId ?? randomUUID(),
+      instanceId,
       defaultHoldMs: options.defaultHoldMs ?? GATEWAY_DEFAULTS.holdMinutes * 60_000,
       maxHoldMs: options.maxHoldMs ?? (options.maxHoldMinutes ?? GATEWAY_DEFAULTS.maxHoldMinutes) * 60_000,
       pollMs: options.holdPollMs ?? GATEWAY_DEFAULTS.holdPollMs,
@@ -129,18 +137,19 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         : null,
     },
   });
-  // The requests a previous run held lived in that process: they can never be forwarded now.
-  // Retried by the housekeeping below while the database cannot be reached.
-  let previousAbandoned = false;
-  const abandonPrevious = () =>
-    heldCalls.abandonPrevious({ stableInstanceId: options.instanceId !== undefined }).then(
-      (abandoned) => {
-        previousAbandoned = true;
-        if (abandoned.length > 0) log.warn("held calls abandoned by a gateway restart", { count: abandoned.length });
-      },
-      (error: Error) => log.warn("could not abandon the held calls of a previous run", { error: error.message }),
-    );
-  await abandonPrevious();
+  // Registered before serving: what a previous run of this id left open ends, lost instances'
+  // sessions and held calls end at once, then a heartbeat every 10 s and a sweep every 30 s.
+  const instance = new GatewayInstance({
+    db,
+    id: instanceId,
+    log,
+    // Declared lost by another gateway (heartbeat lapsed): its sessions' rows are ended, so they close here too.
+    onLost: () => registry.closeAll("gateway lost"),
+    ...(options.heartbeatMs !== undefined ? { heartbeatMs: options.heartbeatMs } : {}),
+    ...(options.lostAfterMs !== undefined ? { lostAfterMs: options.lostAfterMs } : {}),
+    ...(options.lostSweepMs !== undefined ? { lostSweepMs: options.lostSweepMs } : {}),
+  });
+  await instance.start();
   // Gateway token → grant in memory while the watcher listens; revocations and sweeps drop entries.
   const grants = new GrantCache(db);
   const watcher = new GrantWatcher({ databaseUrl: options.databaseUrl, db, registry, log, policies, heldCalls, grants });
@@ -160,7 +169,6 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       (expired) => expired.length && log.info("access requests expired", { count: expired.length }),
       (error: Error) => log.warn("could not expire stale access requests", { error: error.message }),
     );
-    if (!previousAbandoned) void abandonPrevious();
     // Held calls whose gateway died before their deadline (live ones expire on their own timer).
     heldCalls.expireOverdue().then(
       (expired) => expired.length && log.info("held calls expired", { count: expired.length }),
@@ -377,12 +385,15 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     metrics,
     policies,
     heldCalls,
+    instance,
     db,
     async close() {
       clearInterval(housekeeping);
+      instance.suspend();
       await registry.closeAll("gateway shutting down");
       await watcher.stop();
       await writer.close();
+      await instance.stop();
       await checkpointAudit();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -210,7 +210,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const demoTokens: DemoToken[] = [];
     try {
       const seeded = await seed(db, { roleMappings, demoUsers: devIdp ? DEMO_USERS : [] });
-      // npm start runs the only gateway: nothing can still be live from a previous run.
+      // npm start runs the only gateway: nothing can still be live from a previous run (the gateway ends
+      // its previous run's sessions itself too, by instance id; this also covers sessions without one).
       const orphaned = await endOrphanedSessions(db, { reason: "gateway restarted" });
       if (orphaned > 0) log(`Marked ${orphaned} session(s) left open by the previous run as ended.`);
       // Development only: a fresh personal API token per demo user on every start, to script the API at once.
@@ -236,6 +237,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       NEXTAUTH_URL: portalUrl,
       GATEWAY_PUBLIC_URL: gatewayUrl,
       GATEWAY_PORT: String(options.gatewayPort),
+      // The one gateway keeps its id across restarts: on start it ends its previous run's sessions and held calls at once.
+      GATEWAY_INSTANCE_ID: env.GATEWAY_INSTANCE_ID ?? "npm-start",
       NEXT_TELEMETRY_DISABLED: "1",
       NODE_ENV: "production",
     };

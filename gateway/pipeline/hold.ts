@@ -12,7 +12,9 @@ import type { Logger } from "../log.ts";
 // The hold step of the pipeline: a require-approval call waits here — recorded, not forwarded —
 // until its HeldCall row leaves PENDING. Decisions arrive over NOTIFY (the grant watcher calls
 // `changed`), with a poll as the fallback; the deadline, the client and the session can end the
-// wait too. One HeldCalls per gateway process; the session does the JSON-RPC side.
+// wait too. One HeldCalls per gateway process; the session does the JSON-RPC side. What a previous
+// run or a lost gateway instance held is abandoned by gateway/instance.ts. The approved call is
+// forwarded from the message held in memory: the row's arguments are dropped at the decision.
 
 export interface HoldSettings {
   /** This process's id on the rows it holds (GATEWAY_INSTANCE_ID, or random per start). */
@@ -122,17 +124,6 @@ export class HeldCalls {
   holdMs(rule: MatchedRule): number {
     const { defaultHoldMs, maxHoldMs } = this.options.settings;
     return Math.min(rule.holdMinutes !== undefined ? rule.holdMinutes * 60_000 : defaultHoldMs, maxHoldMs);
-  }
-
-  /**
-   * On start: the calls a previous run of this instance held (or, without a stable instance id,
-   * every pending call) can never be forwarded, so they become ABANDONED.
-   */
-  async abandonPrevious(options: { stableInstanceId: boolean }): Promise<string[]> {
-    return abandonHeldCalls(this.options.db, {
-      gatewayInstance: options.stableInstanceId ? this.instanceId : null,
-      reason: "the gateway holding it restarted",
-    });
   }
 
   /** Sweeps pending calls past their deadline (whoever held them). */

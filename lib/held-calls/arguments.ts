@@ -1,4 +1,5 @@
 import type { DbOrTx } from "../db/client.ts";
+import { Prisma } from "../db/generated/client.ts";
 import { canonicalJson, sha256Hex } from "../hash.ts";
 import { loadPolicyDocuments } from "../policies/load-policies.ts";
 import { type CompiledPolicy, compilePolicy, evaluateMessage } from "../policy/index.ts";
@@ -76,3 +77,23 @@ export function argumentMasker(db: DbOrTx, hashKey: Uint8Array) {
   };
 }
 export type ArgumentMasker = ReturnType<typeof argumentMasker>;
+
+/**
+ * A decided held call (approved, denied, expired, cancelled, abandoned) keeps no raw arguments:
+ * approvers needed them only while it was pending, and the holding gateway forwards the message it
+ * holds in memory. They are replaced by the params of the recorded request (masked, as the
+ * recording stores them; recorded just before the row was created), or JSON null when the recording
+ * has none. Run it in the transaction that
+ * decides the calls, after the status change.
+ */
+export async function forgetRawArguments(tx: DbOrTx, heldCallIds: string[]): Promise<void> {
+  if (heldCallIds.length === 0) return;
+  await tx.$executeRaw`UPDATE "HeldCall" h
+    SET "arguments" = COALESCE(
+      (SELECT e."payload" -> 'params' FROM "SessionEvent" e
+        WHERE e."sessionId" = h."sessionId" AND e."rpcId" = h."rpcId" AND e."decision" = 'require-approval'
+          AND e."at" <= h."createdAt"
+        ORDER BY e."seq" DESC LIMIT 1),
+      'null'::jsonb)
+    WHERE h."id" IN (${Prisma.join(heldCallIds)}) AND h."status" <> 'PENDING'`;
+}

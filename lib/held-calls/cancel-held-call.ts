@@ -1,6 +1,7 @@
 import { writeAuditEvent } from "../audit/write-audit-event.ts";
 import type { Db } from "../db/client.ts";
 import { LIVE_CHANNELS } from "../events/channels.ts";
+import { forgetRawArguments } from "./arguments.ts";
 
 /**
  * The holding gateway gave up on a pending held call: the client cancelled it or closed its
@@ -15,6 +16,7 @@ export async function cancelHeldCall(db: Db, options: { heldCallId: string; reas
       data: { status: "CANCELLED", decidedAt: now, endReason: options.reason },
     });
     if (updated.count === 0) return false;
+    await forgetRawArguments(tx, [options.heldCallId]);
     await writeAuditEvent(tx, {
       actor: null,
       action: "held_call.cancelled",

@@ -3,7 +3,7 @@ import { type Actor, assertCan } from "../authz/permissions.ts";
 import type { Db } from "../db/client.ts";
 import { AppError } from "../errors.ts";
 import { LIVE_CHANNELS } from "../events/channels.ts";
-import { argumentMasker } from "./arguments.ts";
+import { argumentMasker, forgetRawArguments } from "./arguments.ts";
 import { heldCallNotFound, visibleHeldCalls } from "./list-held-calls.ts";
 import { type HeldCallView, heldCallInclude, presentHeldCall } from "./present.ts";
 
@@ -55,6 +55,8 @@ export async function decideHeldCall(
       }
       throw new AppError("CONFLICT", `This held call is already ${call.status.toLowerCase()}; only pending held calls can be decided.`);
     }
+    // The gateway forwards the message it holds in memory: the raw arguments are not needed any more.
+    await forgetRawArguments(tx, [heldCallId]);
     await writeAuditEvent(tx, {
       actor,
       action: decision === "APPROVE" ? "held_call.approved" : "held_call.denied",

@@ -1,6 +1,7 @@
 import { writeAuditEvent } from "../audit/write-audit-event.ts";
 import type { Db } from "../db/client.ts";
 import { LIVE_CHANNELS } from "../events/channels.ts";
+import { forgetRawArguments } from "./arguments.ts";
 
 /**
  * Pending held calls past their deadline become EXPIRED, each with its audit event and NOTIFY, in
@@ -24,6 +25,7 @@ export async function expireHeldCalls(db: Db, options: { now?: Date; heldCallId?
       where: { id: { in: ids }, status: "PENDING" },
       data: { status: "EXPIRED", decidedAt: now, endReason: "no decision before the deadline" },
     });
+    await forgetRawArguments(tx, ids);
     for (const id of ids) {
       await writeAuditEvent(tx, { actor: null, action: "held_call.expired", targetType: "HeldCall", targetId: id });
       await tx.$executeRaw`SELECT pg_notify(${LIVE_CHANNELS.heldCalls}, ${id})`;

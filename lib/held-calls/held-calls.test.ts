@@ -185,19 +185,74 @@ describe("who sees and decides held calls", () => {
     });
   });
 
-  it("abandons the pending calls of a restarted gateway instance, or all of them when the instance is unknown", async () => {
+  it("abandons the pending calls of the named gateway instances only", async () => {
     await t.db.heldCall.updateMany({ where: { status: "PENDING" }, data: { status: "CANCELLED" } });
     const one = await hold({ instance: "gw-a" });
     const two = await hold({ instance: "gw-b" });
     const three = await hold({ instance: "gw-c" });
+    const other = await hold({ instance: "gw-d" });
     expect(await abandonHeldCalls(t.db, { gatewayInstance: "gw-a", reason: "gateway restarted" })).toEqual([one.id]);
-    expect((await abandonHeldCalls(t.db, { gatewayInstance: null, reason: "gateway restarted" })).sort()).toEqual(
+    expect((await abandonHeldCalls(t.db, { gatewayInstance: ["gw-b", "gw-c"], reason: "gateway lost" })).sort()).toEqual(
       [two.id, three.id].sort(),
     );
+    expect(await abandonHeldCalls(t.db, { gatewayInstance: [], reason: "gateway lost" })).toEqual([]);
+    expect((await t.db.heldCall.findUniqueOrThrow({ where: { id: other.id } })).status).toBe("PENDING");
     expect(await failure(decideHeldCall(t.db, { actor: bob, heldCallId: two.id, decision: "APPROVE", hashKey }))).toMatchObject({
       code: "CONFLICT",
       message: expect.stringMatching(/already abandoned/),
     });
+  });
+
+  it("keeps the raw arguments only while pending: every decision replaces them with the recorded (masked) params", async () => {
+    await t.db.heldCall.updateMany({ where: { status: "PENDING" }, data: { status: "CANCELLED" } });
+    const approved = await hold();
+    const denied = await hold();
+    const expired = await hold({ minutes: -1 });
+    const cancelled = await hold();
+    const abandoned = await hold({ instance: "gw-gone" });
+    const pending = await hold();
+    // Without a recorded request the raw arguments become JSON null.
+    await decideHeldCall(t.db, { actor: bob, heldCallId: denied.id, decision: "DENY", hashKey });
+    await expireHeldCalls(t.db, { heldCallId: expired.id });
+    await cancelHeldCall(t.db, { heldCallId: cancelled.id, reason: "client cancelled" });
+    await abandonHeldCalls(t.db, { gatewayInstance: "gw-gone", reason: "gateway lost" });
+    // The gateway records the request (masked, decision require-approval) before it holds it.
+    await t.db.sessionEvent.create({
+      data: {
+        sessionId,
+        seq: 1,
+        at: new Date(approved.createdAt.getTime() - 5),
+        direction: "CLIENT_TO_UPSTREAM",
+        kind: "request",
+        rpcId: "3",
+        method: "tools/call",
+        tool: "run_sql",
+        payload: { jsonrpc: "2.0", id: 3, method: "tools/call", params: { name: "run_sql", arguments: { notify: "[REDACTED:email]" } } },
+        decision: "require-approval",
+        prevHash: "0".repeat(64),
+        hash: "1".repeat(64),
+      },
+    });
+    await decideHeldCall(t.db, { actor: bob, heldCallId: approved.id, decision: "APPROVE", hashKey });
+    const rows = await t.db.$queryRaw<Array<{ id: string; status: string; arguments: string }>>`
+      SELECT "id", "status"::text, "arguments"::text FROM "HeldCall" WHERE "id" IN (${approved.id}, ${denied.id}, ${expired.id}, ${cancelled.id}, ${abandoned.id}, ${pending.id})`;
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    expect(byId.get(pending.id)).toMatchObject({ status: "PENDING", arguments: expect.stringContaining(SECRET_EMAIL) });
+    for (const decided of [approved, denied, expired, cancelled, abandoned]) {
+      expect(byId.get(decided.id)!.status).not.toBe("PENDING");
+      expect(byId.get(decided.id)!.arguments).not.toContain(SECRET_EMAIL);
+      expect(byId.get(decided.id)!.arguments).not.toContain("delete from users");
+    }
+    // The approved one had a recorded request (older than the row, same session and JSON-RPC id): its masked params.
+    expect(JSON.parse(byId.get(approved.id)!.arguments)).toEqual({ name: "run_sql", arguments: { notify: "[REDACTED:email]" } });
+    for (const decided of [denied, expired, cancelled, abandoned]) expect(byId.get(decided.id)!.arguments).toBe("null");
+    // The API shows the recorded params of a decided call, and null when there are none.
+    expect((await getHeldCall(t.db, { actor: bob, heldCallId: approved.id, hashKey })).arguments).toEqual({
+      name: "run_sql",
+      arguments: { notify: "[REDACTED:email]" },
+    });
+    expect((await getHeldCall(t.db, { actor: bob, heldCallId: denied.id, hashKey })).arguments).toBeNull();
+    await t.db.sessionEvent.deleteMany({ where: { sessionId } });
   });
 
   it("notifies listeners of every change, after commit, and keeps the audit chain intact", async () => {

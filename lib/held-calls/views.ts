@@ -18,7 +18,7 @@ export const heldCallViewSchema = z
     arguments: z
       .unknown()
       .describe(
-        "The request's params, masked by the connection's masking rules (as recordings are). Null when they could not be masked: they are withheld, never shown unmasked.",
+        "The request's params, masked by the connection's masking rules (as recordings are). Null when they could not be masked: they are withheld, never shown unmasked. Once decided, the raw params are no longer kept: these are the recorded request's (masked) params, or null if the recording has none.",
       ),
     argumentsHash: z.string().describe("SHA-256 of the canonical JSON of the params (without `_meta`): the approval is bound to it."),
     rule: z.object({

@@ -1,6 +1,7 @@
 import { presentUser } from "../access/present.ts";
 import { type Actor, can } from "../authz/permissions.ts";
-import type { Db } from "../db/client.ts";
+import type { Db, DbOrTx } from "../db/client.ts";
+import { Prisma } from "../db/generated/client.ts";
 import { AppError } from "../errors.ts";
 import { LIVE_CHANNELS } from "../events/channels.ts";
 import { GENESIS_HASH } from "../hash.ts";
@@ -9,6 +10,17 @@ import type { SessionEventView, SessionView } from "./views.ts";
 
 /** The API's shapes of sessions and their events: the zod schemas in ./views.ts (the OpenAPI document's). */
 export type { SessionEventView, SessionView };
+
+/** The gateway instance each gateway's database client opens sessions for (see bindGatewayInstance). */
+const instanceOfDb = new WeakMap<Db, string>();
+
+/**
+ * A gateway binds its own database client to its instance id: sessions it starts with that client
+ * record it as their owner unless `startSession` is given `gatewayInstanceId` explicitly.
+ */
+export function bindGatewayInstance(db: Db, gatewayInstanceId: string): void {
+  instanceOfDb.set(db, gatewayInstanceId);
+}
 
 export async function startSession(
   db: Db,
@@ -20,6 +32,8 @@ export async function startSession(
     transport: string;
     protocolVersion?: string | null;
     clientInfo?: unknown;
+    /** The gateway instance that owns the session (GatewayInstance.id); default: the one bound to `db`. */
+    gatewayInstanceId?: string | null;
   },
 ): Promise<string> {
   const row = await db.session.create({
@@ -31,6 +45,7 @@ export async function startSession(
       transport: options.transport,
       protocolVersion: options.protocolVersion ?? null,
       clientInfo: (options.clientInfo ?? undefined) as object | undefined,
+      gatewayInstanceId: options.gatewayInstanceId ?? instanceOfDb.get(db) ?? null,
     },
   });
   await notifySessions(db, row.id);
@@ -78,31 +93,41 @@ async function storedChainHead(db: Db, sessionId: string): Promise<{ seq: number
 }
 
 /** Live dashboards learn of session starts and ends; losing such a hint is harmless. */
-async function notifySessions(db: Db, sessionId: string): Promise<void> {
+async function notifySessions(db: DbOrTx, sessionId: string): Promise<void> {
   await db.$executeRaw`SELECT pg_notify(${LIVE_CHANNELS.sessions}, ${sessionId})`.catch(() => undefined);
 }
 
 /**
- * Marks every session still open as ended. Only for a single-gateway deployment at start-up
- * (npm start): sessions left open by a gateway that did not shut down cleanly are not live.
+ * Ends sessions left open by a gateway that is gone: their recorder is gone too, so their chain head
+ * is the newest stored event — or the head checkpointed while they were open, if that is further
+ * (events past the newest are gone, which verification then shows). Without `gatewayInstanceIds`
+ * every open session: only for a single-gateway deployment at start-up (npm start). With them, the
+ * open sessions those instances own (a live gateway's sweep for lost instances, gateway/instance.ts).
+ * One statement; returns how many sessions it ended (each announced on the sessions channel).
  */
-export async function endOrphanedSessions(db: Db, options: { reason: string }): Promise<number> {
-  // Their chain head is the newest event stored (their recorder is gone), so later deletions show —
-  // unless the head checkpointed while they were open is further: events past the newest are gone.
-  const [, result] = await db.$transaction([
-    db.$executeRaw`UPDATE "Session" s SET "lastSeq" = head.seq, "lastHash" = head.hash
+export async function endOrphanedSessions(
+  db: DbOrTx,
+  options: { reason: string; gatewayInstanceIds?: string[]; now?: Date },
+): Promise<number> {
+  if (options.gatewayInstanceIds?.length === 0) return 0;
+  const owned = options.gatewayInstanceIds
+    ? Prisma.sql`AND o."gatewayInstanceId" IN (${Prisma.join(options.gatewayInstanceIds)})`
+    : Prisma.empty;
+  const now = options.now ?? new Date();
+  const rows = await db.$queryRaw<Array<{ id: string }>>`UPDATE "Session" s
+      SET "lastSeq" = head.seq, "lastHash" = head.hash, "endedAt" = ${now}, "endReason" = ${options.reason}
       FROM (
         SELECT o.id,
           CASE WHEN o."lastSeq" IS NOT NULL AND o."lastHash" IS NOT NULL AND o."lastSeq" > COALESCE(n.seq, 0) THEN o."lastSeq" ELSE COALESCE(n.seq, 0) END AS seq,
           CASE WHEN o."lastSeq" IS NOT NULL AND o."lastHash" IS NOT NULL AND o."lastSeq" > COALESCE(n.seq, 0) THEN o."lastHash" ELSE COALESCE(n.hash, ${GENESIS_HASH}) END AS hash
         FROM "Session" o
         LEFT JOIN LATERAL (SELECT e.seq, e.hash FROM "SessionEvent" e WHERE e."sessionId" = o.id ORDER BY e.seq DESC LIMIT 1) n ON true
-        WHERE o."endedAt" IS NULL
+        WHERE o."endedAt" IS NULL ${owned}
       ) head
-      WHERE s.id = head.id`,
-    db.session.updateMany({ where: { endedAt: null }, data: { endedAt: new Date(), endReason: options.reason } }),
-  ]);
-  return result.count;
+      WHERE s.id = head.id AND s."endedAt" IS NULL
+      RETURNING s.id`;
+  for (const { id } of rows) await notifySessions(db, id);
+  return rows.length;
 }
 
 /** What presentSession needs of a session row (the sessions list hydrates its page with it too). */
