@@ -123,6 +123,12 @@ test("alice on a phone: catalog, My access (grants, requests, tokens as cards), 
   await page.getByRole("link", { name: "My access", exact: true }).click();
   await expect(page.getByRole("heading", { name: "My access" })).toBeVisible();
   await expect(menu).toHaveAttribute("aria-expanded", "false");
+  // A tap outside the open menu closes it too.
+  await menu.click();
+  await expect(page.getByRole("link", { name: "Catalog", exact: true })).toBeVisible();
+  await page.mouse.click(200, 800);
+  await expect(menu).toHaveAttribute("aria-expanded", "false");
+  await expect(page.getByRole("link", { name: "Catalog", exact: true })).toHaveCount(0);
 
   await check(
     page,
