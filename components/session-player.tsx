@@ -22,6 +22,7 @@ import {
   type Pairs,
   pairEvents,
 } from "./session-events";
+import { ExportMenu } from "./session-export";
 import { clientInfoLabel, DirectionBadge, StateBadge } from "./session-parts";
 import { type LiveState, useSessionEventStream } from "./session-player-hooks";
 import { SessionTimeline } from "./session-timeline";
@@ -310,6 +311,7 @@ export function SessionReplay({ id }: { id: string }) {
               }}
             />
           )}
+          <ExportMenu sessionId={view.id} />
           <Link href="/sessions" className={buttonClass("secondary", "sm")}>
             All sessions
           </Link>

@@ -7,6 +7,7 @@ import { can } from "@/lib/authz/permissions";
 import { SESSION_STATUSES, type SessionFilters, type SessionListItem } from "@/lib/recording/session-filters";
 import { errorMessage } from "./api";
 import { useConnections, useMe } from "./hooks";
+import { ExportMenu } from "./session-export";
 import { type SessionFilterName, useDebounced, useSessionFilters, useSessionPages } from "./session-list-hooks";
 import { Time, TimeZoneNote } from "./time";
 import { Alert, Badge, buttonClass, Card, cx, DataTable, Empty, inputClass, Loading, labelClass, PageHeader, tdClass } from "./ui";
@@ -479,7 +480,9 @@ export function SessionsList() {
             ? "Every MCP session through the gateway, recorded message by message."
             : "Your MCP sessions through the gateway, recorded message by message."
         }
-      />
+      >
+        <ExportMenu filters={filters} />
+      </PageHeader>
       <Card bodyClassName="p-0">
         <FilterBar filters={filters} setFilters={setFilters} seesEveryone={seesEveryone} />
         <div className="flex flex-wrap items-center justify-between gap-2 px-4 py-2">

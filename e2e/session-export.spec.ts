@@ -1,7 +1,8 @@
+import { readFileSync } from "node:fs";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { type APIRequestContext, expect, test } from "@playwright/test";
-import { apiAs, gatewayUrl } from "./helpers.ts";
+import { apiAs, DESKTOP, gatewayUrl, noHorizontalScroll, PHONE, portalUrl, shot, signIn } from "./helpers.ts";
 
 // Export round trip through the API: JSONL and transcript for the owner, 404 for another
 // requester, and the export in the audit log.
@@ -112,5 +113,33 @@ test("a session exports as JSONL and as a transcript for its owner, not for anot
     // Later specs (the walking skeleton) expect alice and bob to hold no other grant on `everything`.
     expect((await alice.post(`/grants/${mine.grantId}/revoke`, { reason: "export e2e done" })).status()).toBe(200);
     expect((await apiAs(request, "bob").post(`/grants/${bobs.grantId}/revoke`, { reason: "export e2e done" })).status()).toBe(200);
+  }
+});
+
+test("the player and the sessions list offer the export as a download", async ({ page, request }) => {
+  const mine = await recordedSession(request, "alice", "bob");
+  try {
+    await page.setViewportSize(DESKTOP);
+    await signIn(page, "alice@example.com");
+    await page.goto(`${portalUrl()}/sessions/${mine.sessionId}`);
+    await page.getByTestId("export-menu").locator("summary").click();
+    const [jsonl] = await Promise.all([page.waitForEvent("download"), page.getByTestId("export-jsonl").click()]);
+    expect(jsonl.suggestedFilename()).toBe(`tollgate-session-${mine.sessionId}.jsonl`);
+    const lines = readFileSync(await jsonl.path(), "utf8")
+      .trim()
+      .split("\n");
+    expect(lines.length).toBeGreaterThan(2);
+    for (const line of lines) expect(() => JSON.parse(line)).not.toThrow();
+    await shot(page, "export-01-player-menu");
+
+    await page.goto(`${portalUrl()}/sessions?connection=everything`);
+    await page.getByTestId("export-menu").locator("summary").click();
+    const [transcript] = await Promise.all([page.waitForEvent("download"), page.getByTestId("export-transcript").click()]);
+    const text = readFileSync(await transcript.path(), "utf8");
+    expect(text).toContain(mine.sessionId);
+    await page.setViewportSize(PHONE);
+    await noHorizontalScroll(page);
+  } finally {
+    expect((await apiAs(request, "alice").post(`/grants/${mine.grantId}/revoke`, { reason: "export e2e done" })).status()).toBe(200);
   }
 });
