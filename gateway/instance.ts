@@ -97,6 +97,10 @@ export interface GatewayInstanceOptions {
 /** This process's GatewayInstance row: registration, heartbeat, the lost-instance sweep, clean stop. */
 export class GatewayInstance {
   private registered = false;
+  /** What a previous run of this id left open is older than this process. */
+  private readonly startedAt = new Date();
+  private previousEnded = false;
+  private serving = false;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
   private beating: Promise<void> | undefined;
@@ -118,6 +122,7 @@ export class GatewayInstance {
    */
   async start(): Promise<void> {
     await this.register();
+    this.serving = true;
     await this.sweep();
     this.heartbeatTimer = setInterval(() => void this.heartbeat(), this.options.heartbeatMs ?? GATEWAY_HEARTBEAT_MS);
     this.sweepTimer = setInterval(() => void this.sweep(), this.options.lostSweepMs ?? GATEWAY_LOST_SWEEP_MS);
@@ -129,10 +134,24 @@ export class GatewayInstance {
     const { db, id, log } = this.options;
     try {
       // A previous run of this id (GATEWAY_INSTANCE_ID) is gone: nothing it held can be live now.
-      const sessions = await endOrphanedSessions(db, { reason: "gateway restarted", gatewayInstanceIds: [id] });
-      if (sessions > 0) log.warn("sessions left open by a previous run ended", { count: sessions });
-      const abandoned = await abandonHeldCalls(db, { gatewayInstance: id, reason: "the gateway holding it restarted" });
-      if (abandoned.length > 0) log.warn("held calls abandoned by a gateway restart", { count: abandoned.length });
+      // Before serving, everything of this id is the previous run's; a retry (the database was
+      // unreachable at start) takes only what is older than this process, which may serve meanwhile.
+      if (!this.previousEnded) {
+        const before = this.serving ? this.startedAt : undefined;
+        const sessions = await endOrphanedSessions(db, {
+          reason: "gateway restarted",
+          gatewayInstanceIds: [id],
+          ...(before ? { startedBefore: before } : {}),
+        });
+        if (sessions > 0) log.warn("sessions left open by a previous run ended", { count: sessions });
+        const abandoned = await abandonHeldCalls(db, {
+          gatewayInstance: id,
+          reason: "the gateway holding it restarted",
+          ...(before ? { createdBefore: before } : {}),
+        });
+        if (abandoned.length > 0) log.warn("held calls abandoned by a gateway restart", { count: abandoned.length });
+        this.previousEnded = true;
+      }
       await db.$executeRaw`INSERT INTO "GatewayInstance" ("id", "startedAt", "heartbeatAt", "stoppedAt", "hostname", "pid", "version")
         VALUES (${id}, ${DB_NOW}, ${DB_NOW}, NULL, ${hostname()}, ${process.pid}, ${this.version})
         ON CONFLICT ("id") DO UPDATE SET "startedAt" = EXCLUDED."startedAt", "heartbeatAt" = EXCLUDED."heartbeatAt",

@@ -232,4 +232,28 @@ describe("gateway instances", () => {
     expect(logs.some((line) => line.includes("lost gateway instances cleaned up") && line.includes("old-run"))).toBe(true);
     await harness.t.db.heldCall.updateMany({ where: { id: { in: [freshCall.id, unknownCall.id] } }, data: { status: "CANCELLED" } });
   }, 30_000);
+
+  it("a replica restarted with the same GATEWAY_INSTANCE_ID ends its previous run's sessions at once", async () => {
+    const { grantId } = await grantAndMint(harness.t.db, { requester: harness.users.alice, approver: harness.users.bob, connection: "db" });
+    const connectionId = (await harness.t.db.connection.findUniqueOrThrow({ where: { slug: "db" } })).id;
+    const previous = await startSession(harness.t.db, {
+      grantId,
+      userId: harness.users.alice.id,
+      connectionId,
+      transport: "streamable-http",
+      gatewayInstanceId: "pod-7",
+    });
+    const restarted = await gateway({ instanceId: "pod-7" });
+    expect(await harness.t.db.session.findUniqueOrThrow({ where: { id: previous } })).toMatchObject({
+      endReason: "gateway restarted",
+      lastSeq: 0,
+    });
+    // Its new sessions are its own, and live.
+    const { client, sessionId } = await connect(restarted.url);
+    expect(await harness.t.db.session.findUniqueOrThrow({ where: { id: sessionId } })).toMatchObject({
+      gatewayInstanceId: "pod-7",
+      endedAt: null,
+    });
+    await client.close();
+  }, 30_000);
 });

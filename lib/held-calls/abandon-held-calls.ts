@@ -18,6 +18,8 @@ export interface AbandonHeldCallsOptions {
   gatewayInstance: string | string[];
   reason: string;
   heldCallIds?: string[];
+  /** Only calls held before this (a restarted gateway's previous run). */
+  createdBefore?: Date;
   now?: Date;
 }
 
@@ -31,6 +33,7 @@ export async function abandonHeldCallsIn(tx: Tx, options: AbandonHeldCallsOption
       status: "PENDING",
       gatewayInstance: { in: instances },
       ...(options.heldCallIds ? { id: { in: options.heldCallIds } } : {}),
+      ...(options.createdBefore ? { createdAt: { lt: options.createdBefore } } : {}),
     },
     select: { id: true },
   });

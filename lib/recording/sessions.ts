@@ -107,12 +107,13 @@ async function notifySessions(db: DbOrTx, sessionId: string): Promise<void> {
  */
 export async function endOrphanedSessions(
   db: DbOrTx,
-  options: { reason: string; gatewayInstanceIds?: string[]; now?: Date },
+  options: { reason: string; gatewayInstanceIds?: string[]; startedBefore?: Date; now?: Date },
 ): Promise<number> {
   if (options.gatewayInstanceIds?.length === 0) return 0;
   const owned = options.gatewayInstanceIds
     ? Prisma.sql`AND o."gatewayInstanceId" IN (${Prisma.join(options.gatewayInstanceIds)})`
     : Prisma.empty;
+  const before = options.startedBefore ? Prisma.sql`AND o."startedAt" < ${options.startedBefore}` : Prisma.empty;
   const now = options.now ?? new Date();
   const rows = await db.$queryRaw<Array<{ id: string }>>`UPDATE "Session" s
       SET "lastSeq" = head.seq, "lastHash" = head.hash, "endedAt" = ${now}, "endReason" = ${options.reason}
@@ -122,7 +123,7 @@ export async function endOrphanedSessions(
           CASE WHEN o."lastSeq" IS NOT NULL AND o."lastHash" IS NOT NULL AND o."lastSeq" > COALESCE(n.seq, 0) THEN o."lastHash" ELSE COALESCE(n.hash, ${GENESIS_HASH}) END AS hash
         FROM "Session" o
         LEFT JOIN LATERAL (SELECT e.seq, e.hash FROM "SessionEvent" e WHERE e."sessionId" = o.id ORDER BY e.seq DESC LIMIT 1) n ON true
-        WHERE o."endedAt" IS NULL ${owned}
+        WHERE o."endedAt" IS NULL ${owned} ${before}
       ) head
       WHERE s.id = head.id AND s."endedAt" IS NULL
       RETURNING s.id`;
