@@ -28,8 +28,11 @@ export const sessionFiltersSchema = z.object({
     .trim()
     .min(3)
     .max(200)
+    // The trigram index finds only text with 3 letters or digits in a row; "---" or "{}" would
+    // read every recorded event, so they are refused instead.
+    .regex(/[\p{L}\p{N}]{3}/u, "must contain at least 3 letters or digits in a row (punctuation alone cannot be searched)")
     .optional()
-    .describe("Free text found in a recorded payload (at least 3 characters; case-insensitive)."),
+    .describe("Free text found in a recorded payload (at least 3 characters, 3 letters or digits in a row among them; case-insensitive)."),
 });
 export type SessionFilters = z.output<typeof sessionFiltersSchema>;
 

@@ -93,7 +93,40 @@ function assertPermission(actor: Actor, permission: Permission): void {
  */
 export async function readJson<T extends z.ZodType>(request: Request, schema: T): Promise<z.infer<T>> {
   const body = await readJsonBody(request, { maxBytes: MAX_BODY_BYTES });
+  assertNoNul(body, "");
   return parseInput(schema, body ?? {});
+}
+
+/**
+ * Postgres cannot store U+0000 in text or jsonb: a NUL anywhere in a string (or a key) would be a
+ * database error, so it is a 400 naming the field before any query runs.
+ */
+function assertNoNul(value: unknown, path: string): void {
+  if (typeof value === "string") {
+    if (value.includes("\u0000")) {
+      throw new AppError("BAD_REQUEST", `${path || "body"}: must not contain NUL characters (\\u0000).`, { field: path || undefined });
+    }
+  } else if (Array.isArray(value)) {
+    for (const [index, item] of value.entries()) assertNoNul(item, path ? `${path}.${index}` : String(index));
+  } else if (typeof value === "object" && value !== null) {
+    for (const [key, item] of Object.entries(value)) {
+      const field = path ? `${path}.${key}` : key;
+      assertNoNul(key, field);
+      assertNoNul(item, field);
+    }
+  }
+}
+
+/** A route's path parameters (Next decodes %00 to a NUL, which Postgres refuses): a NUL is a 400. */
+export async function readParams<P>(context: { params: Promise<P> } | undefined): Promise<P> {
+  const params = context?.params ? await context.params : ({} as P);
+  for (const value of Object.values(params as Record<string, unknown>)) {
+    const values = Array.isArray(value) ? value : [value];
+    if (values.some((part) => typeof part === "string" && part.includes("\u0000"))) {
+      throw new AppError("BAD_REQUEST", "The path must not contain NUL characters (%00).");
+    }
+  }
+  return params;
 }
 
 /**
@@ -105,6 +138,7 @@ export function readQuery<T extends z.ZodType>(request: Request, schema: T): z.i
   for (const [name, value] of new URL(request.url).searchParams) {
     if (!Object.hasOwn(query, name)) query[name] = value;
   }
+  assertNoNul(query, "");
   return parseInput(schema, query);
 }
 
@@ -141,11 +175,33 @@ export function handle<P = Record<string, never>>(
         // application/json without a CORS preflight); a script may leave out a body and its type.
         assertJsonContentType(request.headers, { required: via === "cookie" || declaresBody(request.headers) });
       }
-      const params = context?.params ? await context.params : ({} as P);
+      const params = await readParams(context);
       const result = await run({ request, actor, params, db: getDb() });
       return Response.json(result, { status: options.status ?? 200, headers: options.headers });
     } catch (error) {
       return errorResponse(error);
     }
   };
+}
+
+type MethodHandler = (request: Request) => Response;
+
+/**
+ * The methods a route does not have: a JSON 405 with Allow naming the ones it has (Next's own 405
+ * has neither), and OPTIONS answering with the same Allow. A route exports the ones it lacks:
+ * `export const { POST, PUT, PATCH, DELETE, OPTIONS } = methodsNotAllowed("GET");`
+ */
+export function methodsNotAllowed(
+  ...allowed: Array<"GET" | "POST" | "PUT" | "PATCH" | "DELETE">
+): Record<"GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS", MethodHandler> {
+  const allow = [...allowed, ...(allowed.includes("GET") ? ["HEAD"] : []), "OPTIONS"].join(", ");
+  const refuse: MethodHandler = (request) =>
+    Response.json(
+      {
+        error: { code: "METHOD_NOT_ALLOWED", message: `${request.method} is not allowed here; this route answers ${allowed.join(", ")}.` },
+      },
+      { status: 405, headers: { Allow: allow } },
+    );
+  const options: MethodHandler = () => new Response(null, { status: 204, headers: { Allow: allow } });
+  return { GET: refuse, HEAD: refuse, POST: refuse, PUT: refuse, PATCH: refuse, DELETE: refuse, OPTIONS: options };
 }

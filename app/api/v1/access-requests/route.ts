@@ -1,7 +1,7 @@
 import { createAccessRequest } from "@/lib/access/create-access-request";
 import { listAccessRequests } from "@/lib/access/list-access-requests";
 import { createAccessRequestSchema, listAccessRequestsQuerySchema } from "@/lib/access/schema";
-import { handle, readJson, readQuery } from "../_lib/handler";
+import { handle, methodsNotAllowed, readJson, readQuery } from "../_lib/handler";
 
 export const dynamic = "force-dynamic";
 
@@ -17,3 +17,5 @@ export const POST = handle(
   },
   { status: 201, permission: "access:request" },
 );
+
+export const { PUT, PATCH, DELETE, OPTIONS } = methodsNotAllowed("GET", "POST");

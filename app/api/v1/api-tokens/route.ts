@@ -1,7 +1,7 @@
 import { createApiToken } from "@/lib/tokens/create-api-token";
 import { listApiTokens } from "@/lib/tokens/list-api-tokens";
 import { createApiTokenSchema } from "@/lib/tokens/schema";
-import { handle, readJson } from "../_lib/handler";
+import { handle, methodsNotAllowed, readJson } from "../_lib/handler";
 
 export const dynamic = "force-dynamic";
 
@@ -15,3 +15,5 @@ export const POST = handle(
   },
   { status: 201, headers: { "Cache-Control": "no-store" } },
 );
+
+export const { PUT, PATCH, DELETE, OPTIONS } = methodsNotAllowed("GET", "POST");

@@ -1,6 +1,6 @@
 import { listAuditEvents } from "@/lib/audit/list-audit-events";
 import { listAuditEventsQuerySchema } from "@/lib/audit/schema";
-import { handle, readQuery } from "../_lib/handler";
+import { handle, methodsNotAllowed, readQuery } from "../_lib/handler";
 
 export const dynamic = "force-dynamic";
 
@@ -11,3 +11,5 @@ export const GET = handle(
   },
   { permission: "audit:read" },
 );
+
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = methodsNotAllowed("GET");

@@ -2,7 +2,7 @@ import { vaultKey } from "@/lib/config";
 import { createConnection } from "@/lib/connections/create-connection";
 import { listConnections } from "@/lib/connections/list-connections";
 import { createConnectionSchema } from "@/lib/connections/schema";
-import { handle, readJson } from "../_lib/handler";
+import { handle, methodsNotAllowed, readJson } from "../_lib/handler";
 
 export const dynamic = "force-dynamic";
 
@@ -15,3 +15,5 @@ export const POST = handle(
   },
   { status: 201, permission: "connections:write" },
 );
+
+export const { PUT, PATCH, DELETE, OPTIONS } = methodsNotAllowed("GET", "POST");

@@ -1,5 +1,6 @@
 import { getLiveListener } from "@/lib/events/live-listener";
-import { authenticate, errorResponse } from "../_lib/handler";
+import { authenticate, errorResponse, methodsNotAllowed } from "../_lib/handler";
+import { acquireStream, tooManyStreams } from "../_lib/stream-limit";
 
 export const dynamic = "force-dynamic";
 
@@ -10,8 +11,12 @@ const HEARTBEAT_MS = 25_000;
  * NOTIFY. They carry no data, so every client refetches through the authorized API.
  */
 export async function GET(request: Request): Promise<Response> {
+  let release: () => void;
   try {
-    await authenticate(request);
+    const actor = await authenticate(request);
+    const slot = acquireStream("events", actor.id);
+    if (!slot) return tooManyStreams("live event streams");
+    release = slot;
   } catch (error) {
     return errorResponse(error);
   }
@@ -34,6 +39,7 @@ export async function GET(request: Request): Promise<Response> {
       });
       const heartbeat = setInterval(() => send("ping", {}), HEARTBEAT_MS);
       cleanup = () => {
+        release();
         clearInterval(heartbeat);
         unsubscribe();
         try {
@@ -53,3 +59,5 @@ export async function GET(request: Request): Promise<Response> {
     headers: { "content-type": "text/event-stream", "cache-control": "no-store", connection: "keep-alive", "x-accel-buffering": "no" },
   });
 }
+
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = methodsNotAllowed("GET");

@@ -1,4 +1,5 @@
 import { openApiDocument } from "@/lib/api/openapi";
+import { methodsNotAllowed } from "../_lib/handler";
 
 export const dynamic = "force-dynamic";
 
@@ -7,3 +8,5 @@ export const dynamic = "force-dynamic";
 export function GET(): Response {
   return Response.json(openApiDocument(), { headers: { "Access-Control-Allow-Origin": "*" } });
 }
+
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = methodsNotAllowed("GET");

@@ -2,7 +2,7 @@ import { vaultKey } from "@/lib/config";
 import { getConnection } from "@/lib/connections/get-connection";
 import { updateConnectionSchema } from "@/lib/connections/schema";
 import { updateConnection } from "@/lib/connections/update-connection";
-import { handle, readJson } from "../../_lib/handler";
+import { handle, methodsNotAllowed, readJson } from "../../_lib/handler";
 
 export const dynamic = "force-dynamic";
 
@@ -17,3 +17,5 @@ export const PATCH = handle<{ slug: string }>(
   },
   { permission: "connections:write" },
 );
+
+export const { POST, PUT, DELETE, OPTIONS } = methodsNotAllowed("GET", "PATCH");

@@ -1,6 +1,6 @@
 import { previewPolicy } from "@/lib/policies/preview-policy";
 import { previewPolicySchema } from "@/lib/policies/schema";
-import { handle, readJson } from "../../_lib/handler";
+import { handle, methodsNotAllowed, readJson } from "../../_lib/handler";
 import { maskingKey } from "../../_lib/masking-key";
 
 export const dynamic = "force-dynamic";
@@ -12,3 +12,5 @@ export const POST = handle(
   },
   { permission: "connections:read" },
 );
+
+export const { HEAD, GET, PUT, PATCH, DELETE, OPTIONS } = methodsNotAllowed("POST");

@@ -2,7 +2,7 @@ import { vaultKey } from "@/lib/config";
 import { getDb } from "@/lib/db/client";
 import { exportSessionsQuerySchema } from "@/lib/recording/export-schema";
 import { exportHeaders, exportSessions, exportStream } from "@/lib/recording/export-sessions";
-import { authenticate, errorResponse, readQuery } from "../../_lib/handler";
+import { authenticate, errorResponse, methodsNotAllowed, readQuery } from "../../_lib/handler";
 
 export const dynamic = "force-dynamic";
 
@@ -26,3 +26,5 @@ export async function GET(request: Request): Promise<Response> {
     return errorResponse(error);
   }
 }
+
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = methodsNotAllowed("GET");

@@ -1,6 +1,6 @@
 import { decideAccessRequest } from "@/lib/access/decide-access-request";
 import { decideAccessRequestSchema } from "@/lib/access/schema";
-import { handle, readJson } from "../../../_lib/handler";
+import { handle, methodsNotAllowed, readJson } from "../../../_lib/handler";
 
 export const dynamic = "force-dynamic";
 
@@ -11,3 +11,5 @@ export const POST = handle<{ id: string }>(
   },
   { permission: "access:decide" },
 );
+
+export const { HEAD, GET, PUT, PATCH, DELETE, OPTIONS } = methodsNotAllowed("POST");

@@ -1,6 +1,6 @@
 import { listGatewayTokens } from "@/lib/tokens/gateway-tokens";
 import { mintGatewayToken } from "@/lib/tokens/mint-gateway-token";
-import { handle } from "../../../_lib/handler";
+import { handle, methodsNotAllowed } from "../../../_lib/handler";
 
 export const dynamic = "force-dynamic";
 
@@ -11,3 +11,5 @@ export const POST = handle<{ id: string }>(async ({ actor, params, db }) => mint
 });
 
 export const GET = handle<{ id: string }>(async ({ actor, params, db }) => listGatewayTokens(db, { actor, grantId: params.id }));
+
+export const { PUT, PATCH, DELETE, OPTIONS } = methodsNotAllowed("GET", "POST");

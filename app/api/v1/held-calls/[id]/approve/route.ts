@@ -1,6 +1,6 @@
 import { decideHeldCall } from "@/lib/held-calls/decide-held-call";
 import { decideHeldCallSchema } from "@/lib/held-calls/schema";
-import { handle, readJson } from "../../../_lib/handler";
+import { handle, methodsNotAllowed, readJson } from "../../../_lib/handler";
 import { maskingKey } from "../../../_lib/masking-key";
 
 export const dynamic = "force-dynamic";
@@ -19,3 +19,5 @@ export const POST = handle<{ id: string }>(
   },
   { permission: "access:decide" },
 );
+
+export const { HEAD, GET, PUT, PATCH, DELETE, OPTIONS } = methodsNotAllowed("POST");

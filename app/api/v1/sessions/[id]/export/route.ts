@@ -2,7 +2,7 @@ import { vaultKey } from "@/lib/config";
 import { getDb } from "@/lib/db/client";
 import { exportSessionQuerySchema } from "@/lib/recording/export-schema";
 import { exportHeaders, exportSession, exportStream } from "@/lib/recording/export-sessions";
-import { authenticate, errorResponse, readQuery } from "../../../_lib/handler";
+import { authenticate, errorResponse, methodsNotAllowed, readParams, readQuery } from "../../../_lib/handler";
 
 export const dynamic = "force-dynamic";
 
@@ -11,7 +11,7 @@ export async function GET(request: Request, context: { params: Promise<{ id: str
   try {
     const actor = await authenticate(request);
     const query = readQuery(request, exportSessionQuerySchema);
-    const { id } = await context.params;
+    const { id } = await readParams(context);
     const result = await exportSession(getDb(), {
       actor,
       sessionId: id,
@@ -23,3 +23,5 @@ export async function GET(request: Request, context: { params: Promise<{ id: str
     return errorResponse(error);
   }
 }
+
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = methodsNotAllowed("GET");

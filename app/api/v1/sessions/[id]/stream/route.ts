@@ -5,13 +5,20 @@ import { getLiveListener } from "@/lib/events/live-listener";
 import { SESSION_EVENTS_PAGE } from "@/lib/recording/limits";
 import { listSessionEventsQuerySchema, MAX_SEQ } from "@/lib/recording/schema";
 import { findVisibleSession, listSessionEvents } from "@/lib/recording/sessions";
-import { authenticate, errorResponse, readQuery } from "../../../_lib/handler";
+import { authenticate, errorResponse, methodsNotAllowed, readParams, readQuery } from "../../../_lib/handler";
+import { acquireStream, tooManyStreams } from "../../../_lib/stream-limit";
 
 export const dynamic = "force-dynamic";
 
 const HEARTBEAT_MS = 15_000;
 /** A stream fed only by NOTIFY re-reads anyway this often, in case a hint was lost (the listener reconnecting). */
 const SAFETY_READ_MS = 30_000;
+/**
+ * Bytes queued for a client before reading more events waits for it to catch up: a client that
+ * reads slowly (or not at all) holds about this plus two pages of events in the portal's memory
+ * (one queued, one in the socket's buffer), however many events the session has.
+ */
+const BUFFER_BYTES = 1024 * 1024;
 
 /**
  * Live tail of one session: server-sent events fed by the portal's one shared LISTEN connection
@@ -27,119 +34,146 @@ export async function GET(request: Request, context: { params: Promise<{ id: str
   let actor: Actor;
   let sessionId: string;
   let cursor: number;
+  let release: (() => void) | null = null;
   try {
     actor = await authenticate(request);
-    sessionId = (await context.params).id;
+    sessionId = (await readParams(context)).id;
     const query = readQuery(request, listSessionEventsQuerySchema);
     cursor = lastEventId(request) ?? query.after ?? 0;
+    release = acquireStream("session", actor.id);
+    if (!release) return tooManyStreams("live session streams");
     await findVisibleSession(getDb(), actor, sessionId);
   } catch (error) {
+    release?.();
     return errorResponse(error);
   }
+  const releaseSlot = release;
 
   const db = getDb();
   const encoder = new TextEncoder();
   let closed = false;
   let cleanup: () => void = () => undefined;
+  // Set when a read stopped because the client's queue is full; pull() resumes it.
+  let stalled = false;
+  let resume: () => void = () => undefined;
 
-  const stream = new ReadableStream<Uint8Array>({
-    start(controller) {
-      const write = (text: string) => {
-        if (closed) return;
-        try {
-          controller.enqueue(encoder.encode(text));
-        } catch {
-          cleanup();
-        }
-      };
-
-      // One read at a time; hints that arrive meanwhile fold into one more read.
-      let running: Promise<void> | null = null;
-      let again = false;
-      let checkEnd = false;
-      const pump = (options: { end?: boolean } = {}) => {
-        if (options.end) checkEnd = true;
-        if (running) {
-          again = true;
-          return;
-        }
-        running = (async () => {
-          do {
-            again = false;
-            const end = checkEnd;
-            checkEnd = false;
-            await readNew();
-            if (end) await sendEndIfEnded();
-          } while (again && !closed);
-        })()
-          .catch((error: unknown) => {
-            // The session became invisible (or vanished): say so and stop.
-            if (error instanceof AppError) {
-              write(`event: gone\ndata: ${JSON.stringify({ message: error.message })}\n\n`);
-              cleanup();
-            } else {
-              console.error("session stream read failed", error);
-            }
-          })
-          .finally(() => {
-            running = null;
-          });
-      };
-
-      const readNew = async () => {
-        while (!closed) {
-          const batch = await listSessionEvents(db, { actor, sessionId, afterSeq: cursor });
-          let text = "";
-          for (const event of batch) {
-            text += `id: ${event.seq}\nevent: event\ndata: ${JSON.stringify(event)}\n\n`;
-            cursor = event.seq;
+  const stream = new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        const write = (text: string) => {
+          if (closed) return;
+          try {
+            controller.enqueue(encoder.encode(text));
+          } catch {
+            cleanup();
           }
-          if (text) write(text);
-          if (batch.length < SESSION_EVENTS_PAGE) return;
-        }
-      };
+        };
 
-      const sendEndIfEnded = async () => {
-        const row = await findVisibleSession(db, actor, sessionId);
-        if (!row.endedAt || closed) return;
-        // Whatever the recorder committed before the end.
-        await readNew();
-        write(`event: ended\ndata: ${JSON.stringify({ endedAt: row.endedAt.toISOString(), endReason: row.endReason })}\n\n`);
+        // One read at a time; hints that arrive meanwhile fold into one more read.
+        let running: Promise<void> | null = null;
+        let again = false;
+        let checkEnd = false;
+        const pump = (options: { end?: boolean } = {}) => {
+          if (options.end) checkEnd = true;
+          if (running) {
+            again = true;
+            return;
+          }
+          running = (async () => {
+            do {
+              again = false;
+              const end = checkEnd;
+              checkEnd = false;
+              await readNew();
+              if (end) await sendEndIfEnded();
+            } while (again && !closed);
+          })()
+            .catch((error: unknown) => {
+              // The session became invisible (or vanished): say so and stop.
+              if (error instanceof AppError) {
+                write(`event: gone\ndata: ${JSON.stringify({ message: error.message })}\n\n`);
+                cleanup();
+              } else {
+                console.error("session stream read failed", error);
+              }
+            })
+            .finally(() => {
+              running = null;
+            });
+        };
+
+        const readNew = async () => {
+          while (!closed) {
+            // Backpressure: nothing more is read while the client has not taken what is queued.
+            if ((controller.desiredSize ?? 1) <= 0) {
+              stalled = true;
+              return;
+            }
+            const batch = await listSessionEvents(db, { actor, sessionId, afterSeq: cursor });
+            let text = "";
+            for (const event of batch) {
+              text += `id: ${event.seq}\nevent: event\ndata: ${JSON.stringify(event)}\n\n`;
+              cursor = event.seq;
+            }
+            if (text) write(text);
+            if (batch.length < SESSION_EVENTS_PAGE) return;
+          }
+        };
+
+        const sendEndIfEnded = async () => {
+          const row = await findVisibleSession(db, actor, sessionId);
+          if (!row.endedAt || closed) return;
+          // Whatever the recorder committed before the end.
+          await readNew();
+          // Not all of it fits the client's queue yet: `ended` follows once pull() has read the rest.
+          if (stalled) return;
+          write(`event: ended\ndata: ${JSON.stringify({ endedAt: row.endedAt.toISOString(), endReason: row.endReason })}\n\n`);
+          cleanup();
+        };
+
+        const prefix = `${sessionId}:`;
+        const unsubscribe = getLiveListener().subscribe((event) => {
+          if (event.topic === "reconnected") pump({ end: true });
+          else if (event.topic === "sessionEvents" && event.id.startsWith(prefix)) {
+            const seq = Number(event.id.slice(prefix.length));
+            if (!(Number.isInteger(seq) && seq <= cursor)) pump();
+          } else if (event.topic === "sessions" && event.id === sessionId) pump({ end: true });
+        });
+        const heartbeat = setInterval(() => write(": ping\n\n"), HEARTBEAT_MS);
+        const safety = setInterval(() => pump({ end: true }), SAFETY_READ_MS);
+        resume = () => {
+          if (!stalled || closed) return;
+          stalled = false;
+          pump({ end: true });
+        };
+        cleanup = () => {
+          if (closed) return;
+          closed = true;
+          releaseSlot();
+          clearInterval(heartbeat);
+          clearInterval(safety);
+          unsubscribe();
+          try {
+            controller.close();
+          } catch {
+            // already closed
+          }
+        };
+        request.signal.addEventListener("abort", () => cleanup());
+
+        // Reconnect after 1 s; then everything after the cursor (subscribed first, so nothing is missed).
+        write(`retry: 1000\n: following session ${sessionId} after #${cursor}\n\n`);
+        pump({ end: true });
+      },
+      pull() {
+        resume();
+      },
+      cancel() {
         cleanup();
-      };
-
-      const prefix = `${sessionId}:`;
-      const unsubscribe = getLiveListener().subscribe((event) => {
-        if (event.topic === "reconnected") pump({ end: true });
-        else if (event.topic === "sessionEvents" && event.id.startsWith(prefix)) {
-          const seq = Number(event.id.slice(prefix.length));
-          if (!(Number.isInteger(seq) && seq <= cursor)) pump();
-        } else if (event.topic === "sessions" && event.id === sessionId) pump({ end: true });
-      });
-      const heartbeat = setInterval(() => write(": ping\n\n"), HEARTBEAT_MS);
-      const safety = setInterval(() => pump({ end: true }), SAFETY_READ_MS);
-      cleanup = () => {
-        if (closed) return;
-        closed = true;
-        clearInterval(heartbeat);
-        clearInterval(safety);
-        unsubscribe();
-        try {
-          controller.close();
-        } catch {
-          // already closed
-        }
-      };
-      request.signal.addEventListener("abort", () => cleanup());
-
-      // Reconnect after 1 s; then everything after the cursor (subscribed first, so nothing is missed).
-      write(`retry: 1000\n: following session ${sessionId} after #${cursor}\n\n`);
-      pump({ end: true });
+      },
     },
-    cancel() {
-      cleanup();
-    },
-  });
+    { highWaterMark: BUFFER_BYTES, size: (chunk) => chunk.byteLength },
+  );
   return new Response(stream, {
     headers: { "content-type": "text/event-stream", "cache-control": "no-store", connection: "keep-alive", "x-accel-buffering": "no" },
   });
@@ -152,3 +186,5 @@ function lastEventId(request: Request): number | undefined {
   const seq = Number(value);
   return seq <= MAX_SEQ ? seq : undefined;
 }
+
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = methodsNotAllowed("GET");

@@ -2,7 +2,7 @@ import { vaultKey } from "@/lib/config";
 import { findVisibleSession } from "@/lib/recording/sessions";
 import { verifyPurgedSummary } from "@/lib/recording/verify-purged";
 import { verifySession } from "@/lib/recording/verify-session";
-import { handle } from "../../../_lib/handler";
+import { handle, methodsNotAllowed } from "../../../_lib/handler";
 
 export const dynamic = "force-dynamic";
 
@@ -12,3 +12,5 @@ export const GET = handle<{ id: string }>(async ({ actor, params, db }) => {
   if (session.purgedAt) return verifyPurgedSummary({ session, vaultKey: process.env.TOLLGATE_SECRET_KEY ? vaultKey() : null });
   return verifySession(db, { actor, sessionId: params.id });
 });
+
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = methodsNotAllowed("GET");

@@ -1,0 +1,417 @@
+import http from "node:http";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { type APIRequestContext, expect, test } from "@playwright/test";
+import pg from "pg";
+import { apiAs, demoToken, gatewayUrl, portalUrl } from "./helpers.ts";
+
+// An outside tester's attacks on the session routes (list, search, export, live stream, verify)
+// and the API around them, over HTTP against the real built portal: other people's sessions stay
+// invisible whatever the filters, cursors or paths; hostile input is a 400 naming the field, never
+// a 500; searches the index cannot serve are refused; live streams are bounded per user; every
+// response carries the security headers; unknown methods are a JSON 405 with Allow.
+
+type ErrorBody = { error: { code: string; message: string; field?: string } };
+interface SessionPage {
+  sessions: Array<{ id: string; user: { email: string } }>;
+  nextCursor: string | null;
+}
+
+const MARK = Date.now().toString(36);
+
+/** An open session of `who` (approved by `approver`) whose echo carried `text`. */
+async function openSession(
+  request: APIRequestContext,
+  who: string,
+  approver: string,
+  text: string,
+): Promise<{ id: string; end: () => Promise<void> }> {
+  const created = await apiAs(request, who).post("/access-requests", { connection: "everything", minutes: 15, reason: "api attacks e2e" });
+  expect(created.status()).toBe(201);
+  const approved = await apiAs(request, approver).post(`/access-requests/${((await created.json()) as { id: string }).id}/approve`);
+  const grantId = ((await approved.json()) as { grant: { id: string } }).grant.id;
+  const minted = await apiAs(request, who).post(`/grants/${grantId}/tokens`);
+  const token = ((await minted.json()) as { token: string }).token;
+  const transport = new StreamableHTTPClientTransport(new URL(`${gatewayUrl()}/mcp/everything`), {
+    requestInit: { headers: { Authorization: `Bearer ${token}` } },
+  });
+  const client = new Client({ name: "api-attacks-e2e", version: "1.0.0" });
+  await client.connect(transport);
+  await client.callTool({ name: "echo", arguments: { message: text } });
+  return {
+    id: transport.sessionId!,
+    end: async () => {
+      await transport.terminateSession();
+      await client.close();
+    },
+  };
+}
+
+/** An ended session of `who` whose echo carried `text`; its id. */
+async function sessionOf(request: APIRequestContext, who: string, approver: string, text: string): Promise<string> {
+  const session = await openSession(request, who, approver, text);
+  await session.end();
+  return session.id;
+}
+
+let aliceSession = "";
+let bobSession = "";
+
+test.beforeAll(async ({ request }) => {
+  aliceSession = await sessionOf(request, "alice", "bob", `alice-${MARK} 100% done_ok`);
+  bobSession = await sessionOf(request, "bob", "carol", `bob-${MARK} plugh`);
+});
+
+test.describe("bob's sessions stay invisible to alice (a requester) on every session route", () => {
+  test("verify, export, stream and events of another's session: 404 worded as for a missing one", async ({ request }) => {
+    const alice = apiAs(request, "alice");
+    const missing = "cm00000000000000000000000";
+    for (const suffix of ["", "/events", "/verify", "/export", "/export?format=transcript", "/stream"]) {
+      const [theirs, none] = [await alice.get(`/sessions/${bobSession}${suffix}`), await alice.get(`/sessions/${missing}${suffix}`)];
+      expect([theirs.status(), none.status()], suffix).toEqual([404, 404]);
+      const [a, b] = [((await theirs.json()) as ErrorBody).error, ((await none.json()) as ErrorBody).error];
+      expect(a.message.replace(bobSession, "<id>"), suffix).toBe(b.message.replace(missing, "<id>"));
+    }
+    // bob himself, and an auditor-like approver, still get it.
+    expect((await apiAs(request, "bob").get(`/sessions/${bobSession}/verify`)).status()).toBe(200);
+  });
+
+  test("filters, search, a forged cursor and the filtered export never widen a requester's view", async ({ request }) => {
+    const alice = apiAs(request, "alice");
+    const emails = async (path: string) =>
+      ((await (await alice.get(path)).json()) as SessionPage).sessions.map((session) => session.user.email);
+    expect(await emails("/sessions?user=bob@example.com")).toEqual([]);
+    expect(await emails(`/sessions?q=bob-${MARK}`)).toEqual([]);
+    expect(await emails(`/sessions?user=bob@example.com&q=bob-${MARK}&limit=200`)).toEqual([]);
+    // A cursor "before everything" pointing at bob's row: only alice's own rows follow.
+    const forged = `9999-12-31T23:59:59.999Z_${bobSession}`;
+    const afterForged = await emails(`/sessions?cursor=${encodeURIComponent(forged)}&limit=200`);
+    expect(afterForged.length).toBeGreaterThan(0);
+    expect(new Set(afterForged)).toEqual(new Set(["alice@example.com"]));
+    // Repeated parameters count with their first value; they do not OR two owners together.
+    expect(await emails("/sessions?user=bob@example.com&user=alice@example.com")).toEqual([]);
+
+    const exported = await alice.get(`/sessions/export?q=${MARK}`);
+    expect(exported.status()).toBe(200);
+    const lines = (await exported.text())
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { session?: { id: string } });
+    expect(lines.flatMap((line) => (line.session ? [line.session.id] : []))).toEqual([aliceSession]);
+    // An approver's export of the same search has both.
+    const both = await (await apiAs(request, "bob").get(`/sessions/export?q=${MARK}`)).text();
+    expect(both).toContain(bobSession);
+    expect(both).toContain(aliceSession);
+  });
+});
+
+test.describe("hostile input is a 400 naming the problem, never a 500", () => {
+  test("NUL characters (which Postgres cannot store) in query parameters, path ids and JSON bodies", async ({ request }) => {
+    const alice = apiAs(request, "alice");
+    for (const path of [
+      "/sessions?q=%00abc",
+      "/sessions?q=abc%00def",
+      "/sessions?user=%00",
+      "/sessions?tool=a%00b",
+      "/sessions?connection=%00x",
+      "/sessions?decision=%00x",
+      "/sessions/export?q=abc%00",
+      "/sessions/export?tool=%00",
+    ]) {
+      const response = await alice.get(path);
+      expect(response.status(), path).toBe(400);
+      const body = (await response.json()) as ErrorBody;
+      expect(body.error.code, path).toBe("BAD_REQUEST");
+      expect(body.error.message, path).toMatch(/NUL/);
+      expect(body.error.field, path).toBe(new URL(`http://x${path}`).searchParams.keys().next().value);
+    }
+    for (const path of [
+      "/sessions/%00",
+      "/sessions/abc%00",
+      "/sessions/abc%00/verify",
+      "/sessions/abc%00/export",
+      "/sessions/abc%00/events",
+      "/sessions/abc%00/stream",
+      "/access-requests/%00",
+    ]) {
+      const response = await alice.get(path);
+      expect(response.status(), path).toBe(400);
+      expect(((await response.json()) as ErrorBody).error.message, path).toMatch(/NUL/);
+    }
+    const body = await alice.post("/access-requests", { connection: "everything", minutes: 5, reason: "nul \u0000 here" });
+    expect(body.status()).toBe(400);
+    expect(await body.json()).toMatchObject({ error: { code: "BAD_REQUEST", field: "reason" } });
+  });
+
+  test("LIKE metacharacters, quotes and backslashes in q match themselves; odd parameters are 400s", async ({ request }) => {
+    const alice = apiAs(request, "alice");
+    const ids = async (path: string) => {
+      const response = await alice.get(path);
+      expect(response.status(), path).toBe(200);
+      return ((await response.json()) as SessionPage).sessions.map((session) => session.id);
+    };
+    expect(await ids(`/sessions?q=${encodeURIComponent(`${MARK} 100%`)}`)).toEqual([aliceSession]);
+    expect(await ids("/sessions?q=done_ok")).toContain(aliceSession);
+    expect(await ids("/sessions?q=done%25ok")).toEqual([]);
+    expect(await ids("/sessions?q=abc'%3B--")).toEqual([]);
+    expect(await ids("/sessions?q=abc%5C%5C%5C")).toEqual([]);
+    expect(await ids("/sessions?q=%E6%97%A5%E6%9C%AC%E8%AA%9E")).toEqual([]);
+    for (const [path, field] of [
+      [`/sessions?q=${"x".repeat(201)}`, "q"],
+      ["/sessions?tool=", "tool"],
+      ["/sessions?from=notadate", "from"],
+      ["/sessions?from=2026-13-45T00:00:00Z", "from"],
+      ["/sessions?limit=99999999999", "limit"],
+      ["/sessions?limit=-1", "limit"],
+      ["/sessions?limit=0", "limit"],
+      ["/sessions?status=bogus", "status"],
+      ["/sessions?cursor=2026-01-01T00:00:00.000Z_a'b", "cursor"],
+      [`/sessions/${aliceSession}/export?format=xml`, "format"],
+      [`/sessions/${aliceSession}/events?after=-1`, "after"],
+      [`/sessions/${aliceSession}/stream?after=99999999999`, "after"],
+    ] as const) {
+      const response = await alice.get(path);
+      expect(response.status(), path).toBe(400);
+      expect(((await response.json()) as ErrorBody).error.field, path).toBe(field);
+    }
+    // Odd but harmless ids and paths: an ordinary 404.
+    for (const path of [`/sessions/${"a".repeat(5000)}`, "/sessions/..%2F..%2Fme", "/sessions/a%2Fb/verify"]) {
+      const response = await alice.get(path);
+      expect(response.status(), path).toBe(404);
+      expect(response.headers()["content-type"], path).toContain("application/json");
+    }
+  });
+
+  test("a search the trigram index cannot serve (no 3 letters or digits in a row) is refused, not a scan of every event", async ({
+    request,
+  }) => {
+    const bob = apiAs(request, "bob");
+    for (const q of ["---", "%%%", "{}}", "a-b-c", "ab cd", "\\\\\\", "😀😀"]) {
+      const response = await bob.get(`/sessions?q=${encodeURIComponent(q)}`);
+      expect(response.status(), q).toBe(400);
+      expect(await response.json(), q).toMatchObject({ error: { code: "BAD_REQUEST", field: "q" } });
+      const exported = await bob.get(`/sessions/export?q=${encodeURIComponent(q)}`);
+      expect(exported.status(), `export ${q}`).toBe(400);
+    }
+    expect((await bob.get(`/sessions?q=${encodeURIComponent(`"text":"bob-${MARK}`)}`)).status()).toBe(200);
+  });
+});
+
+test.describe("live streams are bounded per user", () => {
+  // A live session: the stream of an ended one ends (and gives its place back) at once.
+  let live: { id: string; end: () => Promise<void> } | undefined;
+  test.beforeAll(async ({ request }) => {
+    live = await openSession(request, "alice", "bob", `alice-live-${MARK}`);
+  });
+  test.afterAll(async () => {
+    await live?.end();
+  });
+
+  for (const [name, path] of [
+    ["a live session's tail", () => `/sessions/${live!.id}/stream`],
+    ["the dashboard's event stream", () => "/events"],
+  ] as const) {
+    test(`${name}: 16 open at once per user, the next is a 429 with Retry-After; closing one frees its place`, async () => {
+      const open: AbortController[] = [];
+      const get = (who: string, controller?: AbortController) =>
+        fetch(`${portalUrl()}/api/v1${path()}`, { headers: { authorization: `Bearer ${demoToken(who)}` }, signal: controller?.signal });
+      try {
+        for (let i = 0; i < 16; i++) {
+          const controller = new AbortController();
+          open.push(controller);
+          const response = await get("alice", controller);
+          expect(response.status, `stream ${i + 1}`).toBe(200);
+        }
+        const refused = await get("alice");
+        expect(refused.status).toBe(429);
+        expect(refused.headers.get("retry-after")).toBe("5");
+        expect(((await refused.json()) as ErrorBody).error.message).toMatch(/already have 16/);
+        // Someone else is not affected.
+        const carol = new AbortController();
+        open.push(carol);
+        expect((await get("carol", carol)).status).toBe(200);
+        // A closed stream gives its place back.
+        open.shift()!.abort();
+        await expect
+          .poll(async () => {
+            const controller = new AbortController();
+            const response = await get("alice", controller);
+            if (response.status === 200) open.push(controller);
+            else await response.body?.cancel();
+            return response.status;
+          })
+          .toBe(200);
+      } finally {
+        for (const controller of open) controller.abort();
+      }
+    });
+  }
+});
+
+test.describe("a live tail whose client does not read", () => {
+  test("the portal stops reading the session's events until the client takes what is queued", async ({ request }) => {
+    test.setTimeout(120_000);
+    const session = await openSession(request, "alice", "bob", `alice-slow-${MARK}`);
+    const db = new pg.Client({ connectionString: process.env.TOLLGATE_DATABASE_URL });
+    await db.connect();
+    // 10,000 events of ~2 KB (20 MB, ten pages) far past the recorder's own seqs, so nothing collides.
+    const FIRST = 1_000_000;
+    const TOTAL = 10_000;
+    await db.query(
+      `INSERT INTO "SessionEvent" ("sessionId", seq, at, direction, kind, payload, raw, "prevHash", hash)
+       SELECT $1, $2 + g, now(), 'UPSTREAM_TO_CLIENT', 'notification', '{}'::jsonb,
+         '{"jsonrpc":"2.0","method":"notifications/message","params":{"level":"info","data":"' || repeat('x', 2000) || '"}}', 'x', 'y'
+       FROM generate_series(1, $3) g`,
+      [session.id, FIRST, TOTAL],
+    );
+    try {
+      const url = new URL(`${portalUrl()}/api/v1/sessions/${session.id}/stream?after=${FIRST}`);
+      const chunks: Buffer[] = [];
+      const response = await new Promise<http.IncomingMessage>((resolve, reject) => {
+        const req = http.get(
+          {
+            host: url.hostname,
+            port: url.port,
+            path: `${url.pathname}${url.search}`,
+            headers: { authorization: `Bearer ${demoToken("alice")}` },
+          },
+          resolve,
+        );
+        req.on("error", reject);
+      });
+      expect(response.statusCode).toBe(200);
+      // The client reads nothing for a while: TCP pushes back, and a portal that kept reading
+      // would hold all 20 MB. Then the events it has not read yet are deleted.
+      response.pause();
+      await new Promise((resolve) => setTimeout(resolve, 4000));
+      await db.query(`DELETE FROM "SessionEvent" WHERE "sessionId" = $1 AND seq > $2`, [session.id, FIRST + 5000]);
+      response.on("data", (chunk: Buffer) => chunks.push(chunk));
+      response.resume();
+      // Read until nothing more arrives for a second.
+      let size = -1;
+      while (size !== chunks.length) {
+        size = chunks.length;
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+      response.destroy();
+      const seqs = [
+        ...Buffer.concat(chunks)
+          .toString("utf8")
+          .matchAll(/^id: (\d+)$/gm),
+      ].map((match) => Number(match[1]));
+      // What it had read before the deletion: the first pages only, in order, none skipped.
+      expect(seqs.length).toBeGreaterThan(0);
+      expect(seqs.length).toBeLessThanOrEqual(5000);
+      expect(seqs).toEqual(seqs.map((_, index) => FIRST + 1 + index));
+    } finally {
+      await db.query(`DELETE FROM "SessionEvent" WHERE "sessionId" = $1 AND seq > $2`, [session.id, FIRST]);
+      await db.end();
+      await session.end();
+    }
+  });
+});
+
+test.describe("headers", () => {
+  test("pages and API answers carry nosniff, no framing and a same-origin referrer policy; exports are attachments", async ({
+    request,
+  }) => {
+    for (const url of [`${portalUrl()}/`, `${portalUrl()}/api/v1/me`, `${portalUrl()}/api/v1/nope`]) {
+      const headers = (await request.get(url, { maxRedirects: 0 })).headers();
+      expect(headers["x-content-type-options"], url).toBe("nosniff");
+      expect(headers["x-frame-options"], url).toBe("DENY");
+      expect(headers["content-security-policy"], url).toContain("frame-ancestors 'none'");
+      expect(headers["referrer-policy"], url).toBe("same-origin");
+      expect(headers["access-control-allow-origin"], url).toBeUndefined();
+    }
+    const alice = apiAs(request, "alice");
+    for (const path of [`/sessions/${aliceSession}/export`, `/sessions/${aliceSession}/export?format=transcript`, "/sessions/export"]) {
+      const headers = (await alice.get(path)).headers();
+      expect(headers["content-disposition"], path).toMatch(/^attachment; filename="tollgate-sessions?-[\w-]+\.(jsonl|txt)"$/);
+      expect(headers["x-content-type-options"], path).toBe("nosniff");
+    }
+    // A credentialed API answer to a foreign Origin grants it nothing.
+    const foreign = await request.get(`${portalUrl()}/api/v1/me`, {
+      headers: { authorization: `Bearer ${demoToken("alice")}`, origin: "https://evil.example" },
+    });
+    expect(foreign.headers()["access-control-allow-origin"]).toBeUndefined();
+    expect(foreign.headers()["access-control-allow-credentials"]).toBeUndefined();
+  });
+});
+
+test.describe("methods and malformed paths", () => {
+  test("a method a route does not have: JSON 405 with Allow; OPTIONS names the same methods", async ({ request }) => {
+    const alice = apiAs(request, "alice");
+    for (const [path, methods, allow] of [
+      ["/sessions", ["POST", "PUT", "PATCH", "DELETE"], "GET, HEAD, OPTIONS"],
+      [`/sessions/${aliceSession}`, ["POST", "DELETE"], "GET, HEAD, OPTIONS"],
+      [`/sessions/${aliceSession}/verify`, ["POST", "PUT"], "GET, HEAD, OPTIONS"],
+      [`/sessions/${aliceSession}/export`, ["POST", "DELETE"], "GET, HEAD, OPTIONS"],
+      [`/sessions/${aliceSession}/stream`, ["POST"], "GET, HEAD, OPTIONS"],
+      ["/sessions/export", ["POST"], "GET, HEAD, OPTIONS"],
+      ["/access-requests", ["DELETE", "PATCH"], "GET, POST, HEAD, OPTIONS"],
+      ["/api-tokens/x/revoke", ["GET", "DELETE"], "POST, OPTIONS"],
+    ] as const) {
+      for (const method of methods) {
+        const response = await alice.raw(method, path, "{}", { "content-type": "application/json" });
+        expect(response.status(), `${method} ${path}`).toBe(405);
+        expect(response.headers().allow, `${method} ${path}`).toBe(allow);
+        const body = (await response.json()) as ErrorBody;
+        expect(body.error.code).toBe("METHOD_NOT_ALLOWED");
+        expect(body.error.message).toContain(method);
+      }
+      const options = await request.fetch(`${portalUrl()}/api/v1${path}`, { method: "OPTIONS" });
+      expect(options.status(), `OPTIONS ${path}`).toBe(204);
+      expect(options.headers().allow, `OPTIONS ${path}`).toBe(allow);
+      expect(options.headers()["access-control-allow-origin"]).toBeUndefined();
+    }
+  });
+
+  test("a path that is not valid percent-encoding: JSON 400, not Next's plain-text 500", async ({ request }) => {
+    const alice = apiAs(request, "alice");
+    for (const path of ["/sessions/%E0%A4%A", "/sessions/%E0%A4%A/verify", "/sessions/%", "/access-requests/%ZZ"]) {
+      const response = await alice.get(path);
+      expect(response.status(), path).toBe(400);
+      expect(await response.json(), path).toMatchObject({ error: { code: "BAD_REQUEST" } });
+    }
+  });
+});
+
+test.describe("authentication variants", () => {
+  test("Authorization spellings, two tokens, a gateway token at the API and an API token at the gateway", async ({ request }) => {
+    const token = demoToken("alice");
+    const me = (authorization: string) => request.get(`${portalUrl()}/api/v1/me`, { headers: { authorization } });
+    for (const ok of [`bearer ${token}`, `Bearer  ${token}`, `BEARER ${token}`]) expect((await me(ok)).status(), ok).toBe(200);
+    for (const bad of [
+      `Bearer ${token}, Bearer ${token}`,
+      `Bearer ${token} ${token}`,
+      `Basic ${token}`,
+      "Bearer",
+      "Bearer tgg_abc",
+      `Token ${token}`,
+    ]) {
+      const response = await me(bad);
+      expect(response.status(), bad).toBe(401);
+      const body = (await response.json()) as ErrorBody;
+      expect(body.error.code).toBe("UNAUTHENTICATED");
+      expect(JSON.stringify(body)).not.toContain(token);
+    }
+    const atGateway = await request.post(`${gatewayUrl()}/mcp/everything`, { headers: { authorization: `Bearer ${token}` }, data: {} });
+    expect(atGateway.status()).toBe(401);
+  });
+});
+
+test.describe("OAuth endpoints (reported to the OAuth work, not fixed here)", () => {
+  // Expected to fail until lib/oauth refuses NUL characters: Postgres cannot store U+0000, so
+  // registration answers 500 server_error instead of 400 invalid_client_metadata. Remove `.fail`
+  // once it does.
+  test.fail("dynamic client registration with a NUL in client_name or a redirect URI: 400, not 500", async ({ request }) => {
+    for (const data of [
+      { client_name: "a\u0000b", redirect_uris: ["http://127.0.0.1:9/cb"] },
+      { redirect_uris: ["http://127.0.0.1:9/cb\u0000"] },
+      { redirect_uris: ["http://127.0.0.1:9/cb"], software_id: "\u0000" },
+    ]) {
+      const response = await request.post(`${portalUrl()}/oauth/register`, { data });
+      expect(response.status(), JSON.stringify(data)).toBe(400);
+    }
+  });
+});
