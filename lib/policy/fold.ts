@@ -13,7 +13,8 @@ import { Buffer } from "node:buffer";
 //   - default-ignorable code points (zero-width space/joiners, word joiner, BOM, soft hyphen,
 //     bidi controls, variation selectors) → removed, or, in the second view, a space: "x\u200B4111…"
 //     must not glue a word to a number, and "4111\u200B1111…" must not split one
-//   - "%XX" escapes of ASCII characters (URLs, form bodies) → the character
+//   - "%XX" escapes (URLs, form bodies) → the character, folded like the others (UTF-8 sequences
+//     such as "%EF%BC%94" or "%E2%80%8B" included)
 // Look-alike letters of other scripts (Cyrillic "о" for Latin "o") are not folded: NFKC keeps them.
 
 /**
@@ -82,6 +83,28 @@ function hexValue(code: number): number {
   return -1;
 }
 
+/** The byte of a "%XX" escape at `i`, or -1. */
+function percentByte(text: string, i: number): number {
+  if (text.charCodeAt(i) !== 37) return -1;
+  const high = hexValue(text.charCodeAt(i + 1));
+  const low = hexValue(text.charCodeAt(i + 2));
+  return high >= 0 && low >= 0 ? high * 16 + low : -1;
+}
+
+/** A percent-encoded UTF-8 sequence of 2–4 bytes starting with `first` at `i`, or null. */
+function percentUtf8(text: string, i: number, first: number): { codePoint: number; end: number } | null {
+  const length = first >= 0xc2 && first <= 0xdf ? 2 : first >= 0xe0 && first <= 0xef ? 3 : first >= 0xf0 && first <= 0xf4 ? 4 : 0;
+  if (length === 0) return null;
+  let codePoint = first & (0xff >> (length + 1));
+  for (let k = 1; k < length; k++) {
+    const next = percentByte(text, i + 3 * k);
+    if (next < 0x80 || next > 0xbf) return null;
+    codePoint = (codePoint << 6) | (next & 0x3f);
+  }
+  if (codePoint > 0x10ffff || (codePoint >= 0xd800 && codePoint <= 0xdfff)) return null;
+  return { codePoint, end: i + 3 * length };
+}
+
 /**
  * The folded view of `text`; `invisible` says what a default-ignorable character becomes: nothing
  * ("drop") or a space ("space").
@@ -104,15 +127,27 @@ export function fold(text: string, invisible: "drop" | "space" = "drop"): Folded
   while (i < n) {
     const code = text.charCodeAt(i);
     if (code < 128) {
-      if (code === 37 && i + 2 < n) {
+      const byte = code === 37 ? percentByte(text, i) : -1;
+      if (byte >= 0 && byte < 128) {
         // "%XX" of an ASCII character
-        const high = hexValue(text.charCodeAt(i + 1));
-        const low = hexValue(text.charCodeAt(i + 2));
-        if (high >= 0 && high < 8 && low >= 0) {
-          const decoded = high * 16 + low;
-          push(decoded >= 32 || decoded === 10 || decoded === 13 || decoded === 9 ? String.fromCharCode(decoded) : " ", i, i + 3);
+        push(byte >= 32 || byte === 10 || byte === 13 || byte === 9 ? String.fromCharCode(byte) : " ", i, i + 3);
+        changedAscii = true;
+        i += 3;
+        continue;
+      }
+      if (byte >= 0) {
+        // "%E2%80%8B": a UTF-8 sequence, folded like the character itself
+        const decoded = percentUtf8(text, i, byte);
+        if (decoded !== null) {
+          const folded = foldCodePoint(decoded.codePoint);
+          if (folded === INVISIBLE) {
+            hadInvisible = true;
+            if (invisible === "space") push(" ", i, decoded.end);
+          } else {
+            push(folded, i, decoded.end);
+          }
           changedAscii = true;
-          i += 3;
+          i = decoded.end;
           continue;
         }
       }

@@ -387,3 +387,22 @@ describe("masking generated sensitive data", () => {
     );
   });
 });
+
+describe("folded spellings (fixed examples)", () => {
+  const cases: Array<[string, string]> = [
+    ["full-width card", "card ４１１１ １１１１ １１１１ １１１１"],
+    ["percent-encoded email", "https://x.example/?to=jane.doe%40example.com&x=1"],
+    ["percent-encoded zero-width inside a JWT", "?t=eyJhbGciOiJub25lIn0.eyJzdWIiOiIxMjMifQ%E2%80%8B.&x=1"],
+    ["percent-encoded full-width digits", "?n=%EF%BC%94111111111111111"],
+    ["Arabic-Indic SSN", "SSN ١٢٣-٤٥-٦٧٨٩"],
+    ["NBSP-grouped IBAN", "IBAN GB82\u00A0WEST\u00A01234\u00A05698\u00A07654\u00A032"],
+    ["soft hyphen inside an AWS key id", "AKIAIOSF\u00ADODNN7EXAMPLE"],
+  ];
+  for (const [name, text] of cases) {
+    it(`${name} is masked`, () => {
+      const { message, maskedCount } = maskMessage(masks.redact, { jsonrpc: "2.0", id: 1, result: { content: [{ type: "text", text }] } });
+      expect(maskedCount).toBeGreaterThan(0);
+      expect(JSON.stringify(message)).toMatch(/\[REDACTED:/);
+    });
+  }
+});

@@ -31,6 +31,7 @@ const positives: Record<DetectorName, Case[]> = {
     { text: '{"email":"ops-team@xn--bcher-kva.example"}', found: ["ops-team@xn--bcher-kva.example"] },
     { text: 'to "john doe"@example.com and o\'connor@example.ie', found: ['"john doe"@example.com', "o'connor@example.ie"] },
     { text: "'jane@example.com' jürgen@bücher.de 用户@例え.jp", found: ["jane@example.com", "jürgen@bücher.de", "用户@例え.jp"] },
+    { text: "write to ops@mail.example.de.X and more", found: ["ops@mail.example.de"] },
     { text: 'JSON-escaped: {\\"to\\":\\"a b\\"@example.com}', found: ['\\"a b\\"@example.com'] },
   ],
   phone: [
@@ -172,6 +173,7 @@ const negatives: Record<DetectorName, string[]> = {
     "4111 1111 1111 1111",
     "078-05-1120",
     "+* *** *** 2671",
+    "0000000b-0002-1000-8242-c9c0f23ab758",
   ],
   "payment-card": [
     "order 1234 5678 9012 3456",

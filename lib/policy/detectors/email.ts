@@ -99,6 +99,13 @@ export const email: Detector = {
       let end = at + 1;
       while (end < text.length && end - at <= 254 && isIn(DOMAIN, text.charCodeAt(end))) end++;
       while (end > at + 1 && (text.charCodeAt(end - 1) === 46 || text.charCodeAt(end - 1) === 45)) end--; // trailing "." / "-"
+      // A sentence that goes on without a space ("…@example.com.Next") glues a word to the
+      // domain: drop trailing labels (at most two) until the domain is valid.
+      for (let tries = 0; tries < 2 && !validDomain(text, at + 1, end); tries++) {
+        const dot = text.lastIndexOf(".", end - 1);
+        if (dot <= at + 1) break;
+        end = dot;
+      }
       if (
         !tooLong &&
         start < at &&

@@ -1,4 +1,4 @@
-import { numberEndsAt, numberStartsAt } from "./chars.ts";
+import { isAlnumCode, numberEndsAt, numberStartsAt } from "./chars.ts";
 import { type DigitGroup, digitCount, forEachAccepted, groupLength, type NumericRun, numericRuns, rangeOf } from "./numeric-runs.ts";
 import { type Detector, FEATURE } from "./types.ts";
 
@@ -71,6 +71,10 @@ function nationalOk(text: string, groups: DigitGroup[], s: number, e: number, co
   return true;
 }
 
+function gluedByDash(text: string, dash: number, beyond: number): boolean {
+  return dash >= 0 && beyond >= 0 && text.charCodeAt(dash) === 45 && isAlnumCode(text.charCodeAt(beyond));
+}
+
 // An extension after the number: "x123", " x 123", " ext. 123", " ext 123", ",123" is not one.
 const EXTENSION = /(?: ?x ?| ?ext\.? ?| ?extension ?)\d{1,6}/iy;
 
@@ -91,6 +95,8 @@ function accept(text: string, run: NumericRun, s: number, e: number): number {
   // is a boundary of its own ("x(415) 555-2671"), and "#+1 …" is a phone number.
   // "#" before a local "555-1234" is an issue or order number, before anything longer a phone number.
   if (text.charCodeAt(start) !== 40 && !numberStartsAt(text, start, ".:/-", international || count > 7)) return -1;
+  // Digit groups inside a dashed identifier ("0000000b-0002-1000-8242-c9c0…", a UUID) are not one.
+  if (gluedByDash(text, start - 1, start - 2) || gluedByDash(text, end, end + 1)) return -1;
   const withExtension = end < text.length ? extensionEnd(text, end) : end;
   return numberEndsAt(text, withExtension, ".:/-") ? withExtension : -1;
 }
