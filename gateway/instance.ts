@@ -3,7 +3,7 @@ import { hostname } from "node:os";
 import type { Db } from "../lib/db/client.ts";
 import { Prisma } from "../lib/db/generated/client.ts";
 import { abandonHeldCalls, abandonHeldCallsIn } from "../lib/held-calls/abandon-held-calls.ts";
-import { bindGatewayInstance, endOrphanedSessions } from "../lib/recording/sessions.ts";
+import { endOrphanedSessions } from "../lib/recording/sessions.ts";
 import type { Logger } from "./log.ts";
 
 // Every gateway process is a GatewayInstance row: registered on start, a heartbeat every 10 s,
@@ -106,10 +106,7 @@ export class GatewayInstance {
   private beating: Promise<void> | undefined;
   private readonly version = packageVersion();
 
-  constructor(private readonly options: GatewayInstanceOptions) {
-    // Sessions this gateway starts with its database client name this instance as their owner.
-    bindGatewayInstance(options.db, options.id);
-  }
+  constructor(private readonly options: GatewayInstanceOptions) {}
 
   get id(): string {
     return this.options.id;

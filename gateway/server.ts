@@ -203,6 +203,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     log,
     metrics,
     holds: heldCalls,
+    instanceId,
     grants,
     keepAliveMs: options.keepAliveMs ?? GATEWAY_DEFAULTS.keepAliveMs,
     ...(options.jwt ? { jwt: new JwtVerifier(options.jwt) } : {}),

@@ -157,6 +157,8 @@ async function openSession(deps: ListenerDeps, options: OpenSessionOptions & { r
       transport: options.transport,
       protocolVersion: options.protocolVersion ?? null,
       clientInfo: options.clientInfo ?? null,
+      // The owner: if this gateway dies, a live one ends the session ("gateway lost").
+      gatewayInstanceId: deps.instanceId,
     }),
   );
   const log = deps.log.child({ session: id, connection: slug, user: caller.user.email, transport: options.transport });

@@ -36,6 +36,8 @@ export interface ListenerDeps {
   metrics: GatewayMetrics;
   /** Calls held for approval: sessions hold require-approval calls until an approver decides. */
   holds?: HeldCalls;
+  /** This gateway's GatewayInstance id: the owner of the sessions it opens (ended as "gateway lost" if it dies). */
+  instanceId: string;
   /** Gateway token → grant in memory, kept current by the grant watcher (absent: a query per request). */
   grants?: GrantCache;
   /** Verifies service accounts' IdP-issued JWTs (absent: JWTs are refused). */

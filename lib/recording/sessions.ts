@@ -11,17 +11,6 @@ import type { SessionEventView, SessionView } from "./views.ts";
 /** The API's shapes of sessions and their events: the zod schemas in ./views.ts (the OpenAPI document's). */
 export type { SessionEventView, SessionView };
 
-/** The gateway instance each gateway's database client opens sessions for (see bindGatewayInstance). */
-const instanceOfDb = new WeakMap<Db, string>();
-
-/**
- * A gateway binds its own database client to its instance id: sessions it starts with that client
- * record it as their owner unless `startSession` is given `gatewayInstanceId` explicitly.
- */
-export function bindGatewayInstance(db: Db, gatewayInstanceId: string): void {
-  instanceOfDb.set(db, gatewayInstanceId);
-}
-
 export async function startSession(
   db: Db,
   options: {
@@ -45,7 +34,7 @@ export async function startSession(
       transport: options.transport,
       protocolVersion: options.protocolVersion ?? null,
       clientInfo: (options.clientInfo ?? undefined) as object | undefined,
-      gatewayInstanceId: options.gatewayInstanceId ?? instanceOfDb.get(db) ?? null,
+      gatewayInstanceId: options.gatewayInstanceId ?? null,
     },
   });
   await notifySessions(db, row.id);
