@@ -61,7 +61,11 @@ const BRANDS: Array<{ brand: string; prefixes: string[]; lengths: number[] }> = 
   { brand: "jcb", prefixes: ["3528", "3550", "3589"], lengths: [16] },
   { brand: "diners", prefixes: ["300", "305", "36", "38"], lengths: [14, 16] },
   { brand: "unionpay", prefixes: ["62"], lengths: [16, 19] },
-  { brand: "maestro", prefixes: ["5018", "5020", "5038", "6304", "6759"], lengths: [16] },
+  { brand: "maestro", prefixes: ["5018", "5020", "5038", "56", "58", "6304", "6759"], lengths: [13, 16, 19] },
+  { brand: "jcb15", prefixes: ["2131", "1800"], lengths: [15] },
+  { brand: "mir", prefixes: ["2200", "2204"], lengths: [16] },
+  { brand: "rupay", prefixes: ["60", "508"], lengths: [16] },
+  { brand: "instapayment", prefixes: ["637", "639"], lengths: [16] },
 ];
 
 function groupsFor(length: number, brand: string): number[] {

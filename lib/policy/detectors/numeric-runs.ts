@@ -34,7 +34,14 @@ function tokenize(text: string, first: number): NumericRun {
   let open = first > 0 && text.charCodeAt(first - 1) === 40; // "("
   let runStart = open ? first - 1 : first;
   const plus = runStart > 0 && text.charCodeAt(runStart - 1) === 43; // "+"
-  if (plus) runStart--;
+  if (plus) {
+    runStart--;
+    // "(+44) 20 7946 0958": the country code in parentheses
+    if (!open && runStart > 0 && text.charCodeAt(runStart - 1) === 40) {
+      open = true;
+      runStart--;
+    }
+  }
   const groups: DigitGroup[] = [];
   let pos = first;
   let sep = "";

@@ -48,8 +48,15 @@ export function knownIssuer(digits: string): boolean {
   if (p4 === 6011 || p2 === 65 || between(p3, 644, 649)) return between(n, 16, 19); // Discover
   if (between(p4, 3528, 3589)) return between(n, 16, 19); // JCB
   if (between(p3, 300, 305) || p2 === 36 || p2 === 38 || p2 === 39 || p4 === 3095) return between(n, 14, 19); // Diners Club
-  if (p2 === 62) return between(n, 16, 19); // UnionPay
-  if ([5018, 5020, 5038, 5893, 6304, 6759, 6761, 6762, 6763].includes(p4)) return between(n, 13, 19); // Maestro
+  if (p4 === 2131 || p4 === 1800) return n === 15; // JCB (15 digits)
+  if (p2 === 62 || p2 === 81) return between(n, 16, 19); // UnionPay
+  if (between(p4, 2200, 2204)) return between(n, 16, 19); // Mir
+  if (between(p3, 637, 639)) return n === 16; // InstaPayment
+  if (p4 === 9792) return n === 16; // Troy
+  if (p2 === 60 || p2 === 82 || p3 === 508) return n === 16; // RuPay
+  if ([6706, 6709, 6771].includes(p4)) return between(n, 16, 19); // Laser (6304 is Maestro too: below)
+  if (p4 === 6334 || p4 === 6767) return n === 16 || n === 18 || n === 19; // Solo
+  if (between(p2, 56, 58) || p2 === 50 || p2 === 67 || [6304, 6390, 604].includes(p4)) return between(n, 13, 19); // Maestro
   return false;
 }
 
