@@ -248,6 +248,120 @@ test.describe("live streams are bounded per user", () => {
   }
 });
 
+/** What `who` reads of an event stream while `during` runs, and for `ms` after it. */
+async function readStream(path: string, who: string, during: () => Promise<void>, ms = 2000): Promise<string> {
+  const controller = new AbortController();
+  const response = await fetch(`${portalUrl()}/api/v1${path}`, {
+    headers: { authorization: `Bearer ${demoToken(who)}` },
+    signal: controller.signal,
+  });
+  expect(response.status).toBe(200);
+  const reader = response.body!.getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  const reading = (async () => {
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        text += decoder.decode(value, { stream: true });
+      }
+    } catch {
+      // aborted
+    }
+  })();
+  await during();
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  controller.abort();
+  await reading;
+  return text;
+}
+
+test.describe("the dashboard's event stream", () => {
+  test("a requester learns that sessions changed, not which (the ids of other people's sessions); an approver gets ids", async ({
+    request,
+  }) => {
+    let opened = "";
+    let approverText = "";
+    const requesterText = await readStream("/events", "alice", async () => {
+      approverText = await readStream("/events", "bob", async () => {
+        opened = await sessionOf(request, "carol", "bob", `carol-${MARK}`);
+      });
+    });
+    expect(approverText).toContain(opened);
+    expect(requesterText).toMatch(/^event: sessions\ndata: \{\}$/m);
+    expect(requesterText).not.toContain(opened);
+    expect(requesterText).not.toMatch(/"id"/);
+  });
+});
+
+test.describe("exports", () => {
+  test("a user downloads at most 4 exports at once (429 with Retry-After); a finished or closed one frees its place", async ({
+    request,
+  }) => {
+    test.setTimeout(120_000);
+    const session = await sessionOf(request, "alice", "bob", `alice-export-${MARK}`);
+    const db = new pg.Client({ connectionString: process.env.TOLLGATE_DATABASE_URL });
+    await db.connect();
+    // 20 MB of events: an export of it stays open while its client does not read.
+    await db.query(
+      `INSERT INTO "SessionEvent" ("sessionId", seq, at, direction, kind, payload, raw, "prevHash", hash)
+       SELECT $1, 1000000 + g, now(), 'UPSTREAM_TO_CLIENT', 'notification', '{}'::jsonb,
+         '{"jsonrpc":"2.0","method":"notifications/message","params":{"level":"info","data":"' || repeat('x', 2000) || '"}}', 'x', 'y'
+       FROM generate_series(1, 10000) g`,
+      [session],
+    );
+    const open: http.IncomingMessage[] = [];
+    const start = (path: string) =>
+      new Promise<http.IncomingMessage>((resolve, reject) => {
+        const url = new URL(`${portalUrl()}/api/v1${path}`);
+        http
+          .get(
+            {
+              host: url.hostname,
+              port: url.port,
+              path: `${url.pathname}${url.search}`,
+              headers: { authorization: `Bearer ${demoToken("alice")}` },
+            },
+            (response) => {
+              response.pause();
+              resolve(response);
+            },
+          )
+          .on("error", reject);
+      });
+    try {
+      for (const path of [
+        `/sessions/${session}/export`,
+        `/sessions/${session}/export?format=transcript`,
+        `/sessions/${session}/export`,
+        "/sessions/export",
+      ]) {
+        const response = await start(path);
+        open.push(response);
+        expect(response.statusCode, path).toBe(200);
+      }
+      for (const path of [`/sessions/${session}/export`, "/sessions/export?format=transcript"]) {
+        const refused = await apiAs(request, "alice").get(path);
+        expect(refused.status(), path).toBe(429);
+        expect(refused.headers()["retry-after"]).toBe("5");
+        expect(((await refused.json()) as ErrorBody).error.message).toMatch(/already have 4 exports/);
+      }
+      // Others are not affected.
+      expect((await apiAs(request, "carol").get(`/sessions/${session}/export`)).status()).toBe(200);
+      // A client that hangs up gives its place back.
+      open.shift()!.destroy();
+      await expect.poll(async () => (await apiAs(request, "alice").get(`/sessions/${aliceSession}/export`)).status()).toBe(200);
+      // A finished export too: several in a row are fine.
+      for (let i = 0; i < 3; i++) expect((await apiAs(request, "alice").get(`/sessions/${aliceSession}/export`)).status()).toBe(200);
+    } finally {
+      for (const response of open) response.destroy();
+      await db.query(`DELETE FROM "SessionEvent" WHERE "sessionId" = $1 AND seq > 1000000`, [session]);
+      await db.end();
+    }
+  });
+});
+
 test.describe("a live tail whose client does not read", () => {
   test("the portal stops reading the session's events until the client takes what is queued", async ({ request }) => {
     test.setTimeout(120_000);

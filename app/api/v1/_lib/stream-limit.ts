@@ -4,17 +4,19 @@
 
 /** The most streams of one kind one user may hold open at once (browsers: a few tabs; scripts: a few followers). */
 export const MAX_STREAMS_PER_USER = 16;
+/** The most exports one user may be downloading at once: each reads whole recordings from the database. */
+export const MAX_EXPORTS_PER_USER = 4;
 
 const open = new Map<string, number>();
 
 /**
  * Takes one of the user's stream slots for `kind`; the returned function gives it back (once,
- * however often it is called). Null when the user already holds MAX_STREAMS_PER_USER of them.
+ * however often it is called). Null when the user already holds `max` of them.
  */
-export function acquireStream(kind: string, userId: string): (() => void) | null {
+export function acquireStream(kind: string, userId: string, max: number = MAX_STREAMS_PER_USER): (() => void) | null {
   const key = `${kind}\u0001${userId}`;
   const count = open.get(key) ?? 0;
-  if (count >= MAX_STREAMS_PER_USER) return null;
+  if (count >= max) return null;
   open.set(key, count + 1);
   let released = false;
   return () => {
@@ -27,14 +29,37 @@ export function acquireStream(kind: string, userId: string): (() => void) | null
 }
 
 /** 429 for a user over the limit, with Retry-After. */
-export function tooManyStreams(what: string): Response {
+export function tooManyStreams(what: string, max: number = MAX_STREAMS_PER_USER): Response {
   return Response.json(
     {
       error: {
         code: "TOO_MANY_STREAMS",
-        message: `You already have ${MAX_STREAMS_PER_USER} ${what} open; close one (another tab or script) and try again.`,
+        message: `You already have ${max} ${what} open; close one (another tab or script) or let it finish, and try again.`,
       },
     },
     { status: 429, headers: { "Retry-After": "5" } },
   );
+}
+
+/** `body`, calling `release` once it ends, fails or is cancelled by the client. */
+export function releaseWhenDone(body: ReadableStream<Uint8Array>, release: () => void): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const { done, value } = await reader.read();
+        if (done) {
+          release();
+          controller.close();
+        } else controller.enqueue(value);
+      } catch (error) {
+        release();
+        controller.error(error);
+      }
+    },
+    async cancel(reason) {
+      release();
+      await reader.cancel(reason);
+    },
+  });
 }

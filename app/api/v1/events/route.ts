@@ -1,3 +1,4 @@
+import { can } from "@/lib/authz/permissions";
 import { getLiveListener } from "@/lib/events/live-listener";
 import { authenticate, errorResponse, methodsNotAllowed } from "../_lib/handler";
 import { acquireStream, tooManyStreams } from "../_lib/stream-limit";
@@ -12,8 +13,12 @@ const HEARTBEAT_MS = 25_000;
  */
 export async function GET(request: Request): Promise<Response> {
   let release: () => void;
+  let withIds: boolean;
   try {
     const actor = await authenticate(request);
+    // Ids name other people's sessions, requests and grants (and when they change): only for those
+    // who may see everyone's. A requester's dashboard only needs the kind, to refetch its own rows.
+    withIds = can(actor, "sessions:read:all");
     const slot = acquireStream("events", actor.id);
     if (!slot) return tooManyStreams("live event streams");
     release = slot;
@@ -35,7 +40,7 @@ export async function GET(request: Request): Promise<Response> {
         // Per-message recorder hints go only to the authorized per-session stream
         // (/api/v1/sessions/{id}/stream): here they would tell every user of every session's activity.
         if (event.topic === "sessionEvents") return;
-        send(event.topic, "id" in event ? { id: event.id } : {});
+        send(event.topic, withIds && "id" in event ? { id: event.id } : {});
       });
       const heartbeat = setInterval(() => send("ping", {}), HEARTBEAT_MS);
       cleanup = () => {

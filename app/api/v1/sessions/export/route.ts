@@ -3,6 +3,7 @@ import { getDb } from "@/lib/db/client";
 import { exportSessionsQuerySchema } from "@/lib/recording/export-schema";
 import { exportHeaders, exportSessions, exportStream } from "@/lib/recording/export-sessions";
 import { authenticate, errorResponse, methodsNotAllowed, readQuery } from "../../_lib/handler";
+import { acquireStream, MAX_EXPORTS_PER_USER, releaseWhenDone, tooManyStreams } from "../../_lib/stream-limit";
 
 export const dynamic = "force-dynamic";
 
@@ -12,17 +13,22 @@ export const dynamic = "force-dynamic";
  * body's header say so). The export is an audit event written before the body.
  */
 export async function GET(request: Request): Promise<Response> {
+  let release: (() => void) | null = null;
   try {
     const actor = await authenticate(request);
     const { format, ...filters } = readQuery(request, exportSessionsQuerySchema);
+    // Taken before the export's audit event: a refused export is not recorded as one.
+    release = acquireStream("export", actor.id, MAX_EXPORTS_PER_USER);
+    if (!release) return tooManyStreams("exports downloading", MAX_EXPORTS_PER_USER);
     const result = await exportSessions(getDb(), {
       actor,
       filters,
       format,
       vaultKey: process.env.TOLLGATE_SECRET_KEY ? vaultKey() : null,
     });
-    return new Response(exportStream(result.body), { headers: exportHeaders(result) });
+    return new Response(releaseWhenDone(exportStream(result.body), release), { headers: exportHeaders(result) });
   } catch (error) {
+    release?.();
     return errorResponse(error);
   }
 }
