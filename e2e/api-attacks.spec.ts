@@ -161,6 +161,11 @@ test.describe("hostile input is a 400 naming the problem, never a 500", () => {
       ["/sessions?tool=", "tool"],
       ["/sessions?from=notadate", "from"],
       ["/sessions?from=2026-13-45T00:00:00Z", "from"],
+      // Year 0000 is a valid ISO date but not a Postgres one.
+      ["/sessions?from=0000-01-01T00:00:00Z", "from"],
+      ["/sessions?to=0000-06-01T00:00:00%2B01:00", "to"],
+      ["/sessions/export?from=0000-01-01T00:00:00Z", "from"],
+      ["/sessions?cursor=0000-01-01T00:00:00.000Z_abc", "cursor"],
       ["/sessions?limit=99999999999", "limit"],
       ["/sessions?limit=-1", "limit"],
       ["/sessions?limit=0", "limit"],

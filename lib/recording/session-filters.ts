@@ -6,6 +6,10 @@ import { sessionViewSchema } from "./views.ts";
 
 export const SESSION_STATUSES = ["live", "ended", "purged"] as const;
 
+/** ISO 8601 has a year 0000; Postgres does not (its input refuses it), so it is a 400, not a database error. */
+const YEAR_ZERO = "year 0000 is not a date Postgres knows; use 0001 or later";
+const instant = () => z.iso.datetime({ offset: true }).refine((value) => !value.startsWith("0000"), YEAR_ZERO);
+
 export const sessionFiltersSchema = z.object({
   user: z.string().trim().min(1).max(320).optional().describe("The session owner's email (exact, case-insensitive) or user id."),
   connection: z.string().trim().min(1).max(100).optional().describe("Connection slug."),
@@ -21,8 +25,8 @@ export const sessionFiltersSchema = z.object({
     .enum(SESSION_STATUSES)
     .optional()
     .describe("live: not ended yet; ended: ended, its recording kept; purged: ended and its events deleted by retention."),
-  from: z.iso.datetime({ offset: true }).optional().describe("Sessions started at or after this instant."),
-  to: z.iso.datetime({ offset: true }).optional().describe("Sessions started before this instant."),
+  from: instant().optional().describe("Sessions started at or after this instant."),
+  to: instant().optional().describe("Sessions started before this instant."),
   q: z
     .string()
     .trim()
@@ -56,7 +60,7 @@ export function decodeSessionCursor(value: string): SessionCursor | null {
   const match = CURSOR.exec(value);
   if (!match) return null;
   const startedAt = new Date(match[1]!);
-  return Number.isNaN(startedAt.getTime()) ? null : { startedAt, id: match[2]! };
+  return Number.isNaN(startedAt.getTime()) || match[1]!.startsWith("0000") ? null : { startedAt, id: match[2]! };
 }
 
 /** Paging of GET /api/v1/sessions (keyset: newest first, by startedAt then id). */
