@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import http from "node:http";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
@@ -516,6 +517,49 @@ test.describe("authentication variants", () => {
     }
     const atGateway = await request.post(`${gatewayUrl()}/mcp/everything`, { headers: { authorization: `Bearer ${token}` }, data: {} });
     expect(atGateway.status()).toBe(401);
+  });
+});
+
+test.describe("API tokens that no longer work", () => {
+  test("expired, revoked, and of a deleted user: 401 saying which, on every session route", async () => {
+    const db = new pg.Client({ connectionString: process.env.TOLLGATE_DATABASE_URL });
+    await db.connect();
+    const id = `attack-${MARK}`;
+    const token = `tg_attack${MARK}${"x".repeat(30)}`;
+    const hash = createHash("sha256").update(token).digest("hex");
+    try {
+      await db.query(
+        `INSERT INTO "User" (id, subject, email, name, groups, roles, "updatedAt") VALUES ($1, $1, $2, 'Attack User', '{}', '{AUDITOR}', now())`,
+        [id, `${id}@example.com`],
+      );
+      await db.query(`INSERT INTO "ApiToken" (id, "userId", name, prefix, hash) VALUES ($1, $1, 'attack', 'tg_att', $2)`, [id, hash]);
+      const get = (path: string) => fetch(`${portalUrl()}/api/v1${path}`, { headers: { authorization: `Bearer ${token}` } });
+      const paths = [
+        "/sessions",
+        `/sessions/${aliceSession}/verify`,
+        `/sessions/${aliceSession}/export`,
+        "/sessions/export",
+        `/sessions/${aliceSession}/stream`,
+        "/events",
+      ];
+      expect((await get("/sessions")).status).toBe(200);
+      for (const [change, reason] of [
+        [`UPDATE "ApiToken" SET "expiresAt" = now() - interval '1 minute' WHERE id = $1`, /expired/],
+        [`UPDATE "ApiToken" SET "expiresAt" = NULL, "revokedAt" = now() WHERE id = $1`, /revoked/],
+        [`DELETE FROM "User" WHERE id = $1`, /not valid/],
+      ] as const) {
+        await db.query(change, [id]);
+        for (const path of paths) {
+          const response = await get(path);
+          expect(response.status, `${path} after ${change}`).toBe(401);
+          const body = (await response.json()) as ErrorBody;
+          expect(body.error.message, path).toMatch(reason);
+        }
+      }
+    } finally {
+      await db.query(`DELETE FROM "User" WHERE id = $1`, [id]);
+      await db.end();
+    }
   });
 });
 
