@@ -368,6 +368,47 @@ test.describe("exports", () => {
   });
 });
 
+test.describe("HEAD on streams and exports", () => {
+  test("answers the headers without opening a stream or exporting: no places held, no audit event", async ({ request }) => {
+    const session = await openSession(request, "alice", "bob", `alice-head-${MARK}`);
+    try {
+      const headers = { authorization: `Bearer ${demoToken("alice")}` };
+      const exported = async () => {
+        const response = await apiAs(request, "carol").get(`/audit-events?action=session.exported&targetId=${session.id}`);
+        return ((await response.json()) as { events: unknown[] }).events.length;
+      };
+      const before = await exported();
+      // More HEADs than any cap: each used to start a stream (or an export) that was never closed.
+      for (const [path, type] of [
+        ["/events", "text/event-stream"],
+        [`/sessions/${session.id}/stream`, "text/event-stream"],
+        [`/sessions/${session.id}/export`, "application/x-ndjson; charset=utf-8"],
+        ["/sessions/export?format=transcript", "text/plain; charset=utf-8"],
+      ] as const) {
+        for (let i = 0; i < 20; i++) {
+          const response = await request.fetch(`${portalUrl()}/api/v1${path}`, { method: "HEAD", headers });
+          expect(response.status(), `HEAD ${path} #${i + 1}`).toBe(200);
+          expect(response.headers()["content-type"], path).toBe(type);
+        }
+      }
+      expect((await request.fetch(`${portalUrl()}/api/v1/sessions/${bobSession}/stream`, { method: "HEAD", headers })).status()).toBe(404);
+      expect((await request.fetch(`${portalUrl()}/api/v1/sessions/${bobSession}/export`, { method: "HEAD", headers })).status()).toBe(404);
+      expect(await exported()).toBe(before);
+      // Every place is still free.
+      for (const path of ["/events", `/sessions/${session.id}/stream`]) {
+        const controller = new AbortController();
+        const response = await fetch(`${portalUrl()}/api/v1${path}`, { headers, signal: controller.signal });
+        expect(response.status, path).toBe(200);
+        controller.abort();
+      }
+      expect((await apiAs(request, "alice").get(`/sessions/${session.id}/export`)).status()).toBe(200);
+      expect(await exported()).toBe(before + 1);
+    } finally {
+      await session.end();
+    }
+  });
+});
+
 test.describe("a live tail whose client does not read", () => {
   test("the portal stops reading the session's events until the client takes what is queued", async ({ request }) => {
     test.setTimeout(120_000);

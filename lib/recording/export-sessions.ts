@@ -431,6 +431,19 @@ export function exportStream(body: AsyncIterable<string>): ReadableStream<Uint8A
   });
 }
 
+/**
+ * What HEAD answers for an export named `base` (no extension): the headers only, with no session
+ * read and no audit event written — nothing was exported.
+ */
+export function exportHeadHeaders(format: ExportFormat, base: string): Record<string, string> {
+  return {
+    "content-type": CONTENT_TYPES[format],
+    "content-disposition": `attachment; filename="${base}.${EXTENSIONS[format]}"`,
+    "cache-control": "no-store",
+    "x-content-type-options": "nosniff",
+  };
+}
+
 /** The response headers of an export. */
 export function exportHeaders(result: SessionExport): Record<string, string> {
   return {

@@ -65,4 +65,17 @@ export async function GET(request: Request): Promise<Response> {
   });
 }
 
+/**
+ * HEAD: authentication and the headers, without a stream (Next would otherwise run GET and never
+ * close the stream it discards: a listener, a timer and one of the user's places, each time).
+ */
+export async function HEAD(request: Request): Promise<Response> {
+  try {
+    await authenticate(request);
+    return new Response(null, { headers: { "content-type": "text/event-stream", "cache-control": "no-store", "x-accel-buffering": "no" } });
+  } catch (error) {
+    return errorResponse(error);
+  }
+}
+
 export const { POST, PUT, PATCH, DELETE, OPTIONS } = methodsNotAllowed("GET");

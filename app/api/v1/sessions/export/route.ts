@@ -1,7 +1,7 @@
 import { vaultKey } from "@/lib/config";
 import { getDb } from "@/lib/db/client";
 import { exportSessionsQuerySchema } from "@/lib/recording/export-schema";
-import { exportHeaders, exportSessions, exportStream } from "@/lib/recording/export-sessions";
+import { exportHeaders, exportHeadHeaders, exportSessions, exportStream } from "@/lib/recording/export-sessions";
 import { authenticate, errorResponse, methodsNotAllowed, readQuery } from "../../_lib/handler";
 import { acquireStream, MAX_EXPORTS_PER_USER, releaseWhenDone, tooManyStreams } from "../../_lib/stream-limit";
 
@@ -29,6 +29,17 @@ export async function GET(request: Request): Promise<Response> {
     return new Response(releaseWhenDone(exportStream(result.body), release), { headers: exportHeaders(result) });
   } catch (error) {
     release?.();
+    return errorResponse(error);
+  }
+}
+
+/** HEAD: GET's checks and headers, without the export or its audit event (see sessions/{id}/export). */
+export async function HEAD(request: Request): Promise<Response> {
+  try {
+    await authenticate(request);
+    const { format } = readQuery(request, exportSessionsQuerySchema);
+    return new Response(null, { headers: exportHeadHeaders(format, "tollgate-sessions") });
+  } catch (error) {
     return errorResponse(error);
   }
 }

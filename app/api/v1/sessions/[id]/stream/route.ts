@@ -179,6 +179,24 @@ export async function GET(request: Request, context: { params: Promise<{ id: str
   });
 }
 
+const SSE_HEADERS = { "content-type": "text/event-stream", "cache-control": "no-store", "x-accel-buffering": "no" };
+
+/**
+ * HEAD: GET's checks and headers, without a stream (Next would otherwise run GET and never close
+ * the stream it discards: a listener, two timers and one of the user's places, each time).
+ */
+export async function HEAD(request: Request, context: { params: Promise<{ id: string }> }): Promise<Response> {
+  try {
+    const actor = await authenticate(request);
+    const { id } = await readParams(context);
+    readQuery(request, listSessionEventsQuerySchema);
+    await findVisibleSession(getDb(), actor, id);
+    return new Response(null, { headers: SSE_HEADERS });
+  } catch (error) {
+    return errorResponse(error);
+  }
+}
+
 /** `Last-Event-ID: <seq>` as a browser's EventSource sends it when it reconnects; ignored unless a seq. */
 function lastEventId(request: Request): number | undefined {
   const value = request.headers.get("last-event-id");
