@@ -368,6 +368,39 @@ test.describe("exports", () => {
   });
 });
 
+test.describe("verification", () => {
+  test("a user runs at most 4 verifications at once (each hashes a whole recording); one more is a 429, later ones work", async ({
+    request,
+  }) => {
+    test.setTimeout(120_000);
+    const session = await sessionOf(request, "alice", "bob", `alice-verify-${MARK}`);
+    const db = new pg.Client({ connectionString: process.env.TOLLGATE_DATABASE_URL });
+    await db.connect();
+    await db.query(
+      `INSERT INTO "SessionEvent" ("sessionId", seq, at, direction, kind, payload, raw, "prevHash", hash)
+       SELECT $1, 1000000 + g, now(), 'UPSTREAM_TO_CLIENT', 'notification', '{}'::jsonb,
+         '{"jsonrpc":"2.0","method":"notifications/message","params":{"level":"info","data":"' || repeat('x', 2000) || '"}}', 'x', 'y'
+       FROM generate_series(1, 20000) g`,
+      [session],
+    );
+    try {
+      const alice = apiAs(request, "alice");
+      const responses = await Promise.all(Array.from({ length: 8 }, () => alice.get(`/sessions/${session}/verify`)));
+      const statuses = responses.map((response) => response.status());
+      expect(statuses.filter((status) => status === 200).length).toBeGreaterThanOrEqual(4);
+      expect(statuses.filter((status) => status === 200).length).toBeLessThanOrEqual(7);
+      const refused = responses.find((response) => response.status() === 429)!;
+      expect(refused.headers()["retry-after"]).toBe("5");
+      expect(((await refused.json()) as ErrorBody).error.message).toMatch(/already have 4 session verifications running/);
+      // Finished ones give their place back.
+      for (let i = 0; i < 5; i++) expect((await alice.get(`/sessions/${aliceSession}/verify`)).status()).toBe(200);
+    } finally {
+      await db.query(`DELETE FROM "SessionEvent" WHERE "sessionId" = $1 AND seq > 1000000`, [session]);
+      await db.end();
+    }
+  });
+});
+
 test.describe("HEAD on streams and exports", () => {
   test("answers the headers without opening a stream or exporting: no places held, no audit event", async ({ request }) => {
     const session = await openSession(request, "alice", "bob", `alice-head-${MARK}`);

@@ -15,6 +15,7 @@ import { assertSameOriginWrite, originOf } from "@/lib/http/csrf";
 import { authenticateApiToken } from "@/lib/tokens/authenticate-api-token";
 import { authenticateApiJwt, InvalidBearerTokenError } from "@/lib/users/service-accounts";
 import { parseInput } from "@/lib/validate";
+import { acquireStream, tooManyStreams } from "./stream-limit";
 
 // The one shape of every /api/v1 handler: authenticate (bearer API token or portal session, the
 // latter with CSRF checks on writes), check the route's permission, check a write's declared
@@ -159,6 +160,11 @@ export interface HandleOptions {
    * read or parsed, so a caller without it gets 403 whatever they sent.
    */
   permission?: Permission;
+  /**
+   * At most `max` of one user's requests to this route run at once (one more: 429), for routes
+   * that read a whole recording; `what` names them in the refusal ("session verifications").
+   */
+  perUser?: { max: number; what: string };
 }
 
 export function handle<P = Record<string, never>>(
@@ -166,9 +172,14 @@ export function handle<P = Record<string, never>>(
   options: HandleOptions = {},
 ): (request: Request, context: { params: Promise<P> }) => Promise<Response> {
   return async (request, context) => {
+    let release: (() => void) | null = null;
     try {
       const { actor, via } = await authenticateRequest(request);
       if (options.permission) assertPermission(actor, options.permission);
+      if (options.perUser) {
+        release = acquireStream(options.perUser.what, actor.id, options.perUser.max);
+        if (!release) return tooManyStreams(options.perUser.what, options.perUser.max);
+      }
       if (isWriteMethod(request.method)) {
         assertDeclaredLengthWithin(request.headers, MAX_BODY_BYTES);
         // Writes are JSON. From a browser always (an HTML form or a no-cors fetch cannot send
@@ -180,6 +191,8 @@ export function handle<P = Record<string, never>>(
       return Response.json(result, { status: options.status ?? 200, headers: options.headers });
     } catch (error) {
       return errorResponse(error);
+    } finally {
+      release?.();
     }
   };
 }

@@ -34,7 +34,7 @@ export function tooManyStreams(what: string, max: number = MAX_STREAMS_PER_USER)
     {
       error: {
         code: "TOO_MANY_STREAMS",
-        message: `You already have ${max} ${what} open; close one (another tab or script) or let it finish, and try again.`,
+        message: `You already have ${max} ${what}; close one (another tab or script) or let it finish, and try again.`,
       },
     },
     { status: 429, headers: { "Retry-After": "5" } },

@@ -20,7 +20,7 @@ export async function GET(request: Request): Promise<Response> {
     // who may see everyone's. A requester's dashboard only needs the kind, to refetch its own rows.
     withIds = can(actor, "sessions:read:all");
     const slot = acquireStream("events", actor.id);
-    if (!slot) return tooManyStreams("live event streams");
+    if (!slot) return tooManyStreams("live event streams open");
     release = slot;
   } catch (error) {
     return errorResponse(error);

@@ -41,7 +41,7 @@ export async function GET(request: Request, context: { params: Promise<{ id: str
     const query = readQuery(request, listSessionEventsQuerySchema);
     cursor = lastEventId(request) ?? query.after ?? 0;
     release = acquireStream("session", actor.id);
-    if (!release) return tooManyStreams("live session streams");
+    if (!release) return tooManyStreams("live session streams open");
     await findVisibleSession(getDb(), actor, sessionId);
   } catch (error) {
     release?.();
