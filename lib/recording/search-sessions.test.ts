@@ -111,7 +111,9 @@ beforeAll(async () => {
     WHERE ("sessionId", seq) IN (('s00100', 3), ('s00100', 4), ('s00777', 9))`;
   await t.db.$executeRaw`UPDATE "SessionEvent" SET raw = '{"text":"price 100%_sale"}' WHERE "sessionId" = 's00010' AND seq = 2`;
   await t.db.$executeRaw`UPDATE "SessionEvent" SET raw = '{"text":"price 100XYsale"}' WHERE "sessionId" = 's00011' AND seq = 2`;
-  await t.db.$executeRaw`UPDATE "SessionEvent" SET raw = '{"text":"C:\\temp"}' WHERE "sessionId" = 's00012' AND seq = 2`;
+  // Stored as the recorder stores it: JSON text, where a backslash and a quote are escaped.
+  await t.db
+    .$executeRaw`UPDATE "SessionEvent" SET raw = ${JSON.stringify({ text: 'C:\\temp say "hi"' })} WHERE "sessionId" = 's00012' AND seq = 2`;
   await t.db.$executeRaw`UPDATE "SessionEvent" SET raw = '{"text":"C:Xtemp"}' WHERE "sessionId" = 's00013' AND seq = 2`;
   await t.db.$executeRaw`ANALYZE "Session"`;
   await t.db.$executeRaw`ANALYZE "SessionEvent"`;
@@ -251,6 +253,7 @@ describe("searchSessions free text", () => {
   it("takes LIKE metacharacters literally", async () => {
     expect((await allPages({ actor: users.bob, q: "100%_sale" })).ids).toEqual(["s00010"]);
     expect((await allPages({ actor: users.bob, q: "C:\\temp" })).ids).toEqual(["s00012"]);
+    expect((await allPages({ actor: users.bob, q: 'say "hi"' })).ids).toEqual(["s00012"]);
     expect((await allPages({ actor: users.bob, q: "%%%" })).ids).toEqual([]);
     expect((await allPages({ actor: users.bob, q: "___" })).ids).toEqual([]);
   });

@@ -32,6 +32,14 @@ export function escapeLike(value: string): string {
   return value.replace(/[\\%_]/g, (char) => `\\${char}`);
 }
 
+/**
+ * The ILIKE pattern finding `q` in stored messages: `raw` is JSON text, where a backslash, a quote
+ * or a control character inside a string is escaped, so the needle is escaped the same way first.
+ */
+export function payloadPattern(q: string): string {
+  return `%${escapeLike(JSON.stringify(q).slice(1, -1))}%`;
+}
+
 /** An ISO instant as the `timestamp(3)` (UTC, no zone) Prisma stores: independent of the connection's TimeZone. */
 function utc(iso: string): Prisma.Sql {
   return Prisma.sql`(${iso}::timestamptz AT TIME ZONE 'UTC')`;
@@ -64,7 +72,7 @@ export function sessionConditions(options: SearchSessionsOptions): Prisma.Sql[] 
   if (options.q) {
     // Served by the pg_trgm GIN index "SessionEvent_raw_idx" (ILIKE with a pattern of 3+ characters).
     conditions.push(
-      Prisma.sql`EXISTS (SELECT 1 FROM "SessionEvent" e WHERE e."sessionId" = s.id AND e.raw ILIKE ${`%${escapeLike(options.q)}%`})`,
+      Prisma.sql`EXISTS (SELECT 1 FROM "SessionEvent" e WHERE e."sessionId" = s.id AND e.raw ILIKE ${payloadPattern(options.q)})`,
     );
   }
   return conditions;
@@ -126,7 +134,7 @@ export async function searchSessions(db: Db, options: SearchSessionsOptions): Pr
 async function countMatches(db: Db, ids: string[], q: string): Promise<Map<string, number>> {
   const rows = await db.$queryRaw<Array<{ sessionId: string; matches: number }>>`
     SELECT e."sessionId", count(*)::int AS matches FROM "SessionEvent" e
-    WHERE e."sessionId" IN (${Prisma.join(ids)}) AND e.raw ILIKE ${`%${escapeLike(q)}%`}
+    WHERE e."sessionId" IN (${Prisma.join(ids)}) AND e.raw ILIKE ${payloadPattern(q)}
     GROUP BY e."sessionId"`;
   return new Map(rows.map((row) => [row.sessionId, row.matches]));
 }
