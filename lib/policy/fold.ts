@@ -17,23 +17,32 @@ import { Buffer } from "node:buffer";
 //     such as "%EF%BC%94" or "%E2%80%8B" included)
 // Look-alike letters of other scripts (Cyrillic "о" for Latin "o") are not folded: NFKC keeps them.
 
-/**
- * Whether `text` has anything to fold; most strings have not. Non-ASCII is found by the UTF-8 length
- * (native, much faster than a regex scan), "%XX" by searching for "%".
- */
-export function needsFold(text: string): boolean {
-  if (Buffer.byteLength(text, "utf8") !== text.length) return true;
+const NON_ASCII = /[\u0080-\uffff]/;
+
+function hasPercentEscape(text: string): boolean {
   for (let at = text.indexOf("%"); at >= 0; at = text.indexOf("%", at + 1)) {
     if (hexValue(text.charCodeAt(at + 1)) >= 0 && hexValue(text.charCodeAt(at + 2)) >= 0) return true;
   }
   return false;
 }
 
+/**
+ * Whether `text` has anything to fold: "%XX" or a character outside ASCII; most strings have
+ * neither. Non-ASCII text usually shows it early (a regex on the first 256 characters); the UTF-8
+ * length then settles the rest (native, and fast for the common one-byte strings).
+ */
+export function needsFold(text: string): boolean {
+  if (text.length > 256 && NON_ASCII.test(text.slice(0, 256))) return true;
+  return Buffer.byteLength(text, "utf8") !== text.length || hasPercentEscape(text);
+}
+
 export interface Folded {
   text: string;
-  /** For each UTF-16 unit of `text`, the original range it came from. */
-  from: number[];
-  to: number[];
+  /**
+   * Where the folded text differs from the original, in order: folded [at, at + length) stands for
+   * original [from, to). Between edits the two are the same text, shifted.
+   */
+  edits: Edit[];
   /** Whether a default-ignorable character was met (then the other view is worth a look too). */
   hadInvisible: boolean;
   /**
@@ -41,6 +50,47 @@ export interface Folded {
    * as well.
    */
   changedAscii: boolean;
+}
+
+export interface Edit {
+  at: number;
+  length: number;
+  from: number;
+  to: number;
+}
+
+/** The last edit at or before folded offset `p`, or -1. */
+function editAt(edits: Edit[], p: number): number {
+  let low = 0;
+  let high = edits.length - 1;
+  let found = -1;
+  while (low <= high) {
+    const mid = (low + high) >> 1;
+    if (edits[mid]!.at <= p) {
+      found = mid;
+      low = mid + 1;
+    } else {
+      high = mid - 1;
+    }
+  }
+  return found;
+}
+
+/** The original offset where a span starting at folded offset `p` starts. */
+export function originalStart(folded: Folded, p: number): number {
+  const k = editAt(folded.edits, p);
+  if (k < 0) return p;
+  const edit = folded.edits[k]!;
+  return p < edit.at + edit.length ? edit.from : edit.to + (p - edit.at - edit.length);
+}
+
+/** The original offset where a span ending (exclusive) at folded offset `p` > 0 ends. */
+export function originalEnd(folded: Folded, p: number): number {
+  const last = p - 1;
+  const k = editAt(folded.edits, last);
+  if (k < 0) return p;
+  const edit = folded.edits[k]!;
+  return last < edit.at + edit.length ? edit.to : edit.to + (last - edit.at - edit.length) + 1;
 }
 
 const IGNORABLE = /^\p{Default_Ignorable_Code_Point}$/u;
@@ -51,6 +101,8 @@ const PRINTABLE_ASCII = /^[\x20-\x7e]+$/;
 const INVISIBLE = "\u0000"; // marker in the cache: default-ignorable
 
 const cache = new Map<number, string>();
+/** BMP code units known to fold to themselves (most non-ASCII letters): no lookup at all. */
+const UNCHANGED = new Uint8Array(65536);
 
 /** The value of a decimal digit of any script: Unicode encodes each set as ten code points 0…9. */
 function digitValue(codePoint: number): number {
@@ -107,21 +159,26 @@ function percentUtf8(text: string, i: number, first: number): { codePoint: numbe
 
 /**
  * The folded view of `text`; `invisible` says what a default-ignorable character becomes: nothing
- * ("drop") or a space ("space").
+ * ("drop") or a space ("space"). Unchanged stretches are copied whole, so the cost is one pass of
+ * character checks plus the edits.
  */
 export function fold(text: string, invisible: "drop" | "space" = "drop"): Folded {
   const n = text.length;
-  let out = "";
-  const from: number[] = [];
-  const to: number[] = [];
+  const parts: string[] = [];
+  const edits: Edit[] = [];
+  let copied = 0;
+  let length = 0;
   let hadInvisible = false;
   let changedAscii = false;
-  const push = (piece: string, start: number, end: number) => {
-    for (let k = 0; k < piece.length; k++) {
-      from.push(start);
-      to.push(end);
+  const replace = (start: number, end: number, piece: string) => {
+    if (start > copied) {
+      parts.push(text.slice(copied, start));
+      length += start - copied;
     }
-    out += piece;
+    edits.push({ at: length, length: piece.length, from: start, to: end });
+    parts.push(piece);
+    length += piece.length;
+    copied = end;
   };
   let i = 0;
   while (i < n) {
@@ -130,7 +187,7 @@ export function fold(text: string, invisible: "drop" | "space" = "drop"): Folded
       const byte = code === 37 ? percentByte(text, i) : -1;
       if (byte >= 0 && byte < 128) {
         // "%XX" of an ASCII character
-        push(byte >= 32 || byte === 10 || byte === 13 || byte === 9 ? String.fromCharCode(byte) : " ", i, i + 3);
+        replace(i, i + 3, byte >= 32 || byte === 10 || byte === 13 || byte === 9 ? String.fromCharCode(byte) : " ");
         changedAscii = true;
         i += 3;
         continue;
@@ -140,18 +197,17 @@ export function fold(text: string, invisible: "drop" | "space" = "drop"): Folded
         const decoded = percentUtf8(text, i, byte);
         if (decoded !== null) {
           const folded = foldCodePoint(decoded.codePoint);
-          if (folded === INVISIBLE) {
-            hadInvisible = true;
-            if (invisible === "space") push(" ", i, decoded.end);
-          } else {
-            push(folded, i, decoded.end);
-          }
+          if (folded === INVISIBLE) hadInvisible = true;
+          replace(i, decoded.end, folded === INVISIBLE ? (invisible === "space" ? " " : "") : folded);
           changedAscii = true;
           i = decoded.end;
           continue;
         }
       }
-      push(text[i]!, i, i + 1);
+      i++;
+      continue;
+    }
+    if (UNCHANGED[code] === 1) {
       i++;
       continue;
     }
@@ -160,11 +216,15 @@ export function fold(text: string, invisible: "drop" | "space" = "drop"): Folded
     const folded = foldCodePoint(codePoint);
     if (folded === INVISIBLE) {
       hadInvisible = true;
-      if (invisible === "space") push(" ", i, i + width);
-    } else {
-      push(folded, i, i + width);
+      replace(i, i + width, invisible === "space" ? " " : "");
+    } else if (width === 1 && folded.length === 1 && folded.charCodeAt(0) === code) {
+      UNCHANGED[code] = 1;
+    } else if (folded !== text.slice(i, i + width)) {
+      replace(i, i + width, folded);
     }
     i += width;
   }
-  return { text: out, from, to, hadInvisible, changedAscii };
+  if (edits.length === 0) return { text, edits, hadInvisible, changedAscii };
+  if (copied < n) parts.push(text.slice(copied));
+  return { text: parts.join(""), edits, hadInvisible, changedAscii };
 }

@@ -3,7 +3,7 @@ import { compileAdminRegex } from "./admin-regex.ts";
 import { isAlnumCode } from "./detectors/chars.ts";
 import { DETECTOR_IMPLEMENTATIONS } from "./detectors/index.ts";
 import { type Detector, FEATURE, type Span } from "./detectors/types.ts";
-import { type Folded, fold, needsFold } from "./fold.ts";
+import { type Folded, fold, needsFold, originalEnd, originalStart } from "./fold.ts";
 import { type CompiledJsonPath, compileJsonPath, formatIndex, formatKey, selectJsonPath } from "./json-path.ts";
 import { normalizeKey } from "./normalize.ts";
 import { Hasher, isMaskToken, maskedRegions, replacement } from "./replace.ts";
@@ -538,7 +538,7 @@ class Masking {
     this.detect(folded.text, contextKey, chunked, found);
     for (const span of found) {
       if (span.end <= span.start) continue;
-      spans.push({ ...span, start: folded.from[span.start]!, end: folded.to[span.end - 1]! });
+      spans.push({ ...span, start: originalStart(folded, span.start), end: originalEnd(folded, span.end) });
     }
   }
 
