@@ -18,7 +18,8 @@ import { type MaskRule, type MaskStyle, policyDocumentSchema } from "./schema.ts
 // The raw value must not survive, not even with its separators or the invisible characters
 // removed; look-alikes the detectors claim to leave alone (Luhn-invalid numbers, versions,
 // timestamps, UUIDs, order ids, SHAs, prices) must stay as they are.
-// A fixed seed keeps runs reproducible; fast-check prints the seed and the shrunk case on failure.
+// A fixed seed keeps runs reproducible; fast-check prints the seed and the case on failure, and
+// MASK_GENERATED_SEED=<n> replays (or explores) another seed.
 
 const SEED = Number(process.env.MASK_GENERATED_SEED ?? 20261122);
 const RUNS = { seed: SEED, numRuns: 400, endOnFailure: true } as const;
