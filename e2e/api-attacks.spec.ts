@@ -4,7 +4,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { type APIRequestContext, expect, test } from "@playwright/test";
 import pg from "pg";
-import { apiAs, demoToken, gatewayUrl, portalUrl } from "./helpers.ts";
+import { apiAs, demoToken, gatewayUrl, portalUrl, signIn } from "./helpers.ts";
 
 // An outside tester's attacks on the session routes (list, search, export, live stream, verify)
 // and the API around them, over HTTP against the real built portal: other people's sessions stay
@@ -398,6 +398,33 @@ test.describe("verification", () => {
       await db.query(`DELETE FROM "SessionEvent" WHERE "sessionId" = $1 AND seq > 1000000`, [session]);
       await db.end();
     }
+  });
+});
+
+test.describe("exports with the session cookie", () => {
+  test("a link on another site cannot make a signed-in browser export (and audit an export); the portal's own pages can", async ({
+    page,
+  }) => {
+    await signIn(page, "alice@example.com");
+    const exports = async () => {
+      const response = await page.request.get(`${portalUrl()}/api/v1/audit-events?action=session.exported&limit=200`, {
+        headers: { authorization: `Bearer ${demoToken("carol")}` },
+      });
+      return ((await response.json()) as { events: unknown[] }).events.length;
+    };
+    const before = await exports();
+    for (const path of [`/sessions/${aliceSession}/export`, "/sessions/export?format=transcript"]) {
+      for (const site of ["cross-site", "same-site"]) {
+        const response = await page.request.get(`${portalUrl()}/api/v1${path}`, { headers: { "sec-fetch-site": site } });
+        expect(response.status(), `${site} ${path}`).toBe(403);
+        expect(((await response.json()) as ErrorBody).error.message).toMatch(/portal's own pages/);
+      }
+      for (const site of ["same-origin", "none"]) {
+        const response = await page.request.get(`${portalUrl()}/api/v1${path}`, { headers: { "sec-fetch-site": site } });
+        expect(response.status(), `${site} ${path}`).toBe(200);
+      }
+    }
+    expect(await exports()).toBe(before + 4);
   });
 });
 

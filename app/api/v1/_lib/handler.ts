@@ -71,6 +71,19 @@ export async function authenticate(request: Request): Promise<Actor> {
   return (await authenticateRequest(request)).actor;
 }
 
+/**
+ * An export (a GET that writes an audit event) with the portal's session cookie must come from the
+ * portal's own pages or the address bar (Sec-Fetch-Site same-origin or none): a link on another
+ * site must not make a signed-in browser export, and audit an export, without its user asking.
+ */
+export function assertNotCrossSite(request: Request): void {
+  if (request.headers.has("authorization")) return;
+  const site = request.headers.get("sec-fetch-site");
+  if (site === "cross-site" || site === "same-site") {
+    throw new AppError("FORBIDDEN", "Exports start from the portal's own pages: use the Export menu in Tollgate, or an API token.");
+  }
+}
+
 /** The portal's own origins: NEXTAUTH_URL (its public origin) and the origin the request was addressed to. */
 function portalOrigins(request: Request): string[] {
   return [originOf(process.env.NEXTAUTH_URL), originOf(request.url)].filter((origin): origin is string => origin !== null);

@@ -2,7 +2,7 @@ import { vaultKey } from "@/lib/config";
 import { getDb } from "@/lib/db/client";
 import { exportSessionsQuerySchema } from "@/lib/recording/export-schema";
 import { exportHeaders, exportHeadHeaders, exportSessions, exportStream } from "@/lib/recording/export-sessions";
-import { authenticate, errorResponse, methodsNotAllowed, readQuery } from "../../_lib/handler";
+import { assertNotCrossSite, authenticate, errorResponse, methodsNotAllowed, readQuery } from "../../_lib/handler";
 import { acquireStream, MAX_EXPORTS_PER_USER, releaseWhenDone, tooManyStreams } from "../../_lib/stream-limit";
 
 export const dynamic = "force-dynamic";
@@ -16,6 +16,7 @@ export async function GET(request: Request): Promise<Response> {
   let release: (() => void) | null = null;
   try {
     const actor = await authenticate(request);
+    assertNotCrossSite(request);
     const { format, ...filters } = readQuery(request, exportSessionsQuerySchema);
     // Taken before the export's audit event: a refused export is not recorded as one.
     release = acquireStream("export", actor.id, MAX_EXPORTS_PER_USER);

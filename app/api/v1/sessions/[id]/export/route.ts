@@ -3,7 +3,7 @@ import { getDb } from "@/lib/db/client";
 import { exportSessionQuerySchema } from "@/lib/recording/export-schema";
 import { exportHeaders, exportHeadHeaders, exportSession, exportStream } from "@/lib/recording/export-sessions";
 import { findVisibleSession } from "@/lib/recording/sessions";
-import { authenticate, errorResponse, methodsNotAllowed, readParams, readQuery } from "../../../_lib/handler";
+import { assertNotCrossSite, authenticate, errorResponse, methodsNotAllowed, readParams, readQuery } from "../../../_lib/handler";
 import { acquireStream, MAX_EXPORTS_PER_USER, releaseWhenDone, tooManyStreams } from "../../../_lib/stream-limit";
 
 export const dynamic = "force-dynamic";
@@ -13,6 +13,7 @@ export async function GET(request: Request, context: { params: Promise<{ id: str
   let release: (() => void) | null = null;
   try {
     const actor = await authenticate(request);
+    assertNotCrossSite(request);
     const query = readQuery(request, exportSessionQuerySchema);
     const { id } = await readParams(context);
     // Taken before the export's audit event: a refused export is not recorded as one.
