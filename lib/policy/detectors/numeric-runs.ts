@@ -36,10 +36,15 @@ function tokenize(text: string, first: number): NumericRun {
   const plus = runStart > 0 && text.charCodeAt(runStart - 1) === 43; // "+"
   if (plus) {
     runStart--;
-    // "(+44) 20 7946 0958": the country code in parentheses
+    // "(+44) 20 7946 0958": a country code (1–3 digits) in parentheses; "(+14155552671)" is a
+    // number in parentheses like any other.
     if (!open && runStart > 0 && text.charCodeAt(runStart - 1) === 40) {
-      open = true;
-      runStart--;
+      let digitsEnd = first;
+      while (digitsEnd < text.length && digitsEnd - first < 4 && isDigitCode(text.charCodeAt(digitsEnd))) digitsEnd++;
+      if (digitsEnd - first <= 3 && text.charCodeAt(digitsEnd) === 41) {
+        open = true;
+        runStart--;
+      }
     }
   }
   const groups: DigitGroup[] = [];
