@@ -41,9 +41,15 @@ async function openSession(
   await client.callTool({ name: "echo", arguments: { message: text } });
   return {
     id: transport.sessionId!,
+    // Ends the session and revokes its grant, so later specs find the demo users without extra grants.
     end: async () => {
       await transport.terminateSession();
       await client.close();
+      const revoked = await fetch(`${portalUrl()}/api/v1/grants/${grantId}/revoke`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${demoToken("carol")}` },
+      });
+      expect(revoked.status).toBe(200);
     },
   };
 }
