@@ -391,6 +391,14 @@ describe("masking generated sensitive data", () => {
 });
 
 describe("folded spellings (fixed examples)", () => {
+  it("key rules in text read the folded view too", () => {
+    const withKeys = compileMask(policyDocumentSchema.parse({ rules: [{ kind: "mask", keys: ["password"] }] }).rules as MaskRule[], KEY)!;
+    for (const text of ["ｐａｓｓｗｏｒｄ＝hunter2-correct", "?password%3Dhunter2-correct&x=1", "pass\u200Bword: hunter2-correct"]) {
+      const { message } = maskMessage(withKeys, { jsonrpc: "2.0", id: 1, result: { content: [{ type: "text", text }] } });
+      expect(JSON.stringify(message)).not.toContain("hunter2");
+    }
+  });
+
   const cases: Array<[string, string]> = [
     ["full-width card", "card ４１１１ １１１１ １１１１ １１１１"],
     ["percent-encoded email", "https://x.example/?to=jane.doe%40example.com&x=1"],

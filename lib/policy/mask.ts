@@ -495,6 +495,7 @@ class Masking {
   private scan(text: string, contextKey: string, chunked: boolean): StyledSpan[] {
     const spans: StyledSpan[] = [];
     if (text.length >= 3) {
+      const keyText = this.mask.keyText;
       if (!needsFold(text)) {
         this.detect(text, contextKey, chunked, spans);
       } else {
@@ -503,8 +504,16 @@ class Masking {
         this.detectFolded(dropped, contextKey, chunked, spans);
         if (dropped.hadInvisible) this.detectFolded(fold(text, "space"), contextKey, chunked, spans);
         if (dropped.changedAscii) this.detect(text, contextKey, chunked, spans);
+        // `ｐａｓｓｗｏｒｄ＝…`, `password%3D…`: key rules in text read the folded view too.
+        if (keyText && dropped.edits.length > 0 && (dropped.text.includes(":") || dropped.text.includes("="))) {
+          const found: StyledSpan[] = [];
+          this.keyTextSpans(dropped.text, keyText, found);
+          for (const span of found) {
+            if (span.end > span.start)
+              spans.push({ ...span, start: originalStart(dropped, span.start), end: originalEnd(dropped, span.end) });
+          }
+        }
       }
-      const keyText = this.mask.keyText;
       if (keyText && (text.includes(":") || text.includes("="))) this.keyTextSpans(text, keyText, spans);
     }
     for (const { re, literal, kind, style } of this.mask.regexes) {
