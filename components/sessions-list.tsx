@@ -8,7 +8,7 @@ import { SESSION_STATUSES, type SessionFilters, type SessionListItem } from "@/l
 import { errorMessage } from "./api";
 import { useConnections, useMe } from "./hooks";
 import { ExportMenu } from "./session-export";
-import { type SessionFilterName, useDebounced, useSessionFilters, useSessionPages } from "./session-list-hooks";
+import { SESSION_FILTER_NAMES, type SessionFilterName, useDebounced, useSessionFilters, useSessionPages } from "./session-list-hooks";
 import { Time, TimeZoneNote } from "./time";
 import { Alert, Badge, buttonClass, Card, cx, DataTable, Empty, inputClass, Loading, labelClass, PageHeader, tdClass } from "./ui";
 
@@ -230,15 +230,8 @@ function FilterBar({
   );
 }
 
-const SESSION_FILTER_NAMES_EXCEPT_Q = [
-  "user",
-  "connection",
-  "tool",
-  "decision",
-  "status",
-  "from",
-  "to",
-] as const satisfies SessionFilterName[];
+/** The filters behind the "Filters (n)" button on phones: all but the search box. */
+const SESSION_FILTER_NAMES_EXCEPT_Q = SESSION_FILTER_NAMES.filter((name) => name !== "q");
 
 function DateFilter({
   id,
