@@ -3,6 +3,7 @@ import type { Prisma } from "../db/generated/client.ts";
 import { type FetchLike, fetchMetadataDocument, isMetadataDocumentClientId } from "./client-metadata-document.ts";
 import { OAuthError } from "./errors.ts";
 import { clientDisplayName } from "./register-client.ts";
+import { hasNul } from "./schema.ts";
 import { OAUTH_LIFETIMES } from "./settings.ts";
 
 export interface OAuthClientInfo {
@@ -26,6 +27,8 @@ export interface FindClientOptions {
  */
 export async function findClient(db: Db, clientId: string, options: FindClientOptions = {}): Promise<OAuthClientInfo> {
   const now = options.now ?? new Date();
+  // Never a database lookup for what cannot be an id (Postgres refuses a NUL in text).
+  if (hasNul(clientId) || clientId.length > 2000) throw new OAuthError("invalid_client", "Unknown client_id; register the client first.");
   const row = await db.oAuthClient.findUnique({ where: { id: clientId } });
   if (!isMetadataDocumentClientId(clientId)) {
     if (row?.kind !== "registered") throw new OAuthError("invalid_client", "Unknown client_id; register the client first.");

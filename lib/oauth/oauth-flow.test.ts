@@ -94,6 +94,42 @@ describe("dynamic client registration", () => {
   });
 });
 
+describe("NUL characters (Postgres cannot store U+0000)", () => {
+  it("are refused at registration, naming the field, and never reach the database", async () => {
+    for (const [input, error, field] of [
+      [{ client_name: "a\u0000b", redirect_uris: [REDIRECT] }, "invalid_client_metadata", "client_name"],
+      [{ redirect_uris: [`${REDIRECT}\u0000`] }, "invalid_redirect_uri", "redirect_uris.0"],
+      [{ redirect_uris: [REDIRECT], software_id: "\u0000" }, "invalid_client_metadata", "software_id"],
+      [{ redirect_uris: [REDIRECT], token_endpoint_auth_method: "none\u0000" }, "invalid_client_metadata", "token_endpoint_auth_method"],
+      [{ redirect_uris: [REDIRECT], client_uri: "https://a.example.com/\u0000" }, "invalid_client_metadata", "client_uri"],
+    ] as const) {
+      await expect(registerClient(t.db, input), JSON.stringify(input)).rejects.toMatchObject({
+        error,
+        description: expect.stringMatching(new RegExp(`^${field.replace(".", "\\.")}: .*NUL`)),
+      });
+    }
+  });
+  it("in a metadata document is invalid_client; in a client_id, an authorization id or a token request, a refusal", async () => {
+    const url = "https://nul.example.com/client.json";
+    const outcome = await startAuthorization(t.db, {
+      actor: alice,
+      query: query({ client_id: url }),
+      settings,
+      clients: { fetch: async () => new Response(JSON.stringify({ client_id: url, client_name: "x\u0000", redirect_uris: [REDIRECT] })) },
+    });
+    expect(outcome).toMatchObject({ kind: "invalid", message: expect.stringMatching(/client_name: must not contain a NUL/) });
+    expect(await startAuthorization(t.db, { actor: alice, query: query({ client_id: "tgc_\u0000" }), settings })).toMatchObject({
+      kind: "invalid",
+    });
+    await expect(pollAuthorization(t.db, { actor: alice, authorizationId: "x\u0000".repeat(10), settings })).rejects.toMatchObject({
+      code: "NOT_FOUND",
+    });
+    expect(() => parseTokenRequest({ grant_type: "refresh_token", refresh_token: "r\u0000", client_id: clientId })).toThrow(
+      /refresh_token: must not contain a NUL/,
+    );
+  });
+});
+
 describe("authorization request validation", () => {
   it("never redirects to an unregistered redirect URI or for an unknown client", async () => {
     expect(

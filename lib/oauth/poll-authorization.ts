@@ -2,6 +2,7 @@ import type { Actor } from "../authz/permissions.ts";
 import type { Db } from "../db/client.ts";
 import { AppError } from "../errors.ts";
 import { completeWithCode, completeWithDenial } from "./issue-code.ts";
+import { hasNul } from "./schema.ts";
 import type { OAuthSettings } from "./settings.ts";
 
 // The waiting consent page asks this whenever the access request may have changed (live events,
@@ -18,7 +19,9 @@ export async function pollAuthorization(
 ): Promise<AuthorizationProgress> {
   const { actor, settings } = options;
   const now = options.now ?? new Date();
-  const authorization = await db.oAuthAuthorization.findFirst({ where: { id: options.authorizationId, userId: actor.id } });
+  const authorization = hasNul(options.authorizationId)
+    ? null
+    : await db.oAuthAuthorization.findFirst({ where: { id: options.authorizationId, userId: actor.id } });
   if (!authorization) throw new AppError("NOT_FOUND", "This authorization request is unknown or not yours.");
   if (authorization.status !== "PENDING") throw new AppError("GONE", "This authorization request was already answered.");
   const deny = async (description: string): Promise<AuthorizationProgress> => {

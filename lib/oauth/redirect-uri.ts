@@ -6,6 +6,8 @@ const LOOPBACK_HOSTS = new Set(["127.0.0.1", "[::1]", "localhost"]);
 
 /** Why a redirect URI cannot be registered, or null when it can. */
 export function redirectUriProblem(value: string): string | null {
+  // The URL parser would accept (and percent-encode) a NUL; the stored string keeps it, and Postgres cannot.
+  if (value.includes("\u0000")) return "a redirect URI must not contain a NUL character (U+0000)";
   let url: URL;
   try {
     url = new URL(value);

@@ -3,7 +3,21 @@ import { createAccessRequestSchema } from "../access/schema.ts";
 import { redirectUriProblem } from "./redirect-uri.ts";
 
 // Inputs of the OAuth endpoints, parsed with zod. Form-encoded bodies and query strings arrive as
-// string records; registration and metadata documents are JSON.
+// string records; registration and metadata documents are JSON. No string may hold a NUL (U+0000):
+// Postgres text and jsonb columns cannot store one, so it is refused here, naming the field, rather
+// than failing as a database error.
+
+const NUL_MESSAGE = "must not contain a NUL character (U+0000)";
+
+/** Whether a string holds a NUL character. */
+export function hasNul(value: string): boolean {
+  return value.includes("\u0000");
+}
+
+/** A string without NUL characters. */
+function text(params?: Parameters<typeof z.string>[0]) {
+  return z.string(params).refine((value) => !hasNul(value), NUL_MESSAGE);
+}
 
 const redirectUri = z.string().superRefine((value, ctx) => {
   const problem = redirectUriProblem(value);
@@ -13,9 +27,9 @@ const redirectUri = z.string().superRefine((value, ctx) => {
 /** What a client may say about itself (RFC 7591 §2), in a registration or a client ID metadata document. */
 export const clientMetadataSchema = z.object({
   redirect_uris: z.array(redirectUri, { error: "redirect_uris must be a list of URLs" }).min(1, "redirect_uris must not be empty").max(10),
-  client_name: z.string().trim().min(1).max(200).optional(),
-  client_uri: z.url().max(2000).optional(),
-  logo_uri: z.url().max(2000).optional(),
+  client_name: text().trim().min(1).max(200).optional(),
+  client_uri: text().pipe(z.url().max(2000)).optional(),
+  logo_uri: text().pipe(z.url().max(2000)).optional(),
   grant_types: z
     .array(z.string())
     .optional()
@@ -26,10 +40,10 @@ export const clientMetadataSchema = z.object({
     .array(z.string())
     .optional()
     .refine((types) => !types || types.every((type) => type === "code"), { message: 'response_types may only be "code"' }),
-  token_endpoint_auth_method: z.string().optional(),
-  scope: z.string().max(1000).optional(),
-  software_id: z.string().max(200).optional(),
-  software_version: z.string().max(100).optional(),
+  token_endpoint_auth_method: text().max(100).optional(),
+  scope: text().max(1000).optional(),
+  software_id: text().max(200).optional(),
+  software_version: text().max(100).optional(),
 });
 export type ClientMetadata = z.output<typeof clientMetadataSchema>;
 
@@ -40,21 +54,21 @@ export const authorizationRequestSchema = z.object({
     .string({ error: "code_challenge is required (PKCE)" })
     .regex(/^[A-Za-z0-9\-_]{43}$/, "code_challenge must be the base64url SHA-256 of the code verifier (43 characters)"),
   code_challenge_method: z.literal("S256", { error: "code_challenge_method must be S256 (plain is refused)" }),
-  resource: z.string({ error: "resource is required (RFC 8707): the MCP connection URL" }).min(1).max(2000),
-  scope: z.string().max(1000).optional(),
-  state: z.string().max(2000).optional(),
+  resource: text({ error: "resource is required (RFC 8707): the MCP connection URL" }).min(1).max(2000),
+  scope: text().max(1000).optional(),
+  state: text().max(2000).optional(),
 });
 
 /** The consent page's form (POST /oauth/authorize/decide). */
 export const consentDecisionSchema = z.discriminatedUnion("action", [
-  z.object({ action: z.literal("approve"), authorization: z.string().min(20).max(100) }),
-  z.object({ action: z.literal("deny"), authorization: z.string().min(20).max(100) }),
+  z.object({ action: z.literal("approve"), authorization: text().min(20).max(100) }),
+  z.object({ action: z.literal("deny"), authorization: text().min(20).max(100) }),
   z.object({
     action: z.literal("request"),
-    authorization: z.string().min(20).max(100),
+    authorization: text().min(20).max(100),
     // The access request's own fields and messages (lib/access/schema.ts); the connection comes from the authorization.
     minutes: createAccessRequestSchema.shape.minutes,
-    reason: createAccessRequestSchema.shape.reason,
+    reason: createAccessRequestSchema.shape.reason.refine((value) => !hasNul(value), NUL_MESSAGE),
   }),
 ]);
 export type ConsentDecision = z.output<typeof consentDecisionSchema>;
@@ -63,18 +77,18 @@ export type ConsentDecision = z.output<typeof consentDecisionSchema>;
 export const tokenRequestSchema = z.discriminatedUnion("grant_type", [
   z.object({
     grant_type: z.literal("authorization_code"),
-    code: z.string().min(1).max(200),
-    redirect_uri: z.string().min(1).max(2000),
-    client_id: z.string().min(1).max(2000),
-    code_verifier: z.string().min(1).max(200),
-    resource: z.string().max(2000).optional(),
+    code: text().min(1).max(200),
+    redirect_uri: text().min(1).max(2000),
+    client_id: text().min(1).max(2000),
+    code_verifier: text().min(1).max(200),
+    resource: text().max(2000).optional(),
   }),
   z.object({
     grant_type: z.literal("refresh_token"),
-    refresh_token: z.string().min(1).max(200),
-    client_id: z.string().min(1).max(2000),
-    resource: z.string().max(2000).optional(),
-    scope: z.string().max(1000).optional(),
+    refresh_token: text().min(1).max(200),
+    client_id: text().min(1).max(2000),
+    resource: text().max(2000).optional(),
+    scope: text().max(1000).optional(),
   }),
 ]);
 export type TokenRequest = z.output<typeof tokenRequestSchema>;

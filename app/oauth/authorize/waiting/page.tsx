@@ -1,6 +1,7 @@
 import { getPortalUser } from "@/app/auth";
 import { Alert, Card } from "@/components/ui";
 import { getDb } from "@/lib/db/client";
+import { hasNul } from "@/lib/oauth/schema";
 import { WaitForApproval } from "./wait-for-approval";
 
 // The consent page after the access request was filed: it waits live for the approver, then sends
@@ -16,7 +17,9 @@ export default async function WaitingPage({ searchParams }: { searchParams: Prom
   const { authorization: id } = await searchParams;
   const db = getDb();
   const authorization =
-    typeof id === "string" ? await db.oAuthAuthorization.findFirst({ where: { id, userId: user.id }, include: { client: true } }) : null;
+    typeof id === "string" && !hasNul(id)
+      ? await db.oAuthAuthorization.findFirst({ where: { id, userId: user.id }, include: { client: true } })
+      : null;
   const request = authorization?.accessRequestId
     ? await db.accessRequest.findUnique({ where: { id: authorization.accessRequestId }, include: { connection: true } })
     : null;
