@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { fetchMetadataDocument, metadataDocumentUrlProblem, validateMetadataDocument } from "./client-metadata-document.ts";
 import { OAuthError } from "./errors.ts";
 import { s256, verifyPkce } from "./pkce.ts";
+import { readOAuthBody } from "./read-body.ts";
 import { isRegisteredRedirectUri, redirectUriProblem } from "./redirect-uri.ts";
 import { parseResource } from "./resource.ts";
 import { authorizationServerMetadata } from "./settings.ts";
@@ -150,5 +151,38 @@ describe("authorization server metadata (RFC 8414)", () => {
       authorization_response_iss_parameter_supported: true,
       client_id_metadata_document_supported: true,
     });
+  });
+});
+
+describe("OAuth request bodies", () => {
+  const form = "application/x-www-form-urlencoded";
+  const request = (body: ReadableStream<Uint8Array> | null, headers: Record<string, string> = {}) => ({
+    headers: new Headers({ "content-type": form, ...headers }),
+    body,
+  });
+  const streamOf = (...chunks: Array<Uint8Array | Error>) =>
+    new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (const chunk of chunks) {
+          if (chunk instanceof Error) return controller.error(chunk);
+          controller.enqueue(chunk);
+        }
+        controller.close();
+      },
+    });
+  it("reads a body within the limit", async () => {
+    expect(await readOAuthBody(request(streamOf(new TextEncoder().encode("a=1"))), form)).toBe("a=1");
+  });
+  it("says what went wrong: too large, a broken connection, a malformed Content-Length", async () => {
+    await expect(readOAuthBody(request(streamOf(new Uint8Array(20 * 1024))), form)).rejects.toMatchObject({
+      error: "invalid_request",
+      description: expect.stringMatching(/exceeds 16384 bytes/),
+    });
+    await expect(readOAuthBody(request(null, { "content-length": "99999" }), form)).rejects.toThrow(/exceeds 16384 bytes/);
+    const broken = readOAuthBody(request(streamOf(new Uint8Array(10), new Error("aborted"))), form);
+    await expect(broken).rejects.toMatchObject({ error: "invalid_request", description: expect.stringMatching(/could not be read/) });
+    await expect(broken).rejects.not.toThrow(/exceeds/);
+    await expect(readOAuthBody(request(null, { "content-length": "1, 2" }), form)).rejects.toThrow(/Content-Length/);
+    await expect(readOAuthBody(request(null, { "content-type": "text/plain" }), form)).rejects.toThrow(/must be application/);
   });
 });

@@ -1,8 +1,8 @@
 import { getPortalUser, type PortalUser } from "@/app/auth";
 import { AppError, isAppError } from "@/lib/errors";
-import { readBounded } from "@/lib/http/body";
 import { assertSameOriginWrite, originOf } from "@/lib/http/csrf";
 import { OAuthError } from "@/lib/oauth/errors";
+import { readOAuthBody } from "@/lib/oauth/read-body";
 
 // The OAuth endpoints' HTTP side: RFC error JSON ({error, error_description}), no caching of
 // anything token-like, CORS for the endpoints browser-based MCP clients call (no cookies there),
@@ -16,8 +16,6 @@ export const CORS = {
 } as const;
 
 export const NO_STORE = { "cache-control": "no-store", pragma: "no-cache" } as const;
-
-const MAX_OAUTH_BODY_BYTES = 16 * 1024;
 
 export function preflight(): Response {
   return new Response(null, { status: 204, headers: CORS });
@@ -33,17 +31,9 @@ export function oauthErrorResponse(error: unknown): Response {
   return oauthJson({ error: "server_error", error_description: "Internal error; it has been logged." }, 500);
 }
 
-/** The body as text, at most 16 KiB, of the given media type (`invalid_request` otherwise). */
-export async function readBody(request: Request, mediaType: string): Promise<string> {
-  const type = request.headers.get("content-type")?.split(";")[0]?.trim().toLowerCase();
-  if (type !== mediaType) throw new OAuthError("invalid_request", `The request body must be ${mediaType}.`);
-  const declared = Number(request.headers.get("content-length") ?? "0");
-  if (declared > MAX_OAUTH_BODY_BYTES) throw new OAuthError("invalid_request", `The request body exceeds ${MAX_OAUTH_BODY_BYTES} bytes.`);
-  try {
-    return new TextDecoder().decode(await readBounded(request.body, MAX_OAUTH_BODY_BYTES));
-  } catch {
-    throw new OAuthError("invalid_request", `The request body exceeds ${MAX_OAUTH_BODY_BYTES} bytes.`);
-  }
+/** The body as text, at most 16 KiB, of the given media type (`invalid_request` otherwise, saying why). */
+export function readBody(request: Request, mediaType: string): Promise<string> {
+  return readOAuthBody(request, mediaType);
 }
 
 /** A form body as a record; a parameter sent twice is refused (RFC 6749 §3.1). */
