@@ -8,10 +8,8 @@ import type { Progress } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket as NodeWebSocket } from "ws";
 import { z } from "zod";
-import { createConnection } from "../lib/connections/create-connection.ts";
 import { decideHeldCall } from "../lib/held-calls/decide-held-call.ts";
-import { savePolicy } from "../lib/policies/save-policy.ts";
-import { grantAndMint } from "../test/fixtures.ts";
+import { createHeldSqlConnection, grantAndMint } from "../test/fixtures.ts";
 import { startTestGateway, type TestGateway } from "../test/gateway-harness.ts";
 import { type McpHttpUpstream, startMcpHttpUpstream } from "../test/mcp-upstream.ts";
 import { waitFor } from "../test/wait-for.ts";
@@ -36,21 +34,7 @@ function server(): McpServer {
 beforeAll(async () => {
   harness = await startTestGateway({ maxSessionsPerGrant: 1, holdProgressMs: 200, keepAliveMs: 1_000 });
   upstream = await startMcpHttpUpstream(server);
-  await createConnection(harness.t.db, {
-    actor: harness.users.carol,
-    vaultKey: harness.vaultKey,
-    input: { slug: "db", name: "Database", transport: "streamable-http", url: upstream.url, maxMinutes: 60 },
-  });
-  await savePolicy(harness.t.db, {
-    actor: harness.users.carol,
-    target: { kind: "connection", slug: "db" },
-    document: {
-      default: "allow",
-      rules: [
-        { kind: "guardrail", id: "ask-sql", description: "SQL needs a human", match: { name: "run_sql" }, action: "require-approval" },
-      ],
-    },
-  });
+  await createHeldSqlConnection(harness, upstream.url);
 });
 afterAll(async () => {
   await upstream?.close();

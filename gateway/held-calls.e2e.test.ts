@@ -9,14 +9,12 @@ import type { Progress } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import type { Actor } from "../lib/authz/permissions.ts";
-import { createConnection } from "../lib/connections/create-connection.ts";
 import { createDb } from "../lib/db/client.ts";
 import { revokeGrant } from "../lib/grants/revoke-grant.ts";
 import { argumentsHash } from "../lib/held-calls/arguments.ts";
 import { createHeldCall } from "../lib/held-calls/create-held-call.ts";
 import { decideHeldCall } from "../lib/held-calls/decide-held-call.ts";
-import { savePolicy } from "../lib/policies/save-policy.ts";
-import { grantAndMint } from "../test/fixtures.ts";
+import { createHeldSqlConnection, grantAndMint } from "../test/fixtures.ts";
 import { mcpClient, startTestGateway, type TestGateway } from "../test/gateway-harness.ts";
 import { type McpHttpUpstream, startMcpHttpUpstream } from "../test/mcp-upstream.ts";
 import { waitFor } from "../test/wait-for.ts";
@@ -79,22 +77,7 @@ beforeAll(async () => {
   });
   portalDb = createDb(harness.t.url);
   upstream = await startMcpHttpUpstream(countingServer);
-  await createConnection(harness.t.db, {
-    actor: harness.users.carol,
-    vaultKey: harness.vaultKey,
-    input: { slug: "db", name: "Database", transport: "streamable-http", url: upstream.url, maxMinutes: 60 },
-  });
-  await savePolicy(harness.t.db, {
-    actor: harness.users.carol,
-    target: { kind: "connection", slug: "db" },
-    document: {
-      default: "allow",
-      rules: [
-        { kind: "mask", id: "pii", detectors: ["email"], style: "redact" },
-        { kind: "guardrail", id: "ask-sql", description: "SQL needs a human", match: { name: "run_sql" }, action: "require-approval" },
-      ],
-    },
-  });
+  await createHeldSqlConnection(harness, upstream.url, { maskEmails: true });
 });
 afterAll(async () => {
   for (const gateway of extraGateways) await gateway.close().catch(() => undefined);

@@ -3,13 +3,11 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { createConnection } from "../lib/connections/create-connection.ts";
 import { argumentsHash } from "../lib/held-calls/arguments.ts";
 import { createHeldCall } from "../lib/held-calls/create-held-call.ts";
 import { decideHeldCall } from "../lib/held-calls/decide-held-call.ts";
-import { savePolicy } from "../lib/policies/save-policy.ts";
 import { startSession } from "../lib/recording/sessions.ts";
-import { grantAndMint } from "../test/fixtures.ts";
+import { createHeldSqlConnection, grantAndMint } from "../test/fixtures.ts";
 import { mcpClient, startTestGateway, type TestGateway } from "../test/gateway-harness.ts";
 import { type McpHttpUpstream, startMcpHttpUpstream } from "../test/mcp-upstream.ts";
 import { waitFor } from "../test/wait-for.ts";
@@ -57,22 +55,7 @@ beforeAll(async () => {
   // Its own periodic sweep out of the way: the tests say which gateway sweeps.
   harness = await startTestGateway({ instanceId: "replica-a", heartbeatMs: 200, lostSweepMs: 600_000 });
   upstream = await startMcpHttpUpstream(countingServer);
-  await createConnection(harness.t.db, {
-    actor: harness.users.carol,
-    vaultKey: harness.vaultKey,
-    input: { slug: "db", name: "Database", transport: "streamable-http", url: upstream.url, maxMinutes: 60 },
-  });
-  await savePolicy(harness.t.db, {
-    actor: harness.users.carol,
-    target: { kind: "connection", slug: "db" },
-    document: {
-      default: "allow",
-      rules: [
-        { kind: "mask", id: "pii", detectors: ["email"], style: "redact" },
-        { kind: "guardrail", id: "ask-sql", description: "SQL needs a human", match: { name: "run_sql" }, action: "require-approval" },
-      ],
-    },
-  });
+  await createHeldSqlConnection(harness, upstream.url, { maskEmails: true });
 });
 afterAll(async () => {
   for (const started of extraGateways) await started.close().catch(() => undefined);

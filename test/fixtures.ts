@@ -2,8 +2,11 @@ import { createAccessRequest } from "../lib/access/create-access-request.ts";
 import { decideAccessRequest } from "../lib/access/decide-access-request.ts";
 import type { Actor } from "../lib/authz/permissions.ts";
 import { DEMO_ROLE_MAPPINGS, parseRoleMappings } from "../lib/config.ts";
+import { createConnection } from "../lib/connections/create-connection.ts";
 import type { Db } from "../lib/db/client.ts";
 import { seed } from "../lib/db/seed.ts";
+import { savePolicy } from "../lib/policies/save-policy.ts";
+import type { Rule } from "../lib/policy/schema.ts";
 import { mintGatewayToken } from "../lib/tokens/mint-gateway-token.ts";
 
 export const DEMO_SEED_USERS = [
@@ -32,4 +35,37 @@ export async function grantAndMint(
   const approved = await decideAccessRequest(db, { actor: options.approver, requestId: request.id, decision: "APPROVE" });
   const minted = await mintGatewayToken(db, { actor: options.requester, grantId: approved.grant!.id });
   return { token: minted.token, grantId: approved.grant!.id };
+}
+
+const ASK_SQL: Rule = {
+  kind: "guardrail",
+  id: "ask-sql",
+  description: "SQL needs a human",
+  match: { name: "run_sql" },
+  action: "require-approval",
+};
+const MASK_EMAILS: Rule = { kind: "mask", id: "pii", detectors: ["email"], style: "redact" };
+
+/**
+ * The held-call tests' "db" connection: a Streamable HTTP upstream at `url` whose policy holds
+ * run_sql for approval (rule "ask-sql") and, with `maskEmails`, masks emails first.
+ */
+export async function createHeldSqlConnection(
+  harness: { t: { db: Db }; users: { carol: Actor }; vaultKey: Buffer },
+  url: string,
+  options: { maskEmails?: boolean } = {},
+): Promise<void> {
+  await createConnection(harness.t.db, {
+    actor: harness.users.carol,
+    vaultKey: harness.vaultKey,
+    input: { slug: "db", name: "Database", transport: "streamable-http", url, maxMinutes: 60 },
+  });
+  await savePolicy(harness.t.db, {
+    actor: harness.users.carol,
+    target: { kind: "connection", slug: "db" },
+    document: {
+      default: "allow",
+      rules: [...(options.maskEmails ? [MASK_EMAILS] : []), ASK_SQL],
+    },
+  });
 }
