@@ -1,5 +1,14 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
-import { fetchMetadataDocument, metadataDocumentUrlProblem, validateMetadataDocument } from "./client-metadata-document.ts";
+import {
+  checkedLookup,
+  fetchMetadataDocument,
+  isBlockedAddress,
+  metadataDocumentUrlProblem,
+  pinnedFetch,
+  validateMetadataDocument,
+} from "./client-metadata-document.ts";
 import { OAuthError } from "./errors.ts";
 import { s256, verifyPkce } from "./pkce.ts";
 import { readOAuthBody } from "./read-body.ts";
@@ -184,5 +193,115 @@ describe("OAuth request bodies", () => {
     await expect(broken).rejects.not.toThrow(/exceeds/);
     await expect(readOAuthBody(request(null, { "content-length": "1, 2" }), form)).rejects.toThrow(/Content-Length/);
     await expect(readOAuthBody(request(null, { "content-type": "text/plain" }), form)).rejects.toThrow(/must be application/);
+  });
+});
+
+describe("client ID metadata documents: where they may be fetched from", () => {
+  const url = "https://client.example.com/oauth/metadata.json";
+  const good = { client_id: url, client_name: "Example", redirect_uris: ["http://127.0.0.1:4000/cb"] };
+  it("refuses every private, shared, reserved and multicast range, and the IPv6 prefixes that can carry one", () => {
+    for (const address of [
+      "0.1.2.3",
+      "10.0.0.1",
+      "100.64.0.1",
+      "100.100.100.200",
+      "100.127.255.255",
+      "127.0.0.1",
+      "169.254.169.254",
+      "172.16.0.1",
+      "192.168.1.1",
+      "198.18.0.1",
+      "198.19.255.255",
+      "224.0.0.1",
+      "239.255.255.250",
+      "240.0.0.1",
+      "255.255.255.255",
+      "::",
+      "::1",
+      "::ffff:10.0.0.1",
+      "::ffff:a9fe:a9fe",
+      "::ffff:100.64.0.1",
+      "64:ff9b::a9fe:a9fe",
+      "64:ff9b::8.8.8.8",
+      "fc00::1",
+      "fd12:3456::1",
+      "fe80::1",
+      "febf::1",
+      "ff02::1",
+      "[fd00::1]",
+    ]) {
+      expect(isBlockedAddress(address), address).toBe(true);
+    }
+    for (const address of [
+      "8.8.8.8",
+      "93.184.216.34",
+      "100.63.255.255",
+      "100.128.0.1",
+      "198.20.0.1",
+      "2606:4700::1111",
+      "::ffff:8.8.8.8",
+    ]) {
+      expect(isBlockedAddress(address), address).toBe(false);
+    }
+    expect(metadataDocumentUrlProblem("https://100.64.0.1/m.json")).toMatch(/public host/);
+    expect(metadataDocumentUrlProblem("https://[fd00::1]/m.json")).toMatch(/public host/);
+    expect(metadataDocumentUrlProblem("https://[64:ff9b::a9fe:a9fe]/m.json")).toMatch(/public host/);
+    expect(metadataDocumentUrlProblem("https://[ff02::1]/m.json")).toMatch(/public host/);
+  });
+  it("checks every resolved address at connect time, so a second DNS answer cannot rebind", async () => {
+    const answers = [[{ address: "93.184.216.34" }], [{ address: "93.184.216.34" }, { address: "100.100.100.200" }]];
+    let resolutions = 0;
+    const resolve = async () => answers[Math.min(resolutions++, answers.length - 1)]!;
+    const lookup = checkedLookup(resolve);
+    const ask = () =>
+      new Promise<unknown>((done, fail) =>
+        lookup("rebind.example.com", { all: true }, (error, addresses) => (error ? fail(error) : done(addresses))),
+      );
+    expect(await ask()).toEqual([{ address: "93.184.216.34", family: 4 }]);
+    await expect(ask()).rejects.toThrow(/private address/);
+    // The default fetch connects through that lookup: a name resolving to a private address is never connected to.
+    await expect(fetchMetadataDocument(url, { lookup: async () => [{ address: "127.0.0.1" }] })).rejects.toMatchObject({
+      error: "invalid_client",
+      description: expect.stringMatching(/private address/),
+    });
+    await expect(fetchMetadataDocument(url, { lookup: async () => [{ address: "fd00::1" }] })).rejects.toThrow(/private address/);
+  });
+  it("fetches over the pinned connection from the checked address", async () => {
+    const server = createServer((_request, response) => response.end(JSON.stringify({ ...good, client_id: "x" })));
+    await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+    try {
+      const port = (server.address() as AddressInfo).port;
+      let resolved = 0;
+      // The test's own resolver: a made-up name that only it knows; 127.0.0.1 is refused like any private address.
+      const fetcher = pinnedFetch(async () => {
+        resolved += 1;
+        return [{ address: "127.0.0.1" }];
+      });
+      await expect(fetcher(`http://doc.example.test:${port}/m.json`, {})).rejects.toThrow(/private address/);
+      expect(resolved).toBe(1);
+      // With loopback allowed (tests only), the request reaches the server at the address the resolver gave:
+      // doc.example.test is never resolved by the system.
+      const allowed = pinnedFetch(async () => [{ address: "127.0.0.1" }], { isBlocked: () => false });
+      const response = await allowed(`http://doc.example.test:${port}/m.json`, {});
+      expect(response.status).toBe(200);
+      expect(await response.json()).toMatchObject({ client_name: "Example" });
+    } finally {
+      server.close();
+    }
+  });
+  it("a timeout while reading the body is invalid_client, not a server error", async () => {
+    const slow = async (_url: string, init: RequestInit) =>
+      new Response(
+        new ReadableStream<Uint8Array>({
+          start(controller) {
+            controller.enqueue(new TextEncoder().encode('{"client_id":'));
+            init.signal?.addEventListener("abort", () => controller.error(init.signal?.reason));
+          },
+        }),
+      );
+    await expect(fetchMetadataDocument(url, { fetch: slow, timeoutMs: 50 })).rejects.toMatchObject({
+      error: "invalid_client",
+      description: expect.stringMatching(/could not be read to the end \(TimeoutError\)/),
+    });
   });
 });
