@@ -271,3 +271,17 @@ test("the authorization server's endpoints answer in OAuth terms", async ({ requ
   const implicit = await request.post(`${portalUrl()}/oauth/token`, { form: { grant_type: "password", username: "a", password: "b" } });
   expect(await implicit.json()).toMatchObject({ error: "unsupported_grant_type" });
 });
+
+test("dynamic client registration is rate limited per address: 20 at once, then 429 with Retry-After", async ({ request }) => {
+  // An address of its own (Next.js keeps a forwarded address it is given), so other specs' registrations are not held up.
+  const headers = { "x-forwarded-for": `198.51.100.${Math.floor(Math.random() * 250) + 1}` };
+  // Refused registrations count too: an empty object is a 400 that creates nothing.
+  for (let attempt = 0; attempt < 20; attempt += 1) {
+    const response = await request.post(`${portalUrl()}/oauth/register`, { data: {}, headers });
+    expect(response.status(), `attempt ${attempt + 1}`).toBe(400);
+  }
+  const limited = await request.post(`${portalUrl()}/oauth/register`, { data: {}, headers });
+  expect(limited.status()).toBe(429);
+  expect(Number(limited.headers()["retry-after"])).toBeGreaterThanOrEqual(1);
+  expect(await limited.json()).toMatchObject({ error: "temporarily_unavailable", error_description: expect.stringMatching(/Too many/) });
+});

@@ -347,16 +347,38 @@ describe("an authorization left waiting", () => {
 });
 
 describe("housekeeping", () => {
-  it("deletes authorizations, codes and refresh tokens a day after they became unusable, keeping clients and consents", async () => {
-    const clients = await t.db.oAuthClient.count();
+  it("deletes authorizations, codes and refresh tokens a day after they became unusable, and registered clients never used", async () => {
+    const neverUsed = (await registerClient(t.db, { client_name: "Never used", redirect_uris: [REDIRECT] })).client_id;
     const consents = await t.db.oAuthConsent.count();
+    const used = await t.db.oAuthClient.findMany({ where: { consents: { some: {} } }, select: { id: true } });
+    expect(used.map(({ id }) => id)).toContain(clientId);
     expect(await t.db.oAuthAuthorizationCode.count()).toBeGreaterThan(0);
     expect(await purgeExpiredOAuth(t.db)).toBe(0);
+    expect(await t.db.oAuthClient.count({ where: { id: neverUsed } })).toBe(1);
     const purged = await purgeExpiredOAuth(t.db, new Date(Date.now() + 3 * 24 * 60 * 60_000));
     expect(purged).toBeGreaterThan(0);
     expect(await t.db.oAuthAuthorizationCode.count()).toBe(0);
     expect(await t.db.oAuthAuthorization.count()).toBe(0);
     expect(await t.db.oAuthRefreshToken.count()).toBe(0);
-    expect([await t.db.oAuthClient.count(), await t.db.oAuthConsent.count()]).toEqual([clients, consents]);
+    // Registered and never used: gone after a day. Clients with a consent stay (their users said yes).
+    expect(await t.db.oAuthClient.count({ where: { id: neverUsed } })).toBe(0);
+    expect(await t.db.oAuthClient.count({ where: { id: { in: used.map(({ id }) => id) } } })).toBe(used.length);
+    expect(await t.db.oAuthConsent.count()).toBe(consents);
+  });
+  it("deletes any client, with its consents, after 90 days without an authorization, code, refresh or access token", async () => {
+    const day = 24 * 60 * 60_000;
+    // The flows above issued access tokens to the client, now: 89 days on it is not idle.
+    await purgeExpiredOAuth(t.db, new Date(Date.now() + 89 * day));
+    expect(await t.db.oAuthClient.count({ where: { id: clientId } })).toBe(1);
+    // Its authorizations, codes and refresh tokens are long purged; an access token issued on day 89 keeps it past day 90.
+    const token = await t.db.gatewayToken.findFirstOrThrow({ where: { oauthClientId: clientId } });
+    await t.db.gatewayToken.update({ where: { id: token.id }, data: { createdAt: new Date(Date.now() + 89 * day) } });
+    await purgeExpiredOAuth(t.db, new Date(Date.now() + 91 * day));
+    expect(await t.db.oAuthClient.count({ where: { id: clientId } })).toBe(1);
+    expect(await t.db.oAuthConsent.count({ where: { clientId } })).toBeGreaterThan(0);
+    // 90 days after that token: gone, with its consents.
+    expect(await purgeExpiredOAuth(t.db, new Date(Date.now() + 180 * day))).toBeGreaterThan(0);
+    expect(await t.db.oAuthClient.count()).toBe(0);
+    expect(await t.db.oAuthConsent.count()).toBe(0);
   });
 });

@@ -11,6 +11,7 @@ import {
 } from "./client-metadata-document.ts";
 import { OAuthError } from "./errors.ts";
 import { s256, verifyPkce } from "./pkce.ts";
+import { clientAddress, RegistrationLimiter, TokenBuckets } from "./rate-limit.ts";
 import { readOAuthBody } from "./read-body.ts";
 import { isRegisteredRedirectUri, redirectUriProblem } from "./redirect-uri.ts";
 import { parseResource } from "./resource.ts";
@@ -303,5 +304,39 @@ describe("client ID metadata documents: where they may be fetched from", () => {
       error: "invalid_client",
       description: expect.stringMatching(/could not be read to the end \(TimeoutError\)/),
     });
+  });
+});
+
+describe("registration rate limit (token buckets, per portal process)", () => {
+  it("allows a burst, then one per refill, and says when to retry", () => {
+    const buckets = new TokenBuckets({ burst: 3, refillMs: 6000 });
+    const t0 = 1_000_000;
+    expect([1, 2, 3].map(() => buckets.take("a", t0).allowed)).toEqual([true, true, true]);
+    expect(buckets.take("a", t0)).toEqual({ allowed: false, retryAfterSeconds: 6 });
+    expect(buckets.take("a", t0 + 4500)).toEqual({ allowed: false, retryAfterSeconds: 2 });
+    expect(buckets.take("b", t0).allowed).toBe(true);
+    expect(buckets.take("a", t0 + 6000).allowed).toBe(true);
+    expect(buckets.take("a", t0 + 6000).allowed).toBe(false);
+  });
+  it("limits each address and the total; forgets the least recent addresses past maxKeys", () => {
+    const limiter = new RegistrationLimiter({ perAddress: { burst: 2, refillMs: 10_000 }, total: { burst: 3, refillMs: 1000 } });
+    const t0 = 5_000_000;
+    expect(limiter.take("1.1.1.1", t0).allowed).toBe(true);
+    expect(limiter.take("1.1.1.1", t0).allowed).toBe(true);
+    expect(limiter.take("1.1.1.1", t0)).toMatchObject({ allowed: false, retryAfterSeconds: 10 });
+    expect(limiter.take("2.2.2.2", t0).allowed).toBe(true);
+    // The total is spent: any other address waits a second.
+    expect(limiter.take("3.3.3.3", t0)).toEqual({ allowed: false, retryAfterSeconds: 1 });
+    expect(limiter.take("3.3.3.3", t0 + 1000).allowed).toBe(true);
+    const few = new TokenBuckets({ burst: 1, refillMs: 60_000, maxKeys: 2 });
+    few.take("x", t0);
+    few.take("y", t0);
+    few.take("z", t0);
+    expect(few.take("x", t0).allowed).toBe(true);
+  });
+  it("keys on the address the nearest proxy saw", () => {
+    expect(clientAddress(new Headers({ "x-forwarded-for": "6.6.6.6, 10.0.0.9" }))).toBe("10.0.0.9");
+    expect(clientAddress(new Headers({ "x-real-ip": "10.0.0.8" }))).toBe("10.0.0.8");
+    expect(clientAddress(new Headers())).toBe("unknown");
   });
 });

@@ -2,9 +2,24 @@ import type { Db } from "../db/client.ts";
 
 // Housekeeping (run by the gateway with its other sweeps): authorizations, codes and refresh
 // tokens that can never be used again are deleted a day after they stopped being usable, so the
-// OAuth tables do not grow without bound. Registered clients and consents stay.
+// OAuth tables do not grow without bound. Clients go too (with their consents), since anyone may
+// register one without signing in:
+// - a registered client that never got anywhere — a day after registration it has no
+//   authorization, code, refresh token, consent or access token — is deleted;
+// - any client (registered, or a cached metadata document) with no authorization, code, refresh
+//   token or access token created in the last 90 days (no sign-in, no token, no refresh) is deleted. A client that
+//   comes back registers again (or its document is fetched again) and its users consent again.
+// Access tokens issued to a client (GatewayToken.oauthClientId) count as use in both rules: they
+// are kept after the rows that led to them are purged.
 
 const KEEP_MS = 24 * 60 * 60_000;
+
+export const CLIENT_RETENTION = {
+  /** A registered client never used this long after registration is deleted. */
+  unusedMs: 24 * 60 * 60_000,
+  /** A client without any authorization, code or refresh token this long is deleted. */
+  idleMs: 90 * 24 * 60 * 60_000,
+} as const;
 
 export async function purgeExpiredOAuth(db: Db, now = new Date()): Promise<number> {
   const before = new Date(now.getTime() - KEEP_MS);
@@ -15,5 +30,53 @@ export async function purgeExpiredOAuth(db: Db, now = new Date()): Promise<numbe
       where: { OR: [{ expiresAt: { lt: before } }, { usedAt: { lt: before } }, { revokedAt: { lt: before } }] },
     }),
   ]);
-  return authorizations.count + codes.count + refresh.count;
+  const clients = await purgeUnusedClients(db, now);
+  return authorizations.count + codes.count + refresh.count + clients;
+}
+
+/** Deletes the clients the rules above say are unused (at most `batch` per rule per sweep); returns how many. */
+export async function purgeUnusedClients(db: Db, now = new Date(), batch = 1000): Promise<number> {
+  const registeredBefore = new Date(now.getTime() - CLIENT_RETENTION.unusedMs);
+  const idleSince = new Date(now.getTime() - CLIENT_RETENTION.idleMs);
+  const recent = { createdAt: { gte: idleSince } };
+  const rules = [
+    {
+      where: {
+        kind: "registered",
+        createdAt: { lt: registeredBefore },
+        authorizations: { none: {} },
+        codes: { none: {} },
+        refreshTokens: { none: {} },
+        consents: { none: {} },
+      },
+      tokensSince: undefined,
+    },
+    {
+      where: {
+        createdAt: { lt: idleSince },
+        authorizations: { none: recent },
+        codes: { none: recent },
+        refreshTokens: { none: recent },
+      },
+      tokensSince: idleSince,
+    },
+  ];
+  let deleted = 0;
+  for (const rule of rules) {
+    const candidates = (await db.oAuthClient.findMany({ where: rule.where, select: { id: true }, take: batch })).map(({ id }) => id);
+    if (candidates.length === 0) continue;
+    // Access tokens outlive the purged authorizations, codes and refresh tokens: one issued (ever, or
+    // in the idle window) is use.
+    const withTokens = await db.gatewayToken.findMany({
+      where: { oauthClientId: { in: candidates }, ...(rule.tokensSince ? { createdAt: { gte: rule.tokensSince } } : {}) },
+      select: { oauthClientId: true },
+      distinct: ["oauthClientId"],
+    });
+    const keep = new Set(withTokens.map(({ oauthClientId }) => oauthClientId));
+    const ids = candidates.filter((id) => !keep.has(id));
+    if (ids.length === 0) continue;
+    // The rule again in the delete: a client used since the candidates were read stays.
+    deleted += (await db.oAuthClient.deleteMany({ where: { ...rule.where, id: { in: ids } } })).count;
+  }
+  return deleted;
 }

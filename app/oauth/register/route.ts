@@ -1,5 +1,6 @@
 import { getDb } from "@/lib/db/client";
 import { OAuthError } from "@/lib/oauth/errors";
+import { clientAddress, RegistrationLimiter } from "@/lib/oauth/rate-limit";
 import { registerClient } from "@/lib/oauth/register-client";
 import { oauthErrorResponse, oauthJson, preflight, readBody } from "../_lib/http";
 
@@ -7,7 +8,22 @@ import { oauthErrorResponse, oauthJson, preflight, readBody } from "../_lib/http
 
 export const dynamic = "force-dynamic";
 
+// Registration needs no sign-in: limited per portal process (lib/oauth/rate-limit.ts).
+const limiter = new RegistrationLimiter();
+
 export async function POST(request: Request): Promise<Response> {
+  const decision = limiter.take(clientAddress(request.headers));
+  if (!decision.allowed) {
+    const response = oauthJson(
+      {
+        error: "temporarily_unavailable",
+        error_description: `Too many client registrations; try again in ${decision.retryAfterSeconds} s.`,
+      },
+      429,
+    );
+    response.headers.set("retry-after", String(decision.retryAfterSeconds));
+    return response;
+  }
   try {
     let input: unknown;
     try {
