@@ -84,8 +84,13 @@ export interface GatewaySessionOptions {
    * upstream's error responses.
    */
   secrets?: readonly string[];
-  /** How long a client request may wait for the upstream's answer before the gateway gives up on it. */
+  /**
+   * How long a client request may wait for the upstream's answer before the gateway gives up on it;
+   * each progress notification for the request restarts this wait.
+   */
   requestTimeoutMs?: number;
+  /** However much progress it reports, a request is given up this long after it was forwarded. */
+  requestMaxMs?: number;
   /**
    * A client that vanishes without DELETE must not keep an upstream (a stdio child) alive
    * forever: with no request or stream open for this long, the session ends.
@@ -111,13 +116,24 @@ export interface GatewaySessionOptions {
 
 /** A client request awaiting its upstream response. */
 interface Inflight {
-  timer: NodeJS.Timeout;
+  /** The request timeout; none for a request whose answer is a long-lived stream by design. */
+  timer: NodeJS.Timeout | undefined;
   /** `performance.now()` when the gateway received the request. */
   started: number;
+  /** `performance.now()` when the request was forwarded (a held call: once approved); the maximum counts from here. */
+  forwarded: number;
+  /** A progress notification restarted the timeout at least once. */
+  progressed?: boolean;
   method: string;
   /** A held call forwarded after its approval: its duration counts as `held`, whatever the upstream answers. */
   outcome?: RequestOutcome;
 }
+
+/**
+ * Requests whose answer is a long-lived SSE stream by design (2026-07-28 `subscriptions/listen`):
+ * no request timeout; they end when the client closes the stream or the upstream ends it.
+ */
+const LONG_LIVED_METHODS = new Set(["subscriptions/listen"]);
 
 /** The `outcome` label of a request the gateway answered itself with this error. */
 function outcomeOf(kind: GatewayErrorKind): RequestOutcome {
@@ -152,6 +168,7 @@ export class GatewaySession {
   readonly connection: { id: string; slug: string };
   readonly client: ClientSide;
   readonly requestTimeoutMs: number;
+  readonly requestMaxMs: number;
   readonly idleMs: number;
   readonly goneMs: number;
   private readonly secrets: readonly string[];
@@ -193,6 +210,7 @@ export class GatewaySession {
     this.secrets = options.secrets ?? [];
     this.log = scrubbingLogger(options.log, this.secrets);
     this.requestTimeoutMs = options.requestTimeoutMs ?? GATEWAY_DEFAULTS.requestTimeoutMs;
+    this.requestMaxMs = Math.max(this.requestTimeoutMs, options.requestMaxMs ?? GATEWAY_DEFAULTS.requestMaxMs);
     this.idleMs = options.idleMs ?? GATEWAY_DEFAULTS.sessionIdleMs;
     this.goneMs = options.goneMs ?? GATEWAY_DEFAULTS.sessionGoneMs;
     this.headCheckpointMs = options.headCheckpointMs ?? 30_000;
@@ -256,8 +274,10 @@ export class GatewaySession {
 
   /** Refreshes the grant (each authenticated HTTP request and the watcher do this). */
   updateGrant(grant: GrantState): void {
+    const sameExpiry = grant.expiresAt.getTime() === this.grant.expiresAt.getTime();
     this.grant = grant;
-    this.scheduleExpiry();
+    // The usual case, a request under the same grant: the expiry timer already fires at the right time.
+    if (!sameExpiry || this.expiryTimer === undefined) this.scheduleExpiry();
   }
 
   private scheduleExpiry(): void {
@@ -305,8 +325,10 @@ export class GatewaySession {
       // The upstream never saw a held request, so it does not see its cancellation either.
       if (this.cancelsHeld(message)) return;
       if (requestId !== undefined) {
-        const timer = setTimeout(() => void this.timeOut(requestId), this.requestTimeoutMs).unref();
-        this.inflight.set(requestId, { timer, started, method });
+        const timer = LONG_LIVED_METHODS.has(method)
+          ? undefined
+          : setTimeout(() => void this.timeOut(requestId), this.requestTimeoutMs).unref();
+        this.inflight.set(requestId, { timer, started, forwarded: performance.now(), method });
         const meta = (message as { params?: { _meta?: { progressToken?: string | number } } }).params?._meta;
         if (meta?.progressToken !== undefined) this.progressTokens.set(meta.progressToken, requestId);
       }
@@ -356,6 +378,9 @@ export class GatewaySession {
     } else {
       const progressToken = (message as { params?: { progressToken?: string | number } }).params?.progressToken;
       relatedRequestId = progressToken !== undefined ? this.progressTokens.get(progressToken) : undefined;
+      if (relatedRequestId !== undefined && "method" in message && message.method === "notifications/progress") {
+        this.restartTimeout(relatedRequestId);
+      }
       // With exactly one call in flight, server messages belong to it (e.g. sampling during a tool call).
       if (relatedRequestId === undefined && this.inflight.size === 1) relatedRequestId = [...this.inflight.keys()][0];
     }
@@ -418,32 +443,54 @@ export class GatewaySession {
     for (const [token, id] of this.progressTokens) if (id === requestId) this.progressTokens.delete(token);
   }
 
+  /**
+   * A progress notification for a request: the upstream is still working on it, so its timeout
+   * starts again (as the MCP spec allows), but never past `requestMaxMs` after it was forwarded.
+   */
+  private restartTimeout(requestId: RequestId): void {
+    const pending = this.inflight.get(requestId);
+    if (!pending?.timer) return;
+    clearTimeout(pending.timer);
+    pending.progressed = true;
+    const left = pending.forwarded + this.requestMaxMs - performance.now();
+    pending.timer = setTimeout(() => void this.timeOut(requestId), Math.max(0, Math.min(this.requestTimeoutMs, left))).unref();
+  }
+
   /** The upstream did not answer in time: answer the client, and tell the upstream to stop. */
   private async timeOut(requestId: RequestId): Promise<void> {
     const pending = this.inflight.get(requestId);
     if (this.closed || !pending) return;
     this.finish(requestId);
     const seconds = Math.round(this.requestTimeoutMs / 1000);
+    const slug = this.connection.slug;
+    const message =
+      performance.now() - pending.forwarded >= this.requestMaxMs - 1
+        ? `The upstream MCP server "${slug}" did not answer within ${holdDuration(this.requestMaxMs)}, the longest the gateway lets a request run (progress notifications do not extend it further); the call was cancelled.`
+        : pending.progressed
+          ? `The upstream MCP server "${slug}" did not answer or report progress within ${seconds} s of its last progress notification; the call was cancelled.`
+          : `The upstream MCP server "${slug}" did not answer within ${seconds} s; the call was cancelled.`;
     await this.replyError(
       requestId,
-      new GatewayError(
-        "UPSTREAM_TIMEOUT",
-        `The upstream MCP server "${this.connection.slug}" did not answer within ${seconds} s; the call was cancelled.`,
-      ),
+      new GatewayError("UPSTREAM_TIMEOUT", message),
       pending.started,
       pending.method,
       pending.outcome ? { outcome: pending.outcome } : undefined,
     );
+    await this.cancelUpstream(requestId, "gateway request timeout");
+  }
+
+  /** Tells the upstream to stop working on a request (recorded, like every message the gateway sends it). */
+  private async cancelUpstream(requestId: RequestId, reason: string): Promise<void> {
     const cancel: JSONRPCMessage = {
       jsonrpc: "2.0",
       method: "notifications/cancelled",
-      params: { requestId, reason: "gateway request timeout" },
+      params: { requestId, reason },
     };
     try {
       await this.recorder.record("GATEWAY_TO_UPSTREAM", cancel);
       await this.upstream.send(cancel);
     } catch (error) {
-      this.log.warn("could not cancel timed-out request upstream", { error: (error as Error).message });
+      this.log.warn("could not cancel request upstream", { reason, error: (error as Error).message });
     }
   }
 
@@ -562,7 +609,7 @@ export class GatewaySession {
         );
       }
       const timer = setTimeout(() => void this.timeOut(requestId), this.requestTimeoutMs).unref();
-      this.inflight.set(requestId, { timer, started, method: call.method, outcome: "held" });
+      this.inflight.set(requestId, { timer, started, forwarded: performance.now(), method: call.method, outcome: "held" });
       if (progressToken !== undefined) this.progressTokens.set(progressToken, requestId);
       try {
         await this.upstream.send(verdict.forward);
@@ -701,14 +748,37 @@ export class GatewaySession {
   }
 
   /**
-   * The listener calls this with each POST body and its response: if the client closes the
-   * response while a request of the body is still held, the hold ends (the client is gone).
+   * The listener calls this with each POST body and its response, for when the client closes the
+   * response before it ended:
+   * - a request still held ends its hold (the client is gone), unless `resumable` says the stream
+   *   can be resumed (2025-11-25+: a disconnect is not a cancellation): then the hold goes on, and
+   *   its answer waits in the stream's replay buffer for a GET + Last-Event-ID (the hold deadline,
+   *   the session's end or a `notifications/cancelled` still end it);
+   * - a long-lived request (`subscriptions/listen`, which has no timeout) is over: closing a
+   *   2026-07-28 stream cancels its request, and the upstream is told so.
    */
-  watchRequestStream(body: unknown, response: { once(event: "close", listener: () => void): unknown }): void {
+  watchRequestStream(
+    body: unknown,
+    response: { once(event: "close", listener: () => void): unknown },
+    resumable?: (id: RequestId) => boolean,
+  ): void {
     const ids = requestIdsIn(body);
     if (ids.length === 0) return;
     response.once("close", () => {
-      for (const id of ids) this.held.get(id)?.abort.abort({ kind: "stream-closed" });
+      for (const id of ids) {
+        const held = this.held.get(id);
+        if (held) {
+          if (resumable?.(id)) this.log.info("client lost a held call's stream; the call stays held for it to resume", { rpcId: id });
+          else held.abort.abort({ kind: "stream-closed" });
+          continue;
+        }
+        const pending = this.inflight.get(id);
+        if (pending && !this.closed && LONG_LIVED_METHODS.has(pending.method)) {
+          this.finish(id);
+          this.observe(pending.started, pending.method, "ok");
+          void this.cancelUpstream(id, "the client closed the stream");
+        }
+      }
     });
   }
 

@@ -71,6 +71,11 @@ export const GATEWAY_DEFAULTS = {
   maxBodyBytes: 4 * 1024 * 1024,
   /** A client request unanswered by the upstream after this long gets an error and is cancelled upstream. */
   requestTimeoutMs: 5 * 60_000,
+  /**
+   * Progress notifications for a request restart its timeout, but no request runs longer than this
+   * after it was forwarded (long-lived streams by design, `subscriptions/listen`, have no limit).
+   */
+  requestMaxMs: 60 * 60_000,
   /** A session with no open client request or stream for this long is ended (its stdio child stopped). */
   sessionIdleMs: 5 * 60_000,
   /**
