@@ -27,7 +27,8 @@ let listenToken: string;
 /** The upstream's subscriptions/listen responses closed so far. */
 let listensClosed = 0;
 let tickToken: string;
-const defaultMax = GATEWAY_DEFAULTS.requestMaxMs;
+const defaults = GATEWAY_DEFAULTS as { requestMaxMs: number };
+const defaultMax = defaults.requestMaxMs;
 
 function tickingServer(): McpServer {
   const server = new McpServer({ name: "ticking", version: "1.0.0" });
@@ -83,8 +84,8 @@ function startListeningUpstream(): Promise<Server> {
 }
 
 beforeAll(async () => {
-  // The maximum is a gateway constant (GATEWAY_DEFAULTS); sessions read it when they open.
-  GATEWAY_DEFAULTS.requestMaxMs = MAX_MS;
+  // The maximum is a gateway constant (GATEWAY_DEFAULTS, read-only to the gateway); sessions read it when they open.
+  defaults.requestMaxMs = MAX_MS;
   harness = await startTestGateway({ requestTimeoutMs: TIMEOUT_MS });
   ticking = await startMcpHttpUpstream(tickingServer);
   listening = await startListeningUpstream();
@@ -110,7 +111,7 @@ beforeAll(async () => {
   ({ token: listenToken } = await grantAndMint(harness.t.db, { ...users, connection: "listening" }));
 });
 afterAll(async () => {
-  GATEWAY_DEFAULTS.requestMaxMs = defaultMax;
+  defaults.requestMaxMs = defaultMax;
   await harness?.stop();
   await ticking?.close();
   listening?.closeAllConnections();

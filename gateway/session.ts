@@ -124,6 +124,8 @@ interface Inflight {
   forwarded: number;
   /** A progress notification restarted the timeout at least once. */
   progressed?: boolean;
+  /** The timeout now armed ends at `requestMaxMs` after the forward: progress cannot extend it further. */
+  capped?: boolean;
   method: string;
   /** A held call forwarded after its approval: its duration counts as `held`, whatever the upstream answers. */
   outcome?: RequestOutcome;
@@ -453,6 +455,7 @@ export class GatewaySession {
     clearTimeout(pending.timer);
     pending.progressed = true;
     const left = pending.forwarded + this.requestMaxMs - performance.now();
+    pending.capped = left <= this.requestTimeoutMs;
     pending.timer = setTimeout(() => void this.timeOut(requestId), Math.max(0, Math.min(this.requestTimeoutMs, left))).unref();
   }
 
@@ -463,12 +466,11 @@ export class GatewaySession {
     this.finish(requestId);
     const seconds = Math.round(this.requestTimeoutMs / 1000);
     const slug = this.connection.slug;
-    const message =
-      performance.now() - pending.forwarded >= this.requestMaxMs - 1
-        ? `The upstream MCP server "${slug}" did not answer within ${holdDuration(this.requestMaxMs)}, the longest the gateway lets a request run (progress notifications do not extend it further); the call was cancelled.`
-        : pending.progressed
-          ? `The upstream MCP server "${slug}" did not answer or report progress within ${seconds} s of its last progress notification; the call was cancelled.`
-          : `The upstream MCP server "${slug}" did not answer within ${seconds} s; the call was cancelled.`;
+    const message = pending.capped
+      ? `The upstream MCP server "${slug}" did not answer within ${holdDuration(this.requestMaxMs)}, the longest the gateway lets a request run (progress notifications do not extend it further); the call was cancelled.`
+      : pending.progressed
+        ? `The upstream MCP server "${slug}" did not answer or report progress within ${seconds} s of its last progress notification; the call was cancelled.`
+        : `The upstream MCP server "${slug}" did not answer within ${seconds} s; the call was cancelled.`;
     await this.replyError(
       requestId,
       new GatewayError("UPSTREAM_TIMEOUT", message),
