@@ -411,6 +411,15 @@ export class ClientHttpTransport implements ClientSide {
     res.once("close", () => this.lost(stream, res));
   }
 
+  /**
+   * The request's POST stream survives the client losing it: an SSE stream of a 2025-11-25+ client
+   * (it was primed with an event id), whose answers wait in its replay buffer for a GET + Last-Event-ID.
+   */
+  resumable(id: RequestId): boolean {
+    const stream = this.byRequest.get(id);
+    return !this.closed && stream !== undefined && stream.log !== undefined && stream.priming && stream.waiting.has(id);
+  }
+
   async send(message: JSONRPCMessage, options?: { relatedRequestId?: RequestId }): Promise<void> {
     const key = isResponse(message) ? message.id : options?.relatedRequestId;
     const stream = key !== undefined ? this.byRequest.get(key) : undefined;

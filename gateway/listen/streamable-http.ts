@@ -126,8 +126,10 @@ async function handle(
     const body = await readMessages(deps, req, read);
     if (body !== undefined) checkMcpHeaders(req.headers, body, found.client.paramHeaders);
     found.updateGrant(auth.grant);
-    // A held call whose client closes this response has lost its client: the hold ends.
-    found.watchRequestStream(body, res);
+    // A held call whose client closes this response has lost its client: the hold ends, unless the
+    // client can resume the stream (2025-11-25+), which keeps the call held and its answer for the resumption.
+    const transport = clientOf(found);
+    found.watchRequestStream(body, res, (id) => transport.resumable(id));
     const request = found.beginRequest();
     // A response closed before it ended means the client hung up (e.g. dropped its GET stream).
     res.once("close", () => request.done(!res.writableFinished));
