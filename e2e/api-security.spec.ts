@@ -68,6 +68,10 @@ function streamBody(path: string, options: { total: number; contentLength: boole
 }
 
 test.describe("request bodies are bounded", () => {
+  // The portal answers 413 and closes while the client is still writing; now and then the client's
+  // next write fails (EPIPE) before it has parsed the answer sitting in its socket. A retry tells
+  // that race apart from a portal that reads the whole body.
+  test.describe.configure({ retries: 2 });
   const TOTAL = 300 * 1024 * 1024;
 
   for (const contentLength of [true, false]) {
