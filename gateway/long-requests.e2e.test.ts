@@ -3,7 +3,6 @@ import type { AddressInfo } from "node:net";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { GATEWAY_DEFAULTS } from "../lib/config.ts";
 import { createConnection } from "../lib/connections/create-connection.ts";
 import { grantAndMint } from "../test/fixtures.ts";
 import { mcpClient, startTestGateway, type TestGateway } from "../test/gateway-harness.ts";
@@ -27,8 +26,6 @@ let listenToken: string;
 /** The upstream's subscriptions/listen responses closed so far. */
 let listensClosed = 0;
 let tickToken: string;
-const defaults = GATEWAY_DEFAULTS as { requestMaxMs: number };
-const defaultMax = defaults.requestMaxMs;
 
 function tickingServer(): McpServer {
   const server = new McpServer({ name: "ticking", version: "1.0.0" });
@@ -84,9 +81,7 @@ function startListeningUpstream(): Promise<Server> {
 }
 
 beforeAll(async () => {
-  // The maximum is a gateway constant (GATEWAY_DEFAULTS, read-only to the gateway); sessions read it when they open.
-  defaults.requestMaxMs = MAX_MS;
-  harness = await startTestGateway({ requestTimeoutMs: TIMEOUT_MS });
+  harness = await startTestGateway({ requestTimeoutMs: TIMEOUT_MS, requestMaxMs: MAX_MS });
   ticking = await startMcpHttpUpstream(tickingServer);
   listening = await startListeningUpstream();
   const actor = harness.users.carol;
@@ -111,7 +106,6 @@ beforeAll(async () => {
   ({ token: listenToken } = await grantAndMint(harness.t.db, { ...users, connection: "listening" }));
 });
 afterAll(async () => {
-  defaults.requestMaxMs = defaultMax;
   await harness?.stop();
   await ticking?.close();
   listening?.closeAllConnections();

@@ -32,6 +32,7 @@ const gateway = await startGateway({
   vaultKey: key,
   maxBodyBytes: config.GATEWAY_MAX_BODY_BYTES,
   requestTimeoutMs: config.GATEWAY_REQUEST_TIMEOUT_MS,
+  requestMaxMs: config.GATEWAY_REQUEST_MAX_MS,
   sessionIdleMs: config.GATEWAY_SESSION_IDLE_MS,
   sessionGoneMs: config.GATEWAY_SESSION_GONE_MS,
   bodyTimeoutMs: config.GATEWAY_BODY_TIMEOUT_MS,

@@ -44,6 +44,8 @@ export interface GatewayOptions {
   maxBodyBytes?: number;
   /** A client request unanswered by the upstream after this long gets an error and is cancelled upstream. */
   requestTimeoutMs?: number;
+  /** The longest a request may run when progress notifications keep restarting its timeout (GATEWAY_REQUEST_MAX_MS). */
+  requestMaxMs?: number;
   /** A session with no client request for this long is ended (its stdio child stopped). */
   sessionIdleMs?: number;
   /** A session whose client hung up its streams and sent nothing since is ended after this long. */
@@ -197,6 +199,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     vaultKey: options.vaultKey,
     maxBodyBytes: options.maxBodyBytes ?? GATEWAY_DEFAULTS.maxBodyBytes,
     requestTimeoutMs: options.requestTimeoutMs ?? GATEWAY_DEFAULTS.requestTimeoutMs,
+    requestMaxMs: options.requestMaxMs ?? GATEWAY_DEFAULTS.requestMaxMs,
     sessionIdleMs: options.sessionIdleMs ?? GATEWAY_DEFAULTS.sessionIdleMs,
     sessionGoneMs: options.sessionGoneMs ?? GATEWAY_DEFAULTS.sessionGoneMs,
     limits,

@@ -130,6 +130,7 @@ const gatewaySchema = z.object({
   GATEWAY_HOST: z.string().default(GATEWAY_DEFAULTS.host),
   GATEWAY_MAX_BODY_BYTES: z.coerce.number().int().positive().default(GATEWAY_DEFAULTS.maxBodyBytes),
   GATEWAY_REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(GATEWAY_DEFAULTS.requestTimeoutMs),
+  GATEWAY_REQUEST_MAX_MS: z.coerce.number().int().positive().default(GATEWAY_DEFAULTS.requestMaxMs),
   GATEWAY_SESSION_IDLE_MS: z.coerce.number().int().positive().default(GATEWAY_DEFAULTS.sessionIdleMs),
   GATEWAY_SESSION_GONE_MS: z.coerce.number().int().positive().default(GATEWAY_DEFAULTS.sessionGoneMs),
   GATEWAY_BODY_TIMEOUT_MS: z.coerce.number().int().positive().default(GATEWAY_DEFAULTS.bodyTimeoutMs),

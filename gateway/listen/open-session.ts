@@ -199,6 +199,7 @@ async function openSession(deps: ListenerDeps, options: OpenSessionOptions & { r
     db: deps.db,
     log,
     requestTimeoutMs: deps.requestTimeoutMs,
+    requestMaxMs: deps.requestMaxMs,
     idleMs: deps.sessionIdleMs,
     goneMs: deps.sessionGoneMs,
     onClosed: (closed) => {

@@ -28,6 +28,7 @@ export interface ListenerDeps {
   vaultKey: Buffer | null;
   maxBodyBytes: number;
   requestTimeoutMs: number;
+  requestMaxMs: number;
   sessionIdleMs: number;
   sessionGoneMs: number;
   /** Caps on open sessions and stdio children: a new session takes a slot or is refused (429). */
