@@ -2,6 +2,7 @@ import { Buffer } from "node:buffer";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { IBAN_LENGTHS } from "./detectors/iban.ts";
+import { luhnCheckDigit } from "./generated-values.ts";
 import { compileMask, maskMessage } from "./mask.ts";
 import { type MaskRule, policyDocumentSchema } from "./schema.ts";
 
@@ -26,19 +27,6 @@ const fromChars = (chars: string, min: number, max: number) =>
   fc.array(fc.constantFrom(...chars), { minLength: min, maxLength: max }).map((c) => c.join(""));
 const ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 const UPPER_ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-
-function luhnCheckDigit(body: string): string {
-  let sum = 0;
-  for (let i = 0; i < body.length; i++) {
-    let d = Number(body[body.length - 1 - i]);
-    if (i % 2 === 0) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    sum += d;
-  }
-  return String((10 - (sum % 10)) % 10);
-}
 
 const ISSUERS: Array<[string, number]> = [
   ["4", 16],
