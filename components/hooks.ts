@@ -1,6 +1,7 @@
 "use client";
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useEffect, useState } from "react";
 import type { z } from "zod";
 // Types only (erased from the bundle): the API's shapes come from the lib/ code that produces or
 // parses them, so they cannot drift apart.
@@ -229,4 +230,14 @@ export function useRevokeApiToken() {
       await client.invalidateQueries({ queryKey: queryKeys.apiTokens });
     },
   });
+}
+
+/** `value`, once it has stopped changing for `ms` (search boxes, previews). */
+export function useDebounced<T>(value: T, ms = 350): T {
+  const [settled, setSettled] = useState(value);
+  useEffect(() => {
+    const timer = setTimeout(() => setSettled(value), ms);
+    return () => clearTimeout(timer);
+  }, [value, ms]);
+  return settled;
 }

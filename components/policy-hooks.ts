@@ -1,7 +1,6 @@
 "use client";
 
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useEffect, useState } from "react";
 // Types only (erased from the bundle): the API's shapes come from the lib/ code that produces them.
 import type { PolicySample } from "@/lib/policies/list-policy-samples";
 import type { PolicyVersionView, PolicyView } from "@/lib/policies/present-policy";
@@ -74,16 +73,6 @@ export function useRestorePolicyVersion(scope: PolicyScope) {
       await client.invalidateQueries({ queryKey: policyKeys.versions(scope) });
     },
   });
-}
-
-/** `value`, but only once it has stopped changing for `ms`. */
-export function useDebounced<T>(value: T, ms: number): T {
-  const [settled, setSettled] = useState(value);
-  useEffect(() => {
-    const timer = setTimeout(() => setSettled(value), ms);
-    return () => clearTimeout(timer);
-  }, [value, ms]);
-  return settled;
 }
 
 /** What the gateway would do with one message under a draft (null input: nothing to preview yet). */

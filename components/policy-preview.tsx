@@ -5,9 +5,9 @@ import type { PreviewPolicyInput } from "@/lib/policies/schema";
 import type { PolicyDocument } from "@/lib/policy/schema";
 import { errorMessage } from "./api";
 import { formatDateTime, prettyJson } from "./format";
-import { useConnections } from "./hooks";
+import { useConnections, useDebounced } from "./hooks";
 import { summarizeRule } from "./policy-format";
-import { type PolicyPreview, type PolicySample, type PolicyScope, useDebounced, usePolicyPreview, usePolicySamples } from "./policy-hooks";
+import { type PolicyPreview, type PolicySample, type PolicyScope, usePolicyPreview, usePolicySamples } from "./policy-hooks";
 import { shortZoneName } from "./time";
 import { Alert, Badge, cx, inputClass, labelClass, type Tone } from "./ui";
 

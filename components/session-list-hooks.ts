@@ -2,7 +2,7 @@
 
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
-import { useCallback, useEffect, useMemo, useState } from "react";
+import { useCallback, useMemo } from "react";
 import { type SessionFilters, type SessionListPage, sessionFiltersSchema } from "@/lib/recording/session-filters";
 import { apiFetch } from "./api";
 import { LIVE_POLL_MS, queryKeys } from "./hooks";
@@ -80,14 +80,4 @@ export function useSessionPages(filters: SessionFilters) {
     refetchInterval: LIVE_POLL_MS,
     placeholderData: (previous) => previous,
   });
-}
-
-/** `value`, once it has stopped changing for `ms`. */
-export function useDebounced<T>(value: T, ms = 350): T {
-  const [settled, setSettled] = useState(value);
-  useEffect(() => {
-    const timer = setTimeout(() => setSettled(value), ms);
-    return () => clearTimeout(timer);
-  }, [value, ms]);
-  return settled;
 }

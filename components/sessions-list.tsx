@@ -6,9 +6,9 @@ import { type ReactNode, useEffect, useId, useRef, useState } from "react";
 import { can } from "@/lib/authz/permissions";
 import { SESSION_STATUSES, type SessionFilters, type SessionListItem } from "@/lib/recording/session-filters";
 import { errorMessage } from "./api";
-import { useConnections, useMe } from "./hooks";
+import { useConnections, useDebounced, useMe } from "./hooks";
 import { ExportMenu } from "./session-export";
-import { SESSION_FILTER_NAMES, type SessionFilterName, useDebounced, useSessionFilters, useSessionPages } from "./session-list-hooks";
+import { SESSION_FILTER_NAMES, type SessionFilterName, useSessionFilters, useSessionPages } from "./session-list-hooks";
 import { Time, TimeZoneNote } from "./time";
 import { Alert, Badge, buttonClass, Card, cx, DataTable, Empty, inputClass, Loading, labelClass, PageHeader, tdClass } from "./ui";
 
