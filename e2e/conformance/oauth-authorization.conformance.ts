@@ -4,13 +4,13 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { type APIRequestContext, expect, test } from "@playwright/test";
-import { apiAs, gatewayUrl, portalUrl } from "./helpers";
+import { apiAs, gatewayUrl, portalUrl } from "../helpers.ts";
 
-// Optional: the `@modelcontextprotocol/conformance` `authorization` suite against the portal's
-// authorization server, with Playwright as the browser that signs in and approves. It needs Node 22
-// and the suite outside the project; runs only when both are named:
+// The `@modelcontextprotocol/conformance` `authorization` suite against the portal's authorization
+// server, with Playwright as the browser that signs in and approves. Not part of `npm test`: it
+// needs Node 22 and the suite outside the project (playwright.conformance.config.ts):
 //   TOLLGATE_CONFORMANCE_NODE=/path/to/node22 TOLLGATE_CONFORMANCE_CLI=/path/to/conformance/dist/index.js \
-//   flock /tmp/tollgate-e2e.lock npx playwright test e2e/oauth-conformance.spec.ts
+//   npm run conformance:auth
 
 const NODE = process.env.TOLLGATE_CONFORMANCE_NODE;
 const CLI = process.env.TOLLGATE_CONFORMANCE_CLI;
@@ -32,7 +32,9 @@ async function freePort(): Promise<number> {
   });
 }
 
-test.skip(!NODE || !CLI, "set TOLLGATE_CONFORMANCE_NODE and TOLLGATE_CONFORMANCE_CLI to run the conformance authorization suite");
+if (!NODE || !CLI) {
+  throw new Error("Set TOLLGATE_CONFORMANCE_NODE (a Node 22 binary) and TOLLGATE_CONFORMANCE_CLI (the conformance suite's dist/index.js).");
+}
 
 test("conformance: authorization server scenarios", async ({ page, request }) => {
   test.setTimeout(180_000);
