@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createConnection } from "../lib/connections/create-connection.ts";
 import { grantAndMint } from "../test/fixtures.ts";
-import { startTestGateway, type TestGateway } from "../test/gateway-harness.ts";
+import { postSessionless, startTestGateway, type TestGateway } from "../test/gateway-harness.ts";
 
 // 2026-07-28 `Mcp-Param-*` headers: a tool marks an argument (`x-mcp-header: "Region"`); the
 // gateway learns the mark from the tools/list answer its client was sent, checks the client's
@@ -59,31 +59,9 @@ const meta = {
   "io.modelcontextprotocol/clientInfo": { name: "raw", version: "1" },
 };
 
-/** One sessionless POST on `agent` (one TCP connection: one session). */
-function post(agent: http.Agent, body: unknown, headers: Record<string, string>): Promise<{ status: number; json: unknown }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      new URL(`${harness.gateway.url}/mcp/params`),
-      {
-        method: "POST",
-        agent,
-        headers: {
-          authorization: `Bearer ${token}`,
-          "content-type": "application/json",
-          accept: "application/json, text/event-stream",
-          "mcp-protocol-version": "2026-07-28",
-          ...headers,
-        },
-      },
-      (res) => {
-        let data = "";
-        res.on("data", (chunk: Buffer) => (data += chunk.toString("utf8")));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, json: data ? JSON.parse(data) : null }));
-      },
-    );
-    req.on("error", reject);
-    req.end(JSON.stringify(body));
-  });
+/** One sessionless POST on `agent` (one TCP connection: one client connection). */
+function post(agent: http.Agent, body: unknown, headers: Record<string, string>) {
+  return postSessionless(`${harness.gateway.url}/mcp/params`, { agent, token, body, headers });
 }
 
 const query = (id: number, region: string) => ({

@@ -2,7 +2,7 @@ import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createConnection } from "../lib/connections/create-connection.ts";
 import { grantAndMint } from "../test/fixtures.ts";
-import { startTestGateway, type TestGateway } from "../test/gateway-harness.ts";
+import { postSessionless, startTestGateway, type TestGateway } from "../test/gateway-harness.ts";
 import { type JsonUpstream, startJsonUpstream } from "../test/json-upstream.ts";
 
 // 2026-07-28: sessionless POSTs (no initialize, no Mcp-Session-Id), Mcp-Method / Mcp-Name checked
@@ -41,35 +41,9 @@ const meta = {
   "io.modelcontextprotocol/clientInfo": { name: "raw", version: "1" },
 };
 
-/** One POST on a keep-alive agent (one TCP connection: one client connection). */
-function post(agent: http.Agent, body: unknown, headers: Record<string, string>): Promise<{ status: number; type: string; json: unknown }> {
-  const text = JSON.stringify(body);
-  const url = new URL(`${harness.gateway.url}/mcp/stateless`);
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      url,
-      {
-        method: "POST",
-        agent,
-        headers: {
-          authorization: `Bearer ${token}`,
-          "content-type": "application/json",
-          accept: "application/json, text/event-stream",
-          "mcp-protocol-version": "2026-07-28",
-          ...headers,
-        },
-      },
-      (res) => {
-        let data = "";
-        res.on("data", (chunk: Buffer) => (data += chunk.toString("utf8")));
-        res.on("end", () =>
-          resolve({ status: res.statusCode ?? 0, type: String(res.headers["content-type"]), json: data ? JSON.parse(data) : null }),
-        );
-      },
-    );
-    req.on("error", reject);
-    req.end(text);
-  });
+/** One sessionless POST on `agent` (one TCP connection: one client connection). */
+function post(agent: http.Agent, body: unknown, headers: Record<string, string>) {
+  return postSessionless(`${harness.gateway.url}/mcp/stateless`, { agent, token, body, headers });
 }
 
 const call = (id: number, name: string) => ({

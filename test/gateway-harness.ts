@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import http from "node:http";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { createLogger } from "../gateway/log.ts";
@@ -49,4 +50,41 @@ export function mcpClient(gatewayUrl: string, token: string | null, slug = "ever
     requestInit: token ? { headers: { Authorization: `Bearer ${token}` } } : {},
   });
   return { client: new Client({ name: "tollgate-test", version: "1.0.0" }), transport };
+}
+
+/**
+ * One raw 2026-07-28 (sessionless) POST to `url` on `agent`: a keep-alive agent is one TCP
+ * connection, which the gateway records as one client connection.
+ */
+export function postSessionless(
+  url: string,
+  options: { agent: http.Agent; token: string; body: unknown; headers?: Record<string, string> },
+): Promise<{ status: number; type: string; json: unknown }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      new URL(url),
+      {
+        method: "POST",
+        agent: options.agent,
+        headers: {
+          authorization: `Bearer ${options.token}`,
+          "content-type": "application/json",
+          accept: "application/json, text/event-stream",
+          "mcp-protocol-version": "2026-07-28",
+          ...options.headers,
+        },
+      },
+      (res) => {
+        let data = "";
+        res.on("data", (chunk: Buffer) => {
+          data += chunk.toString("utf8");
+        });
+        res.on("end", () =>
+          resolve({ status: res.statusCode ?? 0, type: String(res.headers["content-type"]), json: data ? JSON.parse(data) : null }),
+        );
+      },
+    );
+    req.on("error", reject);
+    req.end(JSON.stringify(options.body));
+  });
 }
