@@ -50,11 +50,19 @@ describe("EventWriter (group commit)", () => {
     expect(rows).toHaveLength(200);
     expect(rows.map((row) => (row.payload as { id: number }).id)).toEqual(rows.map((_, i) => i));
     expect(rows.slice(1).every((row, i) => row.prevHash === rows[i]!.hash)).toBe(true);
+    // Batched rows keep the text as sent too (jsonb would put "id" first).
+    expect(rows[5]!.raw).toBe('{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"echo","arguments":{"i":5}}}');
     expect(statements).toBeLessThan(20);
     // Named prepared statements only: the INSERT, the INSERT that also announces (NOTIFY), the announcement alone.
     expect(
       [...names].every((name) =>
-        ["tollgate_session_events_insert", "tollgate_session_events_insert_notify", "tollgate_session_events_notify"].includes(name),
+        [
+          "tollgate_session_events_insert",
+          "tollgate_session_events_insert_notify",
+          "tollgate_session_events_insert_one",
+          "tollgate_session_events_insert_one_notify",
+          "tollgate_session_events_notify",
+        ].includes(name),
       ),
     ).toBe(true);
   });
@@ -135,12 +143,12 @@ describe("EventWriter (group commit)", () => {
       mine.push(a, b);
       const ra = new SessionRecorder(writer, a);
       const rb = new SessionRecorder(writer, b);
-      // The first write commits alone, announced in its INSERT; the next five share one batch across both sessions.
+      // The first write commits alone (a one-row INSERT), announced in it; the next five share one batch across both sessions.
       const writes = [ra.record("CLIENT_TO_UPSTREAM", { jsonrpc: "2.0", id: 0, method: "ping" })];
       for (let i = 1; i <= 5; i++) writes.push((i % 2 ? rb : ra).record("CLIENT_TO_UPSTREAM", { jsonrpc: "2.0", id: i, method: "ping" }));
       await Promise.all(writes);
       await expect.poll(() => heard).toEqual([`${a}:1`]);
-      expect(statements).toEqual(["tollgate_session_events_insert_notify", "tollgate_session_events_insert"]);
+      expect(statements).toEqual(["tollgate_session_events_insert_one_notify", "tollgate_session_events_insert"]);
       await writer.close();
       // The burst: both sessions in one NOTIFY statement, each with its newest seq.
       await expect.poll(() => heard.length).toBe(3);
@@ -154,7 +162,7 @@ describe("EventWriter (group commit)", () => {
       const rc = new SessionRecorder(eager, c);
       statements.length = 0;
       for (let i = 0; i < 3; i++) await rc.record("CLIENT_TO_UPSTREAM", { jsonrpc: "2.0", id: 10 + i, method: "ping" });
-      expect(statements).toEqual(Array(3).fill("tollgate_session_events_insert_notify"));
+      expect(statements).toEqual(Array(3).fill("tollgate_session_events_insert_one_notify"));
       await expect.poll(() => heard.slice(3)).toEqual([`${c}:1`, `${c}:2`, `${c}:3`]);
     } finally {
       await listener.end();

@@ -61,9 +61,41 @@ WITH ins AS (${INSERT_ROWS}
   RETURNING "sessionId", "seq"
 )
 SELECT pg_notify('${LIVE_CHANNELS.sessionEvents}', "sessionId" || ':' || max("seq")) FROM ins GROUP BY "sessionId"`;
+// A batch of one (every commit when calls come one at a time) as a plain VALUES row: Postgres
+// skips unnesting 15 one-element arrays, about 0.08 ms of a lone commit on the development machine.
+const INSERT_ONE_NAME = "tollgate_session_events_insert_one";
+const INSERT_ONE = `
+  INSERT INTO "SessionEvent" ("sessionId", "seq", "at", "direction", "kind", "rpcId", "method", "tool", "payload", "raw", "decision", "masked", "replyToSeq", "latencyMs", "prevHash", "hash")
+  VALUES ($1, $2, $3::timestamp(3), $4::"Direction", $5, $6, $7, $8, $9::text::jsonb, $9::text, $10, $11::jsonb, $12::int, $13::float8, $14, $15)`;
+const INSERT_ONE_NOTIFY_NAME = "tollgate_session_events_insert_one_notify";
+const INSERT_ONE_NOTIFY = `
+WITH ins AS (${INSERT_ONE}
+  RETURNING "sessionId", "seq"
+)
+SELECT pg_notify('${LIVE_CHANNELS.sessionEvents}', "sessionId" || ':' || "seq") FROM ins`;
 // What a burst left unannounced, in one statement: payloads "<sessionId>:<seq>".
 const NOTIFY_NAME = "tollgate_session_events_notify";
 const NOTIFY = `SELECT pg_notify('${LIVE_CHANNELS.sessionEvents}', p) FROM unnest($1::text[]) AS p`;
+
+/** The statements' parameters in order, from one row (a batch sends each as an array over its rows). */
+const COLUMNS: Array<(row: EventRow) => unknown> = [
+  (row) => row.sessionId,
+  (row) => row.seq,
+  (row) => row.at.toISOString(),
+  (row) => row.direction,
+  (row) => row.kind,
+  (row) => row.rpcId,
+  (row) => row.method,
+  (row) => row.tool,
+  // The payload as sent (after masking): its keys in the order they arrived.
+  (row) => JSON.stringify(row.payload),
+  (row) => row.decision,
+  (row) => (row.masked ? JSON.stringify(row.masked) : null),
+  (row) => row.replyToSeq ?? null,
+  (row) => row.latencyMs ?? null,
+  (row) => row.prevHash,
+  (row) => row.hash,
+];
 
 /**
  * A NOTIFY costs its commit about 0.1 ms (the notification queue, waking listeners): under load the
@@ -140,30 +172,21 @@ export class EventWriter {
   }
 
   private async insert(rows: EventRow[]): Promise<void> {
-    const column = <K extends keyof EventRow>(key: K) => rows.map((row) => row[key] ?? null);
     const announce = performance.now() - this.notifiedAt >= this.notifyEveryMs;
-    await this.pool.query({
-      name: announce ? INSERT_NOTIFY_NAME : INSERT_BATCH_NAME,
-      text: announce ? INSERT_NOTIFY : INSERT_ROWS,
-      values: [
-        column("sessionId"),
-        column("seq"),
-        rows.map((row) => row.at.toISOString()),
-        column("direction"),
-        column("kind"),
-        column("rpcId"),
-        column("method"),
-        column("tool"),
-        // The payload as sent (after masking): its keys in the order they arrived.
-        rows.map((row) => JSON.stringify(row.payload)),
-        column("decision"),
-        rows.map((row) => (row.masked ? JSON.stringify(row.masked) : null)),
-        column("replyToSeq"),
-        column("latencyMs"),
-        column("prevHash"),
-        column("hash"),
-      ],
-    });
+    const only = rows.length === 1 ? rows[0] : undefined;
+    if (only) {
+      await this.pool.query({
+        name: announce ? INSERT_ONE_NOTIFY_NAME : INSERT_ONE_NAME,
+        text: announce ? INSERT_ONE_NOTIFY : INSERT_ONE,
+        values: COLUMNS.map((toValue) => toValue(only)),
+      });
+    } else {
+      await this.pool.query({
+        name: announce ? INSERT_NOTIFY_NAME : INSERT_BATCH_NAME,
+        text: announce ? INSERT_NOTIFY : INSERT_ROWS,
+        values: COLUMNS.map((toValue) => rows.map(toValue)),
+      });
+    }
     if (announce) {
       this.notifiedAt = performance.now();
       // Announced with this batch's newest seq (rows of a session commit in seq order).
