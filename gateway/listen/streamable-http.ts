@@ -8,7 +8,7 @@ import type { SessionLimits } from "../limits.ts";
 import type { Logger } from "../log.ts";
 import type { GatewayMetrics } from "../metrics.ts";
 import { authorize } from "../pipeline/authorize.ts";
-import { checkMcpHeaders } from "../pipeline/check-mcp-headers.ts";
+import { checkMcpHeaders, checkSessionlessHeaders } from "../pipeline/check-mcp-headers.ts";
 import type { GrantCache } from "../pipeline/grant-cache.ts";
 import type { HeldCalls } from "../pipeline/hold.ts";
 import type { PolicyCache } from "../policy-cache.ts";
@@ -51,13 +51,27 @@ const PREFIX = "/mcp";
 const META_VERSION = "io.modelcontextprotocol/protocolVersion";
 const META_CLIENT_INFO = "io.modelcontextprotocol/clientInfo";
 
-/** 2026-07-28 and later: no initialize and no session; the version is in the header or each request's _meta. */
+/** A version of the revisions that open a session with initialize (2025-11-25 and earlier). */
+function isLegacyVersion(version: string): boolean {
+  return /^\d{4}-\d{2}-\d{2}$/.test(version) && version < "2026-07-28";
+}
+
+/**
+ * The version of a sessionless (2026-07-28 and later: no initialize, no session) request, or null
+ * for one of an older revision. As the 2026-07-28 versioning rules say, a request carrying the
+ * per-request `_meta` version is served statelessly whatever version it names, and so is one whose
+ * header names a version that is not a legacy one: the upstream then judges a version it does not
+ * implement itself (400, UnsupportedProtocolVersionError listing what it supports), which the client
+ * gets as the upstream sent it.
+ */
 function sessionlessVersion(req: IncomingMessage, body: unknown): string | null {
   const header = req.headers["mcp-protocol-version"];
   const first = (Array.isArray(body) ? body[0] : body) as { params?: { _meta?: Record<string, unknown> } } | undefined;
   const meta = first?.params?._meta?.[META_VERSION];
-  const version = typeof header === "string" ? header : typeof meta === "string" ? meta : null;
-  return version !== null && /^\d{4}-\d{2}-\d{2}$/.test(version) && version >= "2026-07-28" ? version : null;
+  const version = typeof meta === "string" ? meta : typeof header === "string" ? header.trim() : "";
+  if (typeof meta !== "string" && isLegacyVersion(version)) return null;
+  // It goes upstream in a header and into the session's row: visible ASCII only (else: not a version).
+  return /^[\x21-\x7e]{1,64}$/.test(version) ? version : null;
 }
 
 /**
@@ -143,6 +157,7 @@ async function handle(
   if (body !== undefined) checkMcpHeaders(req.headers, body);
   const sessionless = req.method === "POST" && !isInitializeRequest(body) ? sessionlessVersion(req, body) : null;
   if (sessionless) {
+    checkSessionlessHeaders(req.headers, body);
     const key = `${auth.grant.id} ${slug}`;
     let bySocket = sessionlessBySocket.get(req.socket);
     if (!bySocket) {
@@ -217,7 +232,8 @@ async function openHttpSession(
     clientInfo: params?.clientInfo ?? null,
     client: ({ id, upstream, session }) => {
       // Sessionless: every upstream request says the client's version (its _meta may lack it; the upstream then refuses it itself).
-      if (sessionless) upstream.transport.setProtocolVersion?.(sessionless);
+      if (sessionless && upstream.transport instanceof HttpUpstreamTransport) upstream.transport.useSessionless(sessionless);
+      else if (sessionless) upstream.transport.setProtocolVersion?.(sessionless);
       return new ClientHttpTransport(id, {
         onsessionclosed: () => void session().close("client ended session"),
         sessionless: sessionless !== undefined,

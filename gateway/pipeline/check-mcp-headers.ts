@@ -146,3 +146,25 @@ export function checkMcpHeaders(headers: IncomingHttpHeaders, body: unknown, par
   // A client that sends Mcp-Method speaks 2026-07-28 and must mirror every marked argument.
   checkParamHeaders(params, message, methodHeader !== undefined, paramHeaders);
 }
+
+const META_VERSION = "io.modelcontextprotocol/protocolVersion";
+
+/**
+ * The checks of a sessionless (2026-07-28+) request beyond `checkMcpHeaders`: the spec makes
+ * `Mcp-Method` required on every request and `MCP-Protocol-Version` equal to the `_meta` version.
+ * The gateway checks both itself: the upstream is sent headers derived from the body, so it could
+ * not see a mismatch the client made.
+ */
+export function checkSessionlessHeaders(headers: IncomingHttpHeaders, body: unknown): void {
+  if (Array.isArray(body)) return; // refused as a batch by checkMcpHeaders when it has headers; 2026-07-28 has none
+  const message = (body ?? {}) as { id?: unknown; method?: unknown; params?: { _meta?: Record<string, unknown> } };
+  const version = single(headers, "mcp-protocol-version");
+  const meta = message.params?._meta?.[META_VERSION];
+  if (version !== undefined && typeof meta === "string" && version.trim() !== meta) {
+    throw mismatch(`MCP-Protocol-Version is "${version}" but the body's _meta says "${meta}".`);
+  }
+  // Notifications have no header requirements in 2026-07-28; requests need Mcp-Method.
+  if (message.id !== undefined && typeof message.method === "string" && single(headers, "mcp-method") === undefined) {
+    throw mismatch(`${message.method} requires an Mcp-Method header.`);
+  }
+}

@@ -133,6 +133,8 @@ export class HttpUpstreamTransport implements Transport {
   sessionId?: string;
 
   private protocolVersion: string | undefined;
+  /** 2026-07-28+ (useSessionless): no session id goes upstream; each request's header names its own `_meta` version. */
+  private sessionless = false;
   /** HTTP statuses of 4xx JSON-RPC error answers, by request id, until the client side takes them. */
   private readonly statuses = new Map<string | number, number>();
   private readonly requests = new Set<ClientRequest>();
@@ -166,9 +168,18 @@ export class HttpUpstreamTransport implements Transport {
     this.protocolVersion = version;
   }
 
+  /**
+   * 2026-07-28 and later: no session. Each request's header names the version its own `_meta` names
+   * (`version` when it names none), and a session id the upstream sends anyway is not echoed.
+   */
+  useSessionless(version: string): void {
+    this.sessionless = true;
+    this.protocolVersion = version;
+  }
+
   private headers(extra: Record<string, string>): Record<string, string> {
     const headers: Record<string, string> = { ...this.options.headers, ...extra };
-    if (this.sessionId) headers["mcp-session-id"] = this.sessionId;
+    if (this.sessionId && !this.sessionless) headers["mcp-session-id"] = this.sessionId;
     if (this.protocolVersion) headers["mcp-protocol-version"] = this.protocolVersion;
     return headers;
   }
@@ -215,10 +226,11 @@ export class HttpUpstreamTransport implements Transport {
       if (this.toolLists.size >= 64) this.toolLists.clear();
       this.toolLists.add(message.id);
     }
-    // 2026-07-28 (sessionless): the version travels in each request's _meta; the header says it too.
-    if (!this.protocolVersion) {
+    // 2026-07-28 (sessionless): the version travels in each request's _meta, and the header says the
+    // same — each request's own (one client connection may name several, e.g. one the upstream refuses).
+    if (this.sessionless || !this.protocolVersion) {
       const version = (message as { params?: { _meta?: Record<string, unknown> } }).params?._meta?.[PROTOCOL_VERSION_META];
-      if (typeof version === "string" && /^[0-9-]{1,20}$/.test(version)) headers["mcp-protocol-version"] = version;
+      if (typeof version === "string" && /^[\x21-\x7e]{1,64}$/.test(version)) headers["mcp-protocol-version"] = version;
     }
     const res = await this.request("POST", headers, body);
     const status = res.statusCode ?? 0;
@@ -349,7 +361,7 @@ export class HttpUpstreamTransport implements Transport {
   }
 
   async terminateSession(): Promise<void> {
-    if (!this.sessionId) return;
+    if (!this.sessionId || this.sessionless) return;
     const res = await this.request("DELETE", this.headers({}));
     res.resume();
     const status = res.statusCode ?? 0;
