@@ -21,3 +21,16 @@ export function parseInput<T extends z.ZodType>(schema: T, input: unknown): z.ou
 export function timestamp() {
   return z.string().meta({ format: "date-time", example: "2026-01-31T09:30:00.000Z" });
 }
+
+/** A UTF-16 code unit of a surrogate pair without its other half (JSON's "\ud800" escape makes one). */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * Why Postgres could not store a string, or null when it can: it refuses U+0000 in text and jsonb,
+ * and a lone surrogate in jsonb (JSON.stringify writes it as a "\ud800" escape, which jsonb rejects).
+ */
+export function unstorableText(value: string): string | null {
+  if (value.includes("\u0000")) return "must not contain a NUL character (\\u0000)";
+  if (LONE_SURROGATE.test(value)) return "must be valid Unicode text (it contains half of a surrogate pair, e.g. \\ud800)";
+  return null;
+}

@@ -1,26 +1,31 @@
 import { z } from "zod";
 import { createAccessRequestSchema } from "../access/schema.ts";
+import { unstorableText } from "../validate.ts";
 import { redirectUriProblem } from "./redirect-uri.ts";
 
 // Inputs of the OAuth endpoints, parsed with zod. Form-encoded bodies and query strings arrive as
-// string records; registration and metadata documents are JSON. No string may hold a NUL (U+0000):
-// Postgres text and jsonb columns cannot store one, so it is refused here, naming the field, rather
-// than failing as a database error.
-
-const NUL_MESSAGE = "must not contain a NUL character (U+0000)";
+// string records; registration and metadata documents are JSON. No string may hold a NUL (U+0000)
+// or a lone surrogate: Postgres text and jsonb columns cannot store a NUL, jsonb not a lone
+// surrogate, so they are refused here, naming the field, rather than failing as a database error.
 
 /** Whether a string holds a NUL character. */
 export function hasNul(value: string): boolean {
   return value.includes("\u0000");
 }
 
-/** A string without NUL characters. */
+/** The check of a string Postgres can store (see unstorableText). */
+function storable(value: string, ctx: z.core.$RefinementCtx<string>): void {
+  const problem = unstorableText(value);
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
+}
+
+/** A string without NUL characters or lone surrogates. */
 function text(params?: Parameters<typeof z.string>[0]) {
-  return z.string(params).refine((value) => !hasNul(value), NUL_MESSAGE);
+  return z.string(params).superRefine(storable);
 }
 
 const redirectUri = z.string().superRefine((value, ctx) => {
-  const problem = redirectUriProblem(value);
+  const problem = redirectUriProblem(value) ?? unstorableText(value);
   if (problem) ctx.addIssue({ code: "custom", message: problem });
 });
 
@@ -68,7 +73,7 @@ export const consentDecisionSchema = z.discriminatedUnion("action", [
     authorization: text().min(20).max(100),
     // The access request's own fields and messages (lib/access/schema.ts); the connection comes from the authorization.
     minutes: createAccessRequestSchema.shape.minutes,
-    reason: createAccessRequestSchema.shape.reason.refine((value) => !hasNul(value), NUL_MESSAGE),
+    reason: createAccessRequestSchema.shape.reason.superRefine(storable),
   }),
 ]);
 export type ConsentDecision = z.output<typeof consentDecisionSchema>;

@@ -1,5 +1,5 @@
 import { authorizationServerMetadata, oauthSettings } from "@/lib/oauth/settings";
-import { CORS } from "../../oauth/_lib/http";
+import { CORS, oauthMethodsNotAllowed } from "../../oauth/_lib/http";
 
 // RFC 8414 authorization server metadata: what MCP clients discover from the gateway's protected
 // resource metadata (`authorization_servers`: the portal's origin).
@@ -13,3 +13,4 @@ export function GET(): Response {
 export function OPTIONS(): Response {
   return new Response(null, { status: 204, headers: CORS });
 }
+export const { POST, PUT, PATCH, DELETE } = oauthMethodsNotAllowed("GET");

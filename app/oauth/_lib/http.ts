@@ -69,3 +69,25 @@ export function consentErrorResponse(error: unknown): Response {
   console.error("Unhandled consent error", error);
   return Response.json({ error: { code: "INTERNAL", message: "Internal error; it has been logged." } }, { status: 500, headers: NO_STORE });
 }
+
+type RefusedMethod = "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE";
+
+/**
+ * The methods an OAuth endpoint lacks: a 405 in OAuth's error JSON with Allow (Next's own 405 has
+ * neither a body nor Allow). `export const { GET, HEAD, PUT, PATCH, DELETE } = oauthMethodsNotAllowed("POST");`
+ */
+export function oauthMethodsNotAllowed(...allowed: Array<"GET" | "POST">): Record<RefusedMethod, (request: Request) => Response> {
+  const allow = [...allowed, ...(allowed.includes("GET") ? ["HEAD"] : []), "OPTIONS"].join(", ");
+  const refuse = (request: Request): Response => {
+    const response = oauthJson(
+      {
+        error: "invalid_request",
+        error_description: `${request.method} is not allowed here; this endpoint answers ${allowed.join(", ")}.`,
+      },
+      405,
+    );
+    response.headers.set("allow", allow);
+    return response;
+  };
+  return { GET: refuse, HEAD: refuse, POST: refuse, PUT: refuse, PATCH: refuse, DELETE: refuse };
+}

@@ -2,7 +2,7 @@ import { getDb } from "@/lib/db/client";
 import { OAuthError } from "@/lib/oauth/errors";
 import { clientAddress, RegistrationLimiter } from "@/lib/oauth/rate-limit";
 import { registerClient } from "@/lib/oauth/register-client";
-import { oauthErrorResponse, oauthJson, preflight, readBody } from "../_lib/http";
+import { oauthErrorResponse, oauthJson, oauthMethodsNotAllowed, preflight, readBody } from "../_lib/http";
 
 // RFC 7591 dynamic client registration: public clients only, redirect URIs https or loopback http.
 
@@ -39,3 +39,4 @@ export async function POST(request: Request): Promise<Response> {
 }
 
 export const OPTIONS = preflight;
+export const { GET, HEAD, PUT, PATCH, DELETE } = oauthMethodsNotAllowed("POST");

@@ -1,6 +1,6 @@
 import { getDb } from "@/lib/db/client";
 import { exchangeToken, parseTokenRequest } from "@/lib/oauth/exchange-token";
-import { formRecord, oauthErrorResponse, oauthJson, preflight, readBody } from "../_lib/http";
+import { formRecord, oauthErrorResponse, oauthJson, oauthMethodsNotAllowed, preflight, readBody } from "../_lib/http";
 
 // The token endpoint: authorization_code (with the PKCE verifier) and refresh_token, form-encoded.
 
@@ -16,3 +16,4 @@ export async function POST(request: Request): Promise<Response> {
 }
 
 export const OPTIONS = preflight;
+export const { GET, HEAD, PUT, PATCH, DELETE } = oauthMethodsNotAllowed("POST");

@@ -14,7 +14,7 @@ import {
 import { assertSameOriginWrite, originOf } from "@/lib/http/csrf";
 import { authenticateApiToken } from "@/lib/tokens/authenticate-api-token";
 import { authenticateApiJwt, InvalidBearerTokenError } from "@/lib/users/service-accounts";
-import { parseInput } from "@/lib/validate";
+import { parseInput, unstorableText } from "@/lib/validate";
 import { acquireStream, tooManyStreams } from "./stream-limit";
 
 // The one shape of every /api/v1 handler: authenticate (bearer API token or portal session, the
@@ -100,34 +100,52 @@ function assertPermission(actor: Actor, permission: Permission): void {
   );
 }
 
+/** How deep a request body may nest: the gateway's limit on MCP messages (gateway/listen/body.ts). */
+export const MAX_BODY_DEPTH = 64;
+
 /**
  * Reads the request's JSON body and parses it with a zod schema: at most MAX_BODY_BYTES, read
  * incrementally and abandoned as soon as it is over (413); a body that is not application/json is
- * a 415; bad JSON or a schema mismatch a 400 naming the field. An empty body counts as `{}`.
+ * a 415; bad JSON, JSON that is not an object, nesting deeper than MAX_BODY_DEPTH, text Postgres
+ * cannot store or a schema mismatch a 400 naming the field. An empty body counts as `{}`.
  */
 export async function readJson<T extends z.ZodType>(request: Request, schema: T): Promise<z.infer<T>> {
   const body = await readJsonBody(request, { maxBytes: MAX_BODY_BYTES });
-  assertNoNul(body, "");
-  return parseInput(schema, body ?? {});
+  if (body === undefined) return parseInput(schema, {});
+  // `null` is not "no body": a decision or revocation must not run on a body that says nothing.
+  if (body === null || typeof body !== "object" || Array.isArray(body)) {
+    const what = body === null ? "null" : Array.isArray(body) ? "an array" : `a ${typeof body}`;
+    throw new AppError("BAD_REQUEST", `The body must be a JSON object ({ … }), not ${what}.`);
+  }
+  assertStorable(body, "", 0);
+  return parseInput(schema, body);
 }
 
 /**
- * Postgres cannot store U+0000 in text or jsonb: a NUL anywhere in a string (or a key) would be a
- * database error, so it is a 400 naming the field before any query runs.
+ * Postgres cannot store U+0000 in text or jsonb, nor a lone surrogate in jsonb: such a string (or
+ * key) anywhere would be a database error, so it is a 400 naming the field before any query runs.
+ * Nesting is bounded first, so this walk (and zod's) cannot exhaust the stack.
  */
-function assertNoNul(value: unknown, path: string): void {
+function assertStorable(value: unknown, path: string, depth: number): void {
   if (typeof value === "string") {
-    if (value.includes("\u0000")) {
-      throw new AppError("BAD_REQUEST", `${path || "body"}: must not contain NUL characters (\\u0000).`, { field: path || undefined });
-    }
-  } else if (Array.isArray(value)) {
-    for (const [index, item] of value.entries()) assertNoNul(item, path ? `${path}.${index}` : String(index));
-  } else if (typeof value === "object" && value !== null) {
-    for (const [key, item] of Object.entries(value)) {
-      const field = path ? `${path}.${key}` : key;
-      assertNoNul(key, field);
-      assertNoNul(item, field);
-    }
+    const problem = unstorableText(value);
+    if (problem) throw new AppError("BAD_REQUEST", `${path || "body"}: ${problem}.`, { field: path || undefined });
+    return;
+  }
+  if (typeof value !== "object" || value === null) return;
+  if (depth >= MAX_BODY_DEPTH) {
+    throw new AppError("BAD_REQUEST", `The body nests deeper than ${MAX_BODY_DEPTH} levels of objects and arrays.`, {
+      field: path || undefined,
+    });
+  }
+  if (Array.isArray(value)) {
+    for (const [index, item] of value.entries()) assertStorable(item, path ? `${path}.${index}` : String(index), depth + 1);
+    return;
+  }
+  for (const [key, item] of Object.entries(value)) {
+    const field = path ? `${path}.${key}` : key;
+    assertStorable(key, field, depth + 1);
+    assertStorable(item, field, depth + 1);
   }
 }
 
@@ -136,8 +154,9 @@ export async function readParams<P>(context: { params: Promise<P> } | undefined)
   const params = context?.params ? await context.params : ({} as P);
   for (const value of Object.values(params as Record<string, unknown>)) {
     const values = Array.isArray(value) ? value : [value];
-    if (values.some((part) => typeof part === "string" && part.includes("\u0000"))) {
-      throw new AppError("BAD_REQUEST", "The path must not contain NUL characters (%00).");
+    for (const part of values) {
+      const problem = typeof part === "string" ? unstorableText(part) : null;
+      if (problem) throw new AppError("BAD_REQUEST", `The path ${problem.replace("(\\u0000)", "(%00)")}.`);
     }
   }
   return params;
@@ -152,7 +171,7 @@ export function readQuery<T extends z.ZodType>(request: Request, schema: T): z.i
   for (const [name, value] of new URL(request.url).searchParams) {
     if (!Object.hasOwn(query, name)) query[name] = value;
   }
-  assertNoNul(query, "");
+  assertStorable(query, "", 0);
   return parseInput(schema, query);
 }
 

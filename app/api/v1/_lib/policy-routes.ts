@@ -11,9 +11,19 @@ import { handle, readJson } from "./handler";
 type Params = { slug?: string; version?: string };
 const targetOf = (params: Params): PolicyTarget => (params.slug ? { kind: "connection", slug: params.slug } : { kind: "global" });
 
+/** The largest version number Postgres's integer column holds. */
+const MAX_VERSION = 2_147_483_647;
+
 function versionOf(params: Params): number {
-  const version = Number(params.version);
-  if (!Number.isInteger(version) || version < 1) throw new AppError("NOT_FOUND", "Policy versions are numbered from 1.");
+  // Digits only: Number() would take "1e3", " 7" or "0x10", and a number past the column's range
+  // would reach the query (a 500 from the database, not a 404).
+  const version = /^[0-9]{1,10}$/.test(params.version ?? "") ? Number(params.version) : Number.NaN;
+  if (!(version >= 1 && version <= MAX_VERSION)) {
+    throw new AppError(
+      "NOT_FOUND",
+      `No policy version ${JSON.stringify(String(params.version).slice(0, 40))}: versions are numbered from 1.`,
+    );
+  }
   return version;
 }
 

@@ -1,3 +1,4 @@
+import { methodsNotAllowed } from "@/app/api/v1/_lib/handler";
 import { getDb } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
 import { pollAuthorization } from "@/lib/oauth/poll-authorization";
@@ -25,3 +26,5 @@ export async function POST(request: Request): Promise<Response> {
     return consentErrorResponse(error);
   }
 }
+// The consent page's own calls (same-origin, no CORS): other methods are the API's JSON 405.
+export const { GET, HEAD, PUT, PATCH, DELETE, OPTIONS } = methodsNotAllowed("POST");
