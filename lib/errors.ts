@@ -5,10 +5,14 @@ export const HTTP_STATUS = {
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
+  /** The path has no such method (the answer's Allow header names those it has). */
+  METHOD_NOT_ALLOWED: 405,
   CONFLICT: 409,
   GONE: 410,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  /** A per-user limit of streams, exports or verifications running at once (with Retry-After). */
+  TOO_MANY_STREAMS: 429,
   UNAVAILABLE: 503,
   INTERNAL: 500,
 } as const;

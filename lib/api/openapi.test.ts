@@ -149,6 +149,11 @@ describe("the OpenAPI document and the route files", () => {
           if (status !== (route.status ?? 200)) problems.push(`${key}: answers ${status}, documented ${route.status ?? 200}`);
           if (/no-store/.test(source) !== Boolean(route.noStore)) problems.push(`${key}: Cache-Control no-store differs`);
         }
+        // A per-user limit (stream-limit.ts, or handle()'s perUser) answers 429: the document says so.
+        const limited = /acquireStream\(|perUser:/.test(file.source);
+        if (limited !== (route.errors?.includes("TOO_MANY_STREAMS") ?? false)) {
+          problems.push(`${key}: ${limited ? "has a per-user limit (429) but does not document" : "documents"} TOO_MANY_STREAMS`);
+        }
         const permission = /\bpermission:\s*"([^"]+)"/.exec(source)?.[1];
         if (permission && permission !== route.permission) {
           problems.push(`${key}: requires ${permission}, documented ${route.permission ?? "none"}`);
@@ -230,6 +235,20 @@ describe("the OpenAPI document is valid OpenAPI 3.1", () => {
     }
     const code = resolvePointer(document, "#/components/schemas/Error/properties/error/properties/code/enum");
     expect(code).toEqual(Object.keys(HTTP_STATUS));
+  });
+
+  it("documents 405 with Allow and 429 with Retry-After, which the handlers send", () => {
+    expect(resolvePointer(document, "#/components/responses/METHOD_NOT_ALLOWED/headers/Allow")).toBeDefined();
+    expect(resolvePointer(document, "#/components/responses/TOO_MANY_STREAMS/headers/Retry-After")).toBeDefined();
+    const limited = operations(document).filter(({ operation }) => Object.hasOwn(operation.responses as object, "429"));
+    expect(limited.map(({ key }) => key).sort()).toEqual([
+      "GET /api/v1/events",
+      "GET /api/v1/sessions/export",
+      "GET /api/v1/sessions/{id}/export",
+      "GET /api/v1/sessions/{id}/stream",
+      "GET /api/v1/sessions/{id}/verify",
+    ]);
+    expect(document.info.description).toMatch(/405/);
   });
 
   it("refuses a route listed twice", () => {

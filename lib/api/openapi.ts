@@ -37,12 +37,22 @@ export const ERROR_DESCRIPTIONS: Record<string, string> = {
   UNAUTHENTICATED: "No, or an invalid, expired or revoked, bearer token, and no portal session.",
   FORBIDDEN: "Your roles do not allow this, the object belongs to someone else, or a cookie-authenticated write came from another site.",
   NOT_FOUND: "No such object (that you can see).",
+  METHOD_NOT_ALLOWED:
+    "The path does not answer this method (any method an operation of the path does not list); `Allow` names the methods it answers.",
   CONFLICT: "The object is not in a state that allows this (e.g. already decided, already revoked, slug taken).",
   GONE: "The grant has expired or was revoked.",
   PAYLOAD_TOO_LARGE: "The body is larger than the API accepts.",
   UNSUPPORTED_MEDIA_TYPE: "The body is not sent as `Content-Type: application/json`.",
+  TOO_MANY_STREAMS:
+    "You already run as many of these at once as one user may (live streams, exports downloading, verifications); close one or wait `Retry-After` seconds.",
   UNAVAILABLE: "A dependency is down; try again.",
   INTERNAL: "Unexpected error; it has been logged.",
+};
+
+/** Headers an error response carries, by code. */
+const ERROR_HEADERS: Partial<Record<AppErrorCode, z.ZodObject>> = {
+  METHOD_NOT_ALLOWED: z.object({ Allow: z.string().describe("The methods this path answers, e.g. `GET, HEAD, OPTIONS`.") }),
+  TOO_MANY_STREAMS: z.object({ "Retry-After": z.string().describe("Seconds to wait before trying again.") }),
 };
 
 /** What handle() answers a write whose body is too large or not JSON, where lib/errors.ts has the code. */
@@ -145,7 +155,8 @@ export function buildOpenApiDocument(routes: readonly ApiRoute[] = API_ROUTES): 
           "mint gateway tokens for active grants, revoke grants, read session recordings, read and verify the audit log, " +
           "and manage your personal API tokens. " +
           "Authenticate with a personal API token as `Authorization: Bearer tg_…` (or, from the portal's own pages, its session cookie). " +
-          "Errors are JSON: `{ error: { code, message, field? } }`.",
+          "Errors are JSON: `{ error: { code, message, field? } }`. " +
+          "A method a path does not list is answered 405 `METHOD_NOT_ALLOWED` with `Allow` (see components.responses), and `OPTIONS` with the same `Allow`.",
       },
       servers: [{ url: "/" }],
       security: [{ bearerAuth: [] }, { sessionCookie: [] }],
@@ -173,7 +184,11 @@ export function buildOpenApiDocument(routes: readonly ApiRoute[] = API_ROUTES): 
         responses: Object.fromEntries(
           ERROR_CODES.map((code) => [
             code,
-            { description: ERROR_DESCRIPTIONS[code] ?? code, content: { "application/json": { schema: errorBodySchema } } },
+            {
+              description: ERROR_DESCRIPTIONS[code] ?? code,
+              ...(ERROR_HEADERS[code] ? { headers: ERROR_HEADERS[code] } : {}),
+              content: { "application/json": { schema: errorBodySchema } },
+            },
           ]),
         ),
       },

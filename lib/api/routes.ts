@@ -491,6 +491,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
     params: id("Session"),
     response: sessionVerificationSchema,
     returns: "`ok`, the events checked and, when not ok, the first bad event",
+    errors: ["TOO_MANY_STREAMS"],
   },
   {
     method: "get",
@@ -509,6 +510,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
     returns: "The export (Content-Disposition: attachment)",
     contentType: "application/x-ndjson",
     alsoContentTypes: ["text/plain"],
+    errors: ["TOO_MANY_STREAMS"],
   },
   {
     method: "get",
@@ -526,6 +528,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
     returns: "The export (Content-Disposition: attachment)",
     contentType: "application/x-ndjson",
     alsoContentTypes: ["text/plain"],
+    errors: ["TOO_MANY_STREAMS"],
   },
   {
     method: "get",
@@ -543,6 +546,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
     response: z.string(),
     returns: "The event stream",
     contentType: "text/event-stream",
+    errors: ["TOO_MANY_STREAMS"],
   },
   {
     method: "get",
@@ -617,6 +621,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
     response: z.string(),
     returns: "The event stream",
     contentType: "text/event-stream",
+    errors: ["TOO_MANY_STREAMS"],
   },
   {
     method: "get",

@@ -2,7 +2,7 @@ import type { z } from "zod";
 import { getPortalUser } from "@/app/auth";
 import { type Actor, can, type Permission, ROLE_PERMISSIONS } from "@/lib/authz/permissions";
 import { type Db, getDb } from "@/lib/db/client";
-import { AppError, isAppError } from "@/lib/errors";
+import { AppError, type AppErrorCode, isAppError } from "@/lib/errors";
 import {
   assertDeclaredLengthWithin,
   assertJsonContentType,
@@ -243,7 +243,10 @@ export function methodsNotAllowed(
   const refuse: MethodHandler = (request) =>
     Response.json(
       {
-        error: { code: "METHOD_NOT_ALLOWED", message: `${request.method} is not allowed here; this route answers ${allowed.join(", ")}.` },
+        error: {
+          code: "METHOD_NOT_ALLOWED" satisfies AppErrorCode,
+          message: `${request.method} is not allowed here; this route answers ${allowed.join(", ")}.`,
+        },
       },
       { status: 405, headers: { Allow: allow } },
     );

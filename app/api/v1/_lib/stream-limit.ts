@@ -1,3 +1,5 @@
+import type { AppErrorCode } from "@/lib/errors";
+
 // Long-lived server-sent event streams held per user in this portal process. Every stream is a
 // subscriber of the shared LISTEN connection and re-reads the database on hints and on a timer, so
 // one caller with an API token could otherwise open them without bound.
@@ -33,7 +35,7 @@ export function tooManyStreams(what: string, max: number = MAX_STREAMS_PER_USER)
   return Response.json(
     {
       error: {
-        code: "TOO_MANY_STREAMS",
+        code: "TOO_MANY_STREAMS" satisfies AppErrorCode,
         message: `You already have ${max} ${what}; close one (another tab or script) or let it finish, and try again.`,
       },
     },
