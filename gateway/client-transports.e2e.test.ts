@@ -311,6 +311,14 @@ describe("WebSocket authentication during the upgrade", () => {
     raw.terminate();
     await waitFor(async () => (await sessionRow(sessionId)).endReason === "client went away");
   });
+
+  it("records the SDK client's close (a close frame without a status code: 1005) as the client ending the session", async () => {
+    const { client, sessionId } = await connect("websocket", "everything");
+    await client.close();
+    await waitFor(async () => (await sessionRow(sessionId)).endReason !== null);
+    expect(closes.at(-1)?.code).toBe(1005);
+    expect((await sessionRow(sessionId)).endReason).toBe("client ended session");
+  });
 });
 
 describe("legacy SSE wire format", () => {

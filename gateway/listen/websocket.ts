@@ -32,6 +32,8 @@ import {
 
 const WS_PATH = /^\/ws\/([a-z0-9-]+)\/?$/;
 const PREFIX = "/ws";
+/** Close codes of a client that ended the session on purpose: normal, going away, no status code given. */
+const CLEAN_CLOSE_CODES = new Set([1000, 1001, 1005]);
 
 /** The close code a session's end reason maps to: 1008 (policy) when the grant ended, 1001 when the gateway is going away. */
 function closeCodeOf(reason: string | null): number {
@@ -263,7 +265,9 @@ export function createWebSocketListener(deps: TransportListenerDeps): WebSocketL
       ws.once("close", (code) => {
         request.done(true);
         // A clean close by the client ends the session like DELETE does; anything else is a client gone.
-        void session.close(code === 1000 || code === 1001 ? "client ended session" : "client went away");
+        // 1005: a close frame without a status code, what the SDK's WebSocketClientTransport and a
+        // browser's `socket.close()` send; 1006 (no close frame at all) is a client gone.
+        void session.close(CLEAN_CLOSE_CODES.has(code) ? "client ended session" : "client went away");
       });
       if (session.isClosed) void client.close();
     });
