@@ -1,3 +1,4 @@
+import { logUnexpected } from "@/app/_lib/log";
 import { getPortalUser, type PortalUser } from "@/app/auth";
 import { AppError, isAppError } from "@/lib/errors";
 import { assertSameOriginWrite, originOf } from "@/lib/http/csrf";
@@ -27,7 +28,7 @@ export function oauthJson(body: unknown, status = 200): Response {
 
 export function oauthErrorResponse(error: unknown): Response {
   if (error instanceof OAuthError) return oauthJson(error.toJSON(), error.status);
-  console.error("Unhandled OAuth error", error);
+  logUnexpected("Unhandled OAuth error", error);
   return oauthJson({ error: "server_error", error_description: "Internal error; it has been logged." }, 500);
 }
 
@@ -66,7 +67,7 @@ export function consentErrorResponse(error: unknown): Response {
       { status: error.status, headers: NO_STORE },
     );
   }
-  console.error("Unhandled consent error", error);
+  logUnexpected("Unhandled consent error", error);
   return Response.json({ error: { code: "INTERNAL", message: "Internal error; it has been logged." } }, { status: 500, headers: NO_STORE });
 }
 

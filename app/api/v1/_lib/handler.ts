@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { logUnexpected } from "@/app/_lib/log";
 import { getPortalUser } from "@/app/auth";
 import { type Actor, can, type Permission, ROLE_PERMISSIONS } from "@/lib/authz/permissions";
 import { type Db, getDb } from "@/lib/db/client";
@@ -42,7 +43,7 @@ export function errorResponse(error: unknown): Response {
       { status: error.status, headers },
     );
   }
-  console.error("Unhandled API error", error);
+  logUnexpected("Unhandled API error", error);
   return Response.json({ error: { code: "INTERNAL", message: "Internal error; it has been logged." } }, { status: 500 });
 }
 

@@ -1,3 +1,4 @@
+import { logUnexpected } from "@/app/_lib/log";
 import type { Actor } from "@/lib/authz/permissions";
 import { getDb } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
@@ -94,7 +95,7 @@ export async function GET(request: Request, context: { params: Promise<{ id: str
                 write(`event: gone\ndata: ${JSON.stringify({ message: error.message })}\n\n`);
                 cleanup();
               } else {
-                console.error("session stream read failed", error);
+                logUnexpected("Session stream read failed", error, { session: sessionId });
               }
             })
             .finally(() => {
