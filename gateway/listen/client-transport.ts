@@ -8,7 +8,7 @@ import { requestIdOf } from "./body.ts";
 // no schema validation of bodies the listener already checked, no ReadableStream):
 // - a POST of notifications/responses only: 202, no body;
 // - a POST with requests: answered `application/json` when the answer comes before anything
-//   related to it (the usual case: the upstream answered with JSON), else as an SSE stream that
+//   related to it and the upstream answered with JSON too, else as an SSE stream that
 //   carries related notifications and server → client requests before the final response. A
 //   request still unanswered after `decideMs` (a slow tool, a held call) switches to SSE too, and
 //   an SSE stream gets keep-alive comments;
@@ -170,6 +170,8 @@ export class ClientHttpTransport implements ClientSide {
       sessionless?: boolean;
       /** The HTTP status the upstream gave a request's error answer (2026-07-28 uses 4xx), passed on to the client. */
       statusOf?: (id: RequestId) => number | undefined;
+      /** Whether the upstream answered a request with an SSE stream: its answer goes to the client as one too. */
+      streamedOf?: (id: RequestId) => boolean;
     } = {},
   ) {}
 
@@ -443,7 +445,7 @@ export class ClientHttpTransport implements ClientSide {
     }
     const res = stream.res;
     if (stream.mode === "undecided" && res) {
-      if (!isResponse(message)) {
+      if (!isResponse(message) || this.options.streamedOf?.(message.id)) {
         this.toSse(stream);
       } else {
         stream.answers.push(message);

@@ -232,13 +232,14 @@ async function openHttpSession(
     clientInfo: params?.clientInfo ?? null,
     client: ({ id, upstream, session }) => {
       // Sessionless: every upstream request says the client's version (its _meta may lack it; the upstream then refuses it itself).
-      if (sessionless && upstream.transport instanceof HttpUpstreamTransport) upstream.transport.useSessionless(sessionless);
+      if (sessionless && upstream.transport instanceof HttpUpstreamTransport) upstream.transport.setSessionless(sessionless);
       else if (sessionless) upstream.transport.setProtocolVersion?.(sessionless);
       return new ClientHttpTransport(id, {
         onsessionclosed: () => void session().close("client ended session"),
         sessionless: sessionless !== undefined,
         ...(deps.keepAliveMs !== undefined ? { keepAliveMs: deps.keepAliveMs } : {}),
         statusOf: (rpcId) => (upstream.transport instanceof HttpUpstreamTransport ? upstream.transport.takeStatus(rpcId) : undefined),
+        streamedOf: (rpcId) => upstream.transport instanceof HttpUpstreamTransport && upstream.transport.takeStreamed(rpcId),
       });
     },
   });

@@ -20,6 +20,8 @@ const agents = {
 /** How many times a dropped stream is resumed (GET with Last-Event-ID) before it is given up. */
 const MAX_RESUMES = 5;
 const DEFAULT_RETRY_MS = 1000;
+/** Requests remembered as answered by SSE whose answer the client side has not asked about yet. */
+const MAX_STREAMED = 1024;
 
 /** An incremental `text/event-stream` parser: feed it chunks, it calls `onEvent` per complete event. */
 export class SseParser {
@@ -133,10 +135,12 @@ export class HttpUpstreamTransport implements Transport {
   sessionId?: string;
 
   private protocolVersion: string | undefined;
-  /** 2026-07-28+ (useSessionless): no session id goes upstream; each request's header names its own `_meta` version. */
+  /** 2026-07-28+ (setSessionless): no session id goes upstream; each request's header names its own `_meta` version. */
   private sessionless = false;
   /** HTTP statuses of 4xx JSON-RPC error answers, by request id, until the client side takes them. */
   private readonly statuses = new Map<string | number, number>();
+  /** Requests the upstream answered with an SSE stream, until the client side asks (bounded: it may never ask). */
+  private readonly streamed = new Set<string | number>();
   private readonly requests = new Set<ClientRequest>();
   /** Which arguments each tool mirrors into `Mcp-Param-*` headers, from the upstream's tools/list answers. */
   private readonly paramHeaders: ParamHeaders = new Map();
@@ -157,6 +161,14 @@ export class HttpUpstreamTransport implements Transport {
 
   async start(): Promise<void> {}
 
+  /**
+   * Whether the upstream answered a request with an SSE stream (once), so the client's answer can take
+   * the same form: a client sees the same kind of response through the gateway as directly.
+   */
+  takeStreamed(id: string | number): boolean {
+    return this.streamed.delete(id);
+  }
+
   /** The HTTP status the upstream answered a request's error with (once; undefined for a 2xx answer). */
   takeStatus(id: string | number): number | undefined {
     const status = this.statuses.get(id);
@@ -172,7 +184,7 @@ export class HttpUpstreamTransport implements Transport {
    * 2026-07-28 and later: no session. Each request's header names the version its own `_meta` names
    * (`version` when it names none), and a session id the upstream sends anyway is not echoed.
    */
-  useSessionless(version: string): void {
+  setSessionless(version: string): void {
     this.sessionless = true;
     this.protocolVersion = version;
   }
@@ -222,6 +234,8 @@ export class HttpUpstreamTransport implements Transport {
       "content-length": String(Buffer.byteLength(body)),
     });
     Object.assign(headers, routingHeaders(message, this.paramHeaders));
+    // An id used again: what its earlier request was answered with says nothing about this one.
+    if (isRequest(message)) this.streamed.delete((message as { id: string | number }).id);
     if ("method" in message && message.method === "tools/list" && "id" in message) {
       if (this.toolLists.size >= 64) this.toolLists.clear();
       this.toolLists.add(message.id);
@@ -267,6 +281,8 @@ export class HttpUpstreamTransport implements Transport {
     const type = (res.headers["content-type"] ?? "").toLowerCase();
     if (type.includes("text/event-stream")) {
       const id = (message as { id: string | number }).id;
+      if (this.streamed.size >= MAX_STREAMED) this.streamed.delete(this.streamed.values().next().value!);
+      this.streamed.add(id);
       void this.readStream(res, { requestId: id, attempt: 0 });
       return;
     }
