@@ -6,6 +6,8 @@ import { createConnection } from "../lib/connections/create-connection.ts";
 import { grantAndMint } from "../test/fixtures.ts";
 import { mcpClient, startTestGateway, type TestGateway } from "../test/gateway-harness.ts";
 import { type JsonUpstream, startJsonUpstream } from "../test/json-upstream.ts";
+import { createLogger } from "./log.ts";
+import { startGateway } from "./server.ts";
 
 // Bounded resources, through the real gateway: caps on sessions (per grant, per user, per gateway)
 // and on stdio children, each refused with 429 naming the limit; a body-read timeout; a bound on
@@ -47,8 +49,12 @@ interface Refusal {
   error: { code: number; message: string; data: { reason: string; limit?: string; max?: number } };
 }
 
-async function initialize(slug: string, token: string): Promise<{ status: number; sessionId: string | null; refusal: Refusal | null }> {
-  const response = await fetch(`${harness.gateway.url}/mcp/${slug}`, {
+async function initialize(
+  slug: string,
+  token: string,
+  gatewayUrl = harness.gateway.url,
+): Promise<{ status: number; sessionId: string | null; refusal: Refusal | null }> {
+  const response = await fetch(`${gatewayUrl}/mcp/${slug}`, {
     method: "POST",
     headers: { authorization: `Bearer ${token}`, "content-type": "application/json", accept: "application/json, text/event-stream" },
     body: INITIALIZE,
@@ -58,8 +64,8 @@ async function initialize(slug: string, token: string): Promise<{ status: number
   return { status: response.status, sessionId: response.headers.get("mcp-session-id"), refusal: json?.error ? json : null };
 }
 
-async function end(slug: string, token: string, sessionId: string): Promise<void> {
-  const response = await fetch(`${harness.gateway.url}/mcp/${slug}`, {
+async function end(slug: string, token: string, sessionId: string, gatewayUrl = harness.gateway.url): Promise<void> {
+  const response = await fetch(`${gatewayUrl}/mcp/${slug}`, {
     method: "DELETE",
     headers: { authorization: `Bearer ${token}`, "mcp-session-id": sessionId, "mcp-protocol-version": "2025-06-18" },
   });
@@ -258,6 +264,58 @@ describe("sessions whose client went away", () => {
     // The raw client never hung up anything: its session waits for the (much longer) idle limit.
     expect(harness.gateway.registry.get(quiet.sessionId!)?.isClosed).toBe(false);
     await end("json", token, quiet.sessionId!);
+  });
+
+  it("at a cap, ends the caller's session whose client hung up longest ago instead of refusing a new one (short clients one after another, none sending DELETE)", async () => {
+    // Clients such as the Inspector's CLI open a session per command and exit without DELETE;
+    // with a long GATEWAY_SESSION_GONE_MS their sessions would fill the grant's cap.
+    const patient = await startGateway({
+      port: 0,
+      databaseUrl: harness.t.url,
+      vaultKey: harness.vaultKey,
+      log: createLogger({ sink: () => undefined }),
+      maxSessionsPerGrant: 2,
+      sessionGoneMs: 60_000,
+      sessionIdleMs: 60_000,
+    });
+    const endReason = async (id: string) => (await harness.t.db.session.findUniqueOrThrow({ where: { id } })).endReason;
+    try {
+      const { token } = await grant("alice", "json");
+      const quiet = await initialize("json", token, patient.url);
+      expect(quiet.status).toBe(200);
+      const left: string[] = [];
+      for (const message of ["one", "two", "three"]) {
+        const { client, transport } = mcpClient(patient.url, token, "json");
+        await client.connect(transport);
+        expect(await client.callTool({ name: "echo", arguments: { message } })).toMatchObject({ content: [{ text: `Echo: ${message}` }] });
+        left.push(transport.sessionId!);
+        // The SDK client holds a GET stream open; closing the client hangs it up without a DELETE.
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        await client.close();
+        await expect.poll(() => patient.registry.get(transport.sessionId!)?.hungUpSince ?? null).not.toBeNull();
+      }
+      // Each new client took the place of the one before it, never the quiet session's.
+      await expect.poll(() => endReason(left[0]!)).toBe("client went away");
+      await expect.poll(() => endReason(left[1]!)).toBe("client went away");
+      expect(await endReason(left[2]!)).toBeNull();
+      expect(patient.registry.get(quiet.sessionId!)?.isClosed).toBe(false);
+
+      // A client still holding its stream is never ended to make room: then the cap refuses.
+      const { client, transport } = mcpClient(patient.url, token, "json");
+      await client.connect(transport);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await expect.poll(() => endReason(left[2]!)).toBe("client went away");
+      const refused = await initialize("json", token, patient.url);
+      expect([refused.status, refused.refusal?.error.data]).toEqual([
+        429,
+        { reason: "LIMIT_REACHED", limit: "sessions-per-grant", max: 2 },
+      ]);
+      await transport.terminateSession();
+      await client.close();
+      await end("json", token, quiet.sessionId!, patient.url);
+    } finally {
+      await patient.close();
+    }
   });
 });
 

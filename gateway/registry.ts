@@ -38,6 +38,10 @@ export class SessionRegistry {
     return [...(this.byGrant.get(grantId) ?? [])];
   }
 
+  forUser(userId: string): GatewaySession[] {
+    return [...this.byId.values()].filter((session) => session.userId === userId);
+  }
+
   get size(): number {
     return this.byId.size;
   }

@@ -197,6 +197,8 @@ export class GatewaySession {
   private openRequests = 0;
   /** The client hung up a stream and has not been back since. */
   private clientHungUp = false;
+  /** When (performance.now()) the client last hung up a stream. */
+  private hungUpAt = 0;
 
   constructor(options: GatewaySessionOptions) {
     this.id = options.id;
@@ -259,10 +261,22 @@ export class GatewaySession {
         if (finished) return;
         finished = true;
         this.openRequests -= 1;
-        if (clientGone) this.clientHungUp = true;
+        if (clientGone) {
+          this.clientHungUp = true;
+          this.hungUpAt = performance.now();
+        }
         if (this.openRequests === 0) this.armIdleTimer();
       },
     };
+  }
+
+  /**
+   * When (performance.now()) its client hung up, for a session that is waiting out `goneMs` to see
+   * whether the client comes back: nothing open, no request unanswered or held. Null otherwise.
+   */
+  get hungUpSince(): number | null {
+    if (this.closed || !this.clientHungUp || this.openRequests > 0 || this.inflight.size > 0 || this.held.size > 0) return null;
+    return this.hungUpAt;
   }
 
   /** Nothing open: end the session after `idleMs`, or sooner (`goneMs`) if the client hung up on it. */

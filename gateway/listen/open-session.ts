@@ -89,6 +89,8 @@ export async function authorizedConnection(deps: ListenerDeps, caller: Caller, s
  */
 export class ListenedSession extends GatewaySession {
   closeReason: string | null = null;
+  /** Gives the session's cap slots back (idempotent; ending the session does it too). */
+  releaseSlot: (() => void) | undefined;
 
   override async close(reason: string): Promise<void> {
     this.closeReason ??= reason;
@@ -119,16 +121,51 @@ export interface OpenSessionOptions {
 export async function openListenedSession(deps: ListenerDeps, options: OpenSessionOptions): Promise<ListenedSession> {
   const { caller, connection } = options;
   // Taken before anything is awaited, so concurrent opens cannot all slip under a cap.
-  const slot = deps.limits.reserve({
-    grantId: caller.grant.id,
-    userId: caller.user.id,
-    stdio: transportName(connection.transport) === "stdio",
-  });
+  const slot = reserveSlot(deps, caller, transportName(connection.transport) === "stdio");
   try {
-    return await openSession(deps, { ...options, release: slot.release });
+    const session = await openSession(deps, { ...options, release: slot.release });
+    session.releaseSlot = slot.release;
+    return session;
   } catch (error) {
     slot.release();
     throw error;
+  }
+}
+
+/**
+ * Takes a slot for the caller's new session. At the per-grant or per-user cap it first ends the
+ * caller's session whose client hung up longest ago and has not come back (nothing open, nothing
+ * unanswered or held): it would end after GATEWAY_SESSION_GONE_MS anyway. So a client that runs one
+ * short session after another without DELETE (the Inspector's CLI, mcp-remote restarted, a script)
+ * is not refused for the sessions it already left. Synchronous, like the reservation itself.
+ */
+function reserveSlot(deps: ListenerDeps, caller: Caller, stdio: boolean) {
+  const wanted = { grantId: caller.grant.id, userId: caller.user.id, stdio };
+  for (;;) {
+    try {
+      return deps.limits.reserve(wanted);
+    } catch (error) {
+      const limit = error instanceof GatewayError ? error.data?.limit : undefined;
+      const mine =
+        limit === "sessions-per-grant"
+          ? deps.registry.forGrant(caller.grant.id)
+          : limit === "sessions-per-user"
+            ? deps.registry.forUser(caller.user.id)
+            : [];
+      let left: { session: ListenedSession; since: number } | undefined;
+      for (const session of mine) {
+        const since = session.hungUpSince;
+        if (since === null || !(session instanceof ListenedSession) || !session.releaseSlot) continue;
+        if (!left || since < left.since) left = { session, since };
+      }
+      if (!left) throw error;
+      deps.log.info("ended a session its client had left, to make room for the client's new one", {
+        session: left.session.id,
+        limit,
+      });
+      left.session.releaseSlot?.();
+      void left.session.close("client went away");
+    }
   }
 }
 
