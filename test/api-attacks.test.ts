@@ -148,6 +148,62 @@ const SAMPLE_BODIES: Record<string, unknown> = {
   "POST /oauth/authorize/status": { authorization: "cm00000000000000000000000" },
 };
 
+/** More valid bodies whose every field is varied too: the optional fields, the other transports, rule kinds. */
+const MORE_SAMPLES: Record<string, unknown[]> = {
+  createConnection: [
+    {
+      slug: "attack-stdio",
+      name: "Attack stdio",
+      description: "spawned",
+      maxMinutes: 30,
+      transport: "stdio",
+      command: "node",
+      args: ["--version"],
+      env: { API_TOKEN: "secret-value-123" },
+    },
+    {
+      slug: "attack-ws",
+      name: "Attack ws",
+      transport: "websocket",
+      url: "wss://mcp.example.com/ws",
+      headers: { "X-Api-Key": "secret-value-123" },
+    },
+  ],
+  updateConnection: [{ maxMinutes: 30, args: ["--x"], env: { API_TOKEN: "secret-value-123" }, headers: { "X-Api-Key": "v-123456789" } }],
+  saveGlobalPolicy: [
+    {
+      default: "deny",
+      rules: [
+        {
+          kind: "guardrail",
+          id: "g1",
+          description: "SQL",
+          match: {
+            method: "tools/call",
+            name: "run_*",
+            arguments: [
+              { path: "$.query", regex: "drop\\s+table" },
+              { path: "$.options.force", equals: { a: [1, "b"] } },
+            ],
+          },
+          action: "require-approval",
+          holdMinutes: 5,
+        },
+        { kind: "mask", id: "m2", paths: ["$.result..email"], keys: ["password"], regex: "\\d{4}", label: "card", style: "partial" },
+      ],
+      baseVersion: 1,
+    },
+  ],
+  previewPolicy: [
+    {
+      policy: { default: "allow", rules: [{ kind: "mask", id: "k", keys: ["secret"], style: "hash" }] },
+      message: { jsonrpc: "2.0", id: 2, result: { content: [{ type: "text", text: "a@b.co" }], secret: "s" } },
+      direction: "response",
+      requestMethod: "tools/call",
+    },
+  ],
+};
+
 function sampleBody(operation: Operation): unknown {
   return SAMPLE_BODIES[operation.route?.operationId ?? label(operation)];
 }
@@ -182,6 +238,15 @@ function holdsUnstorable(value: unknown): boolean {
   if (typeof value === "string") return unstorableText(value) !== null;
   if (value === null || typeof value !== "object") return false;
   return Object.entries(value).some(([key, item]) => holdsUnstorable(key) || holdsUnstorable(item));
+}
+
+/** Whether the route's body schema accepts `body` (zod's recursive z.json() overflows the stack on deep nesting: not accepted). */
+function acceptedBy(operation: Operation, body: unknown): boolean {
+  try {
+    return operation.route?.body?.safeParse(body).success === true;
+  } catch {
+    return false;
+  }
 }
 
 /** Hostile bodies for a route with a JSON body, each with why it is hostile. */
@@ -225,27 +290,31 @@ function hostileBodies(operation: Operation): HostileBody[] {
     return variants;
   }
   if (sample === undefined) return variants;
-  for (const leaf of leaves(sample)) {
-    const name = leaf.at.join(".");
-    const variant = (why: string, value: unknown) => {
-      const body = replaced(sample, leaf.at, value);
-      // What the route's schema accepts (say, a JSON-RPC id of 1.5 in a preview, or a null description) is valid input.
-      const valid = operation.route?.body?.safeParse(body).success === true && !holdsUnstorable(body);
-      variants.push({ why: `${name}: ${why}`, headers: json, body: JSON.stringify(body), valid });
-    };
-    if (typeof leaf.value === "string") {
-      variant("a NUL", `${leaf.value}\u0000x`);
-      variant("a lone high surrogate", `${leaf.value}\ud800`);
-      variant("a lone low surrogate", `\udfff${leaf.value}`);
-      variant("60 KB long", "a".repeat(60_000));
-      variant("a number", 7);
-    } else if (typeof leaf.value === "number") {
-      for (const value of [-1, 0, 1.5, 1e308, 2 ** 53 + 2, "5"]) variant(`${value}`, value);
+  const samples = [sample, ...(MORE_SAMPLES[operation.route?.operationId ?? ""] ?? [])];
+  for (const [index, base] of samples.entries())
+    for (const leaf of leaves(base)) {
+      const name = `${index ? `sample ${index + 1}: ` : ""}${leaf.at.join(".")}`;
+      const variant = (why: string, value: unknown) => {
+        const body = replaced(base, leaf.at, value);
+        // What the route's schema accepts (say, a JSON-RPC id of 1.5 in a preview, or a null description) is valid input.
+        const valid = acceptedBy(operation, body) && !holdsUnstorable(body);
+        variants.push({ why: `${name}: ${why}`, headers: json, body: JSON.stringify(body), valid });
+      };
+      if (typeof leaf.value === "string") {
+        variant("a NUL", `${leaf.value}\u0000x`);
+        variant("a lone high surrogate", `${leaf.value}\ud800`);
+        variant("a lone low surrogate", `\udfff${leaf.value}`);
+        variant("60 KB long", "a".repeat(60_000));
+        variant("a number", 7);
+        variant("regex, glob and JSON-path syntax", "((([[[\\$..*?{");
+        variant("a thousand stars", `${"*".repeat(1_000)}x`);
+      } else if (typeof leaf.value === "number") {
+        for (const value of [-1, 0, 1.5, 1e308, 2 ** 53 + 2, "5"]) variant(`${value}`, value);
+      }
+      variant("null", null);
+      variant("an object", { $gt: "" });
+      variant("arrays nested 2,000 deep", JSON.parse(nested(2_000)) as unknown);
     }
-    variant("null", null);
-    variant("an object", { $gt: "" });
-    variant("arrays nested 2,000 deep", JSON.parse(nested(2_000)) as unknown);
-  }
   if (sample !== null && typeof sample === "object") {
     const body = JSON.stringify(sample);
     variants.push(
