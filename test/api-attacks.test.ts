@@ -486,6 +486,52 @@ describe("authentication", () => {
   });
 });
 
+describe("the portal's session cookie", () => {
+  it("a write that the browser says another site started, or that names no origin, is a 403 on every write route; nothing changed", async () => {
+    const problems: string[] = [];
+    portal.user = { ...h.users.carol, name: "Carol" };
+    try {
+      for (const operation of WRITES) {
+        const calls = [
+          { why: "no Origin or Sec-Fetch-Site", headers: {} },
+          { why: "cross-site", headers: { "sec-fetch-site": "cross-site" } },
+          { why: "a foreign Origin", headers: { origin: "https://evil.example" } },
+          { why: "Origin null", headers: { origin: "null" } },
+          { why: "same-site from another origin", headers: { origin: "http://127.0.0.1:3001", "sec-fetch-site": "same-site" } },
+        ].map(({ why, headers }) => ({
+          why,
+          request: {
+            method: operation.method,
+            template: operation.template,
+            params: realParams(operation.template),
+            headers: { ...headers, "content-type": "application/json" },
+            body: JSON.stringify(sampleBody(operation) ?? {}),
+          },
+        }));
+        problems.push(...(await expectAllRefused(`${label(operation)} with the cookie`, calls)));
+        const answer = await call(calls[1]!.request);
+        if (answer.status !== 403) problems.push(`${label(operation)} cross-site with the cookie: ${describeAnswer(answer)}`);
+      }
+    } finally {
+      portal.user = null;
+    }
+    expect(problems).toEqual([]);
+  });
+});
+
+describe("HEAD", () => {
+  it("every GET route answers HEAD (signed in, as an admin, or not at all) without a 5xx", async () => {
+    const problems: string[] = [];
+    for (const operation of API_OPERATIONS.filter((candidate) => candidate.method === "GET")) {
+      for (const as of ["alice", "carol", null] as const) {
+        const answer = await call({ method: "HEAD", template: operation.template, params: realParams(operation.template), as });
+        if (answer.status >= 500 || answer.nextDefault405) problems.push(`HEAD ${operation.template} as ${as}: ${describeAnswer(answer)}`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+});
+
 describe("hostile path parameters", () => {
   it("NUL, lone surrogates, very long, numeric-looking and traversal ids: a 400 or 404 with a JSON error, nothing changed", async () => {
     const problems: string[] = [];
