@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkMcpHeaders, decodeMcpHeader, learnParamHeaders, type ParamHeaders } from "./check-mcp-headers.ts";
+import { checkMcpHeaders, checkSessionlessHeaders, decodeMcpHeader, learnParamHeaders, type ParamHeaders } from "./check-mcp-headers.ts";
 
 const call = (name: string) => ({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name, arguments: {} } });
 const b64 = (text: string) => `=?base64?${Buffer.from(text, "utf8").toString("base64")}?=`;
@@ -95,5 +95,38 @@ describe("checkMcpHeaders (Mcp-Param-*)", () => {
     // A tool no tools/list answer showed: not checkable, so not refused.
     const unknown = { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "other", arguments: {} } };
     expect(() => checkMcpHeaders({ "mcp-method": "tools/call", "mcp-name": "other", "mcp-param-x": "1" }, unknown, known)).not.toThrow();
+  });
+});
+
+describe("checkSessionlessHeaders (2026-07-28 Server Validation)", () => {
+  const list = (version: string) => ({
+    jsonrpc: "2.0",
+    id: 1,
+    method: "tools/list",
+    params: { _meta: { "io.modelcontextprotocol/protocolVersion": version } },
+  });
+
+  it("accepts a request whose headers say its method and the version its _meta names", () => {
+    expect(() =>
+      checkSessionlessHeaders({ "mcp-method": "tools/list", "mcp-protocol-version": "2026-07-28" }, list("2026-07-28")),
+    ).not.toThrow();
+    // A notification has no header requirements in 2026-07-28.
+    expect(() => checkSessionlessHeaders({}, { jsonrpc: "2.0", method: "notifications/progress" })).not.toThrow();
+  });
+
+  it("refuses a request without Mcp-Method, or whose MCP-Protocol-Version differs from its _meta version, with 400 / -32020", () => {
+    expect(() => checkSessionlessHeaders({ "mcp-protocol-version": "2026-07-28" }, list("2026-07-28"))).toThrow(/requires an Mcp-Method/);
+    let error: unknown;
+    try {
+      checkSessionlessHeaders({ "mcp-method": "tools/list", "mcp-protocol-version": "2026-07-28" }, list("2099-01-01"));
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toMatchObject({
+      kind: "HEADER_MISMATCH",
+      status: 400,
+      code: -32020,
+      message: expect.stringMatching(/MCP-Protocol-Version/),
+    });
   });
 });
