@@ -492,13 +492,14 @@ describe("the portal's session cookie", () => {
     portal.user = { ...h.users.carol, name: "Carol" };
     try {
       for (const operation of WRITES) {
-        const calls = [
+        const origins: Array<{ why: string; headers: Record<string, string> }> = [
           { why: "no Origin or Sec-Fetch-Site", headers: {} },
           { why: "cross-site", headers: { "sec-fetch-site": "cross-site" } },
           { why: "a foreign Origin", headers: { origin: "https://evil.example" } },
           { why: "Origin null", headers: { origin: "null" } },
           { why: "same-site from another origin", headers: { origin: "http://127.0.0.1:3001", "sec-fetch-site": "same-site" } },
-        ].map(({ why, headers }) => ({
+        ];
+        const calls = origins.map(({ why, headers }) => ({
           why,
           request: {
             method: operation.method,
