@@ -446,7 +446,16 @@ export class ClientHttpTransport implements ClientSide {
     const res = stream.res;
     if (stream.mode === "undecided" && res) {
       if (!isResponse(message) || this.options.streamedOf?.(message.id)) {
-        this.toSse(stream);
+        // Headers, priming event, this message and (when it is the last answer) the end leave in one
+        // write: each socket write is a system call and a wake-up of the client.
+        res.cork();
+        try {
+          this.toSse(stream);
+          this.writeEvent(stream, res, message);
+        } finally {
+          res.uncork();
+        }
+        return;
       } else {
         stream.answers.push(message);
         if (stream.waiting.size > 0) return;
@@ -458,6 +467,11 @@ export class ClientHttpTransport implements ClientSide {
         return;
       }
     }
+    this.writeEvent(stream, res, message);
+  }
+
+  /** Writes a message to its POST stream, ending the stream after its last answer. */
+  private writeEvent(stream: PostStream, res: ServerResponse | undefined, message: JSONRPCMessage): void {
     // Kept in the stream's log even while the client has lost the stream: it gets it when it resumes.
     const text = this.eventOf(stream, message);
     if (res && !res.writableEnded) res.write(text);
