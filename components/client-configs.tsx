@@ -22,7 +22,12 @@ export function clientConfigs(options: { gatewayUrl: string; slug: string; token
       id: "mcp-remote",
       title: "Claude Desktop / Cursor (mcp-remote)",
       text: JSON.stringify(
-        { mcpServers: { [options.slug]: { command: "npx", args: ["mcp-remote", url, "--header", `Authorization: ${authorization}`] } } },
+        // -y: without a terminal (a desktop app starts it), npx refuses to fetch a package it must ask about.
+        {
+          mcpServers: {
+            [options.slug]: { command: "npx", args: ["-y", "mcp-remote", url, "--header", `Authorization: ${authorization}`] },
+          },
+        },
         null,
         2,
       ),
