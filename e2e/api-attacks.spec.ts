@@ -600,6 +600,18 @@ test.describe("methods and malformed paths", () => {
       expect(response.status(), path).toBe(400);
       expect(await response.json(), path).toMatchObject({ error: { code: "BAD_REQUEST" } });
     }
+    // With a body as well (the proxy once skipped those, and Next answered a plain-text 500).
+    const bob = apiAs(request, "bob");
+    for (const path of [
+      "/access-requests/%ED%A0%80/approve",
+      "/access-requests/%/deny",
+      "/grants/%E0%A4%A/revoke",
+      "/policy/versions/%ZZ/restore",
+    ]) {
+      const response = await bob.post(path, { comment: "x" });
+      expect(response.status(), path).toBe(400);
+      expect(await response.json(), path).toMatchObject({ error: { code: "BAD_REQUEST" } });
+    }
   });
 });
 

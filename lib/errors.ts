@@ -39,3 +39,20 @@ export class AppError extends Error {
 export function isAppError(error: unknown): error is AppError {
   return error instanceof AppError;
 }
+
+/**
+ * Prisma's codes for "the database cannot be reached or answered too late" (P1001 unreachable,
+ * P1002 and P1008 timeouts, P1017 connection closed, P2024 no pooled connection in time).
+ */
+const DATABASE_UNAVAILABLE_CODES = new Set(["P1001", "P1002", "P1008", "P1017", "P2024"]);
+
+/** Whether an error says the database is down or overloaded (a 503 to retry, not a bug). Duck-typed: lib/ needs no Prisma runtime here. */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return (
+    error instanceof Error &&
+    error.name === "PrismaClientKnownRequestError" &&
+    typeof code === "string" &&
+    DATABASE_UNAVAILABLE_CODES.has(code)
+  );
+}

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { PortalUser } from "../app/auth.ts";
 import { openApiDocument } from "../lib/api/openapi.ts";
 import { API_ROUTES, type ApiRoute } from "../lib/api/routes.ts";
+import { createDb, type Db } from "../lib/db/client.ts";
 import { MAX_BODY_BYTES } from "../lib/http/body.ts";
 import { unstorableText } from "../lib/validate.ts";
 import {
@@ -748,6 +749,52 @@ describe("hostile bodies", () => {
       }
     }
     portal.user = null;
+    expect(problems).toEqual([]);
+  });
+});
+
+describe("when Postgres is down", () => {
+  it("every route that needs it answers 503 UNAVAILABLE with Retry-After, not a 500", async () => {
+    const shared = globalThis as { tollgateDb?: Db };
+    const live = shared.tollgateDb;
+    // Nothing listens on port 1: every query fails at once with "can't reach database server".
+    const dead = createDb("postgres://tollgate:x@127.0.0.1:1/tollgate");
+    shared.tollgateDb = dead;
+    portal.user = { ...h.users.alice, name: "Alice" };
+    const problems: string[] = [];
+    try {
+      for (const operation of [...API_OPERATIONS, ...OAUTH_OPERATIONS]) {
+        if (operation.template === "/api/v1/openapi.json" || operation.template.startsWith("/.well-known")) continue;
+        const oauth = operation.template.startsWith("/oauth");
+        const body =
+          operation.template === "/oauth/token"
+            ? "grant_type=refresh_token&refresh_token=tgr_x&client_id=tgc_x"
+            : operation.hasBody
+              ? JSON.stringify(sampleBody(operation))
+              : undefined;
+        const answer = await call({
+          method: operation.method,
+          template: operation.template,
+          params: realParams(operation.template),
+          as: oauth ? null : "carol",
+          headers: {
+            ...(body
+              ? { "content-type": operation.template === "/oauth/token" ? "application/x-www-form-urlencoded" : "application/json" }
+              : {}),
+            ...(oauth ? { origin: ORIGIN, "sec-fetch-site": "same-origin" } : {}),
+          },
+          ...(body ? { body } : {}),
+        });
+        // Registration is rate limited before it touches the database: after the attacks above, a 429 is fair too.
+        const fine = answer.status === 503 || (operation.template === "/oauth/register" && answer.status === 429);
+        if (!fine || !answer.headers.get("retry-after")) problems.push(`${label(operation)}: ${describeAnswer(answer)}`);
+        problems.push(...refusalProblems({ ...answer, status: 400 }).map((problem) => `${label(operation)}: ${problem}`));
+      }
+    } finally {
+      shared.tollgateDb = live;
+      portal.user = null;
+      await dead.$disconnect();
+    }
     expect(problems).toEqual([]);
   });
 });

@@ -58,3 +58,10 @@ export function logUnexpected(message: string, error: unknown, fields: Record<st
   shared ??= createPortalLogger();
   shared.error(message, { ...fields, error: errorFields(error) });
 }
+
+/** Logs that the database could not be reached (the client gets a 503): one short line, not the query. */
+export function logDatabaseUnavailable(error: unknown): void {
+  shared ??= createPortalLogger();
+  const code = (error as { code?: unknown } | null)?.code;
+  shared.warn("Database unavailable", { error: { name: error instanceof Error ? error.name : typeof error, code } });
+}

@@ -1,6 +1,6 @@
-import { logUnexpected } from "@/app/_lib/log";
+import { logDatabaseUnavailable, logUnexpected } from "@/app/_lib/log";
 import { getPortalUser, type PortalUser } from "@/app/auth";
-import { AppError, isAppError } from "@/lib/errors";
+import { AppError, isAppError, isDatabaseUnavailable } from "@/lib/errors";
 import { assertSameOriginWrite, originOf } from "@/lib/http/csrf";
 import { OAuthError } from "@/lib/oauth/errors";
 import { readOAuthBody } from "@/lib/oauth/read-body";
@@ -28,6 +28,15 @@ export function oauthJson(body: unknown, status = 200): Response {
 
 export function oauthErrorResponse(error: unknown): Response {
   if (error instanceof OAuthError) return oauthJson(error.toJSON(), error.status);
+  if (isDatabaseUnavailable(error)) {
+    logDatabaseUnavailable(error);
+    const response = oauthJson(
+      { error: "temporarily_unavailable", error_description: "The database is unavailable; try again in a moment." },
+      503,
+    );
+    response.headers.set("retry-after", "5");
+    return response;
+  }
   logUnexpected("Unhandled OAuth error", error);
   return oauthJson({ error: "server_error", error_description: "Internal error; it has been logged." }, 500);
 }
@@ -65,6 +74,13 @@ export function consentErrorResponse(error: unknown): Response {
     return Response.json(
       { error: { code: error.code, message: error.message, ...(error.field ? { field: error.field } : {}) } },
       { status: error.status, headers: NO_STORE },
+    );
+  }
+  if (isDatabaseUnavailable(error)) {
+    logDatabaseUnavailable(error);
+    return Response.json(
+      { error: { code: "UNAVAILABLE", message: "The database is unavailable; try again in a moment." } },
+      { status: 503, headers: { ...NO_STORE, "retry-after": "5" } },
     );
   }
   logUnexpected("Unhandled consent error", error);

@@ -1,9 +1,9 @@
 import type { z } from "zod";
-import { logUnexpected } from "@/app/_lib/log";
+import { logDatabaseUnavailable, logUnexpected } from "@/app/_lib/log";
 import { getPortalUser } from "@/app/auth";
 import { type Actor, can, type Permission, ROLE_PERMISSIONS } from "@/lib/authz/permissions";
 import { type Db, getDb } from "@/lib/db/client";
-import { AppError, type AppErrorCode, isAppError } from "@/lib/errors";
+import { AppError, type AppErrorCode, isAppError, isDatabaseUnavailable } from "@/lib/errors";
 import {
   assertDeclaredLengthWithin,
   assertJsonContentType,
@@ -41,6 +41,13 @@ export function errorResponse(error: unknown): Response {
     return Response.json(
       { error: { code: error.code, message: error.message, ...(error.field ? { field: error.field } : {}) } },
       { status: error.status, headers },
+    );
+  }
+  if (isDatabaseUnavailable(error)) {
+    logDatabaseUnavailable(error);
+    return Response.json(
+      { error: { code: "UNAVAILABLE", message: "The database is unavailable; try again in a moment." } },
+      { status: 503, headers: { "Retry-After": "5" } },
     );
   }
   logUnexpected("Unhandled API error", error);
