@@ -456,6 +456,25 @@ describe("every route and method of the document", () => {
   });
 });
 
+describe("unknown paths", () => {
+  it("under /api, /oauth and /.well-known are JSON 404s for every method, not the portal's HTML page", async () => {
+    const problems: string[] = [];
+    for (const [template, path] of [
+      ["/api/{...unknown}", "v2/me"],
+      ["/api/v1/{...unknown}", "grants/x/y/z"],
+      ["/oauth/{...unknown}", "tokens"],
+      ["/.well-known/{...unknown}", "openid-configuration"],
+    ] as const) {
+      for (const method of HTTP_METHODS) {
+        const answer = await call({ method, template, params: { "...unknown": path }, as: "alice" });
+        if (answer.status !== 404) problems.push(`${method} ${template}: ${answer.status}`);
+        if (method !== "HEAD") problems.push(...refusalProblems(answer).map((problem) => `${method} ${template}: ${problem}`));
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+});
+
 describe("authentication", () => {
   it("no credentials, or a bad Authorization header, is a 401 on every route that needs one, and changes nothing", async () => {
     const problems: string[] = [];

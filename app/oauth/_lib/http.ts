@@ -108,3 +108,15 @@ export function oauthMethodsNotAllowed(...allowed: Array<"GET" | "POST">): Recor
   };
   return { GET: refuse, HEAD: refuse, POST: refuse, PUT: refuse, PATCH: refuse, DELETE: refuse };
 }
+
+/** A path under /oauth or /.well-known that is not an endpoint: a JSON 404 in OAuth's shape, not the portal's HTML page. */
+export function oauthNotFound(request: Request): Response {
+  const { pathname } = new URL(request.url);
+  return oauthJson(
+    {
+      error: "invalid_request",
+      error_description: `No such endpoint: ${request.method} ${pathname.slice(0, 200)}. See /.well-known/oauth-authorization-server`,
+    },
+    404,
+  );
+}
