@@ -28,7 +28,7 @@ import { stopChild } from "./processes.ts";
 // both paths see the same machine state; throughput runs back to back.
 //
 // Knobs: BENCH_CALLS (300), BENCH_WARMUP (50), BENCH_SETUPS (10), BENCH_CONCURRENCY (8),
-// BENCH_SECONDS (5); BENCH_DEBUG=1 reports each cleanup step; BENCH_GATEWAY_NODE_ARGS adds node flags
+// BENCH_SECONDS (5); BENCH_SCENARIOS (all; e.g. "http"); BENCH_DEBUG=1 reports each cleanup step; BENCH_GATEWAY_NODE_ARGS adds node flags
 // to the gateway's process (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
 
 const ROOT = path.resolve(import.meta.dirname, "..");
@@ -644,12 +644,15 @@ async function main(): Promise<void> {
     },
   ];
 
+  // BENCH_SCENARIOS=http (or stdio): run only the scenarios whose name contains one of the comma-separated words.
+  const only = (process.env.BENCH_SCENARIOS ?? "").split(",").filter(Boolean);
+  const selected = only.length === 0 ? scenarios : scenarios.filter((scenario) => only.some((word) => scenario.name.includes(word)));
   const rows: Row[] = [];
   let gatewayCalls = 0;
   let errors = 0;
   const measureStarted = performance.now();
   const results: Array<{ scenario: string; result: ScenarioResult }> = [];
-  for (const scenario of scenarios) {
+  for (const scenario of selected) {
     const result = await benchScenario(scenario.name, scenario.direct, scenario.forwarder, scenario.gateway);
     results.push({ scenario: scenario.name, result });
     rows.push(...rowsFor(scenario.name, result));
