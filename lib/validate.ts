@@ -34,3 +34,9 @@ export function unstorableText(value: string): string | null {
   if (LONE_SURROGATE.test(value)) return "must be valid Unicode text (it contains half of a surrogate pair, e.g. \\ud800)";
   return null;
 }
+
+/**
+ * The body of a write that takes no input: `{}` or nothing. Anything else (another field, `null`,
+ * JSON that does not parse) is a 400 rather than ignored, so a malformed call does not act.
+ */
+export const noBodySchema = z.strictObject({}).describe("This operation takes no input: send `{}` or no body.").meta({ id: "NoBody" });

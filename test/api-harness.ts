@@ -31,6 +31,8 @@ export interface Objects {
   grant: string;
   gatewayToken: string;
   apiToken: string;
+  /** Another API token of the user's, for tests that revoke one (the user keeps signing in with the first). */
+  spareApiToken: string;
   session: string;
   heldCall: string;
 }
@@ -213,7 +215,9 @@ export async function createApiHarness(): Promise<ApiHarness> {
       deadline: new Date(Date.now() + 30 * 60_000),
       gatewayInstance: "gw-test",
     });
+    const spare = await createApiToken(t.db, { actor, name: `${who}'s spare token` });
     return {
+      spareApiToken: spare.id,
       accessRequest: pending.id,
       grant,
       gatewayToken,

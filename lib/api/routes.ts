@@ -21,6 +21,7 @@ import { sessionEventViewSchema, sessionVerificationSchema, sessionViewSchema } 
 import { createApiTokenSchema } from "../tokens/schema.ts";
 import { apiTokenViewSchema, createdApiTokenSchema, gatewayTokenViewSchema, mintedGatewayTokenSchema } from "../tokens/views.ts";
 import { meViewSchema, serviceAccountViewSchema } from "../users/views.ts";
+import { noBodySchema } from "../validate.ts";
 
 // Every route under app/api/v1, once: lib/api/openapi.ts builds the OpenAPI document from this
 // list, and lib/api/openapi.test.ts checks it against the route files (every route and method
@@ -153,6 +154,7 @@ function policyRoutes(scope: "global" | "connection"): ApiRoute[] {
       tag: "policies",
       permission: "policies:write",
       params,
+      body: noBodySchema,
       response: policyViewSchema,
       returns: "The policy now in force",
     },
@@ -306,6 +308,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
     summary: "Withdraw your own pending request",
     tag: "access",
     params: id("Access request"),
+    body: noBodySchema,
     response: accessRequestViewSchema,
     returns: "The cancelled request",
     errors: ["CONFLICT"],
@@ -339,6 +342,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
     description: "The token is returned once and stored only as a hash. Use it as the Bearer token towards the gateway.",
     tag: "grants",
     params: id("Grant"),
+    body: noBodySchema,
     response: mintedGatewayTokenSchema,
     returns: "The new token",
     status: 201,
@@ -366,6 +370,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
     description: "Gateways refuse the token from the next request and end the sessions it opened.",
     tag: "grants",
     params: id("Gateway token"),
+    body: noBodySchema,
     response: gatewayTokenViewSchema,
     returns: "The revoked token",
     errors: ["CONFLICT"],
@@ -605,6 +610,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
     description: "The token stops working at once. Other people's tokens are not found.",
     tag: "api-tokens",
     params: id("API token"),
+    body: noBodySchema,
     response: apiTokenViewSchema,
     returns: "The revoked token",
     errors: ["CONFLICT"],

@@ -3,6 +3,7 @@ import { getPolicy, getPolicyVersion, listPolicyVersions } from "@/lib/policies/
 import type { PolicyTarget } from "@/lib/policies/policy-scope";
 import { restorePolicyVersion, savePolicy } from "@/lib/policies/save-policy";
 import { savePolicySchema } from "@/lib/policies/schema";
+import { noBodySchema } from "@/lib/validate";
 import { handle, readJson } from "./handler";
 
 // The global policy (/api/v1/policy…) and a connection's (/api/v1/connections/{slug}/policy…) share
@@ -46,7 +47,10 @@ export const policyRoutes = {
     { permission: "connections:read" },
   ),
   restore: handle<Params>(
-    async ({ actor, params, db }) => restorePolicyVersion(db, { actor, target: targetOf(params), version: versionOf(params) }),
+    async ({ request, actor, params, db }) => {
+      await readJson(request, noBodySchema);
+      return restorePolicyVersion(db, { actor, target: targetOf(params), version: versionOf(params) });
+    },
     { permission: "policies:write" },
   ),
 };

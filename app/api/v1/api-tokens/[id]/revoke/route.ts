@@ -1,8 +1,12 @@
 import { revokeApiToken } from "@/lib/tokens/revoke-api-token";
-import { handle, methodsNotAllowed } from "../../../_lib/handler";
+import { noBodySchema } from "@/lib/validate";
+import { handle, methodsNotAllowed, readJson } from "../../../_lib/handler";
 
 export const dynamic = "force-dynamic";
 
-export const POST = handle<{ id: string }>(async ({ actor, params, db }) => revokeApiToken(db, { actor, tokenId: params.id }));
+export const POST = handle<{ id: string }>(async ({ request, actor, params, db }) => {
+  await readJson(request, noBodySchema);
+  return revokeApiToken(db, { actor, tokenId: params.id });
+});
 
 export const { HEAD, GET, PUT, PATCH, DELETE, OPTIONS } = methodsNotAllowed("POST");
