@@ -10,11 +10,16 @@ export function parseInput<T extends z.ZodType>(schema: T, input: unknown): z.ou
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
   if (issue.code === "unrecognized_keys" && issue.keys.length > 0) {
-    const field = [...issue.path, issue.keys[0]!].join(".");
+    const field = shortField([...issue.path, issue.keys[0]!].join("."));
     throw new AppError("BAD_REQUEST", `${field}: is not a field that can be set here.`, { field });
   }
-  const field = issue.path.join(".");
+  const field = shortField(issue.path.join("."));
   throw new AppError("BAD_REQUEST", field ? `${field}: ${issue.message}` : issue.message, { field: field || undefined });
+}
+
+/** A field path as an error names it: a client's key can be any length, the message stays readable. */
+export function shortField(field: string): string {
+  return field.length > 200 ? `${field.slice(0, 200)}…` : field;
 }
 
 /** A timestamp as the API returns it (Date#toISOString), for response schemas. */

@@ -5,7 +5,10 @@ export const MAX_REASON_LENGTH = 2000;
 const tooLong = `must be at most ${MAX_REASON_LENGTH.toLocaleString("en-US")} characters`;
 
 export const createAccessRequestSchema = z.object({
-  connection: z.string({ error: "is required (the connection slug)" }).min(1, "is required (the connection slug)"),
+  connection: z
+    .string({ error: "is required (the connection slug)" })
+    .min(1, "is required (the connection slug)")
+    .max(64, "is not a connection slug (at most 64 characters)"),
   minutes: z.number({ error: "must be a number of minutes" }).int("must be a whole number of minutes").min(1, "must be at least 1"),
   reason: z
     .string({ error: "is required" })

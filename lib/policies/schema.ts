@@ -23,7 +23,12 @@ const jsonRpcMessageSchema = z
   .refine((message) => message.jsonrpc === "2.0", { message: 'must be a JSON-RPC 2.0 message ("jsonrpc": "2.0")' });
 
 export const previewPolicySchema = z.object({
-  connection: z.string().min(1).optional().describe("Preview against this connection's policy (plus the global one)."),
+  connection: z
+    .string()
+    .min(1)
+    .max(64, "is not a connection slug (at most 64 characters)")
+    .optional()
+    .describe("Preview against this connection's policy (plus the global one)."),
   policy: policyDocumentSchema
     .optional()
     .describe("A draft to preview instead of the saved policy: of the connection when `connection` is given, else the global one."),

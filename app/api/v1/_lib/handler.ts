@@ -15,13 +15,16 @@ import {
 import { assertSameOriginWrite, originOf } from "@/lib/http/csrf";
 import { authenticateApiToken } from "@/lib/tokens/authenticate-api-token";
 import { authenticateApiJwt, InvalidBearerTokenError } from "@/lib/users/service-accounts";
-import { parseInput, unstorableText } from "@/lib/validate";
+import { parseInput, shortField, unstorableText } from "@/lib/validate";
 import { acquireStream, tooManyStreams } from "./stream-limit";
 
 // The one shape of every /api/v1 handler: authenticate (bearer API token or portal session, the
 // latter with CSRF checks on writes), check the route's permission, check a write's declared
 // size and content type, run the domain action (which reads the body with readJson, bounded),
 // and map AppError to an HTTP status with a JSON body a person can act on.
+
+/** The longest error message sent. */
+const MAX_MESSAGE_LENGTH = 1_000;
 
 export function errorResponse(error: unknown): Response {
   if (isAppError(error)) {
@@ -38,8 +41,10 @@ export function errorResponse(error: unknown): Response {
     if (error.code === "UNAUTHENTICATED") headers["WWW-Authenticate"] = 'Bearer realm="tollgate"';
     // The rest of an oversized body is not worth reading to keep the connection alive.
     if (error.code === "PAYLOAD_TOO_LARGE") headers.Connection = "close";
+    // A message quotes the input at fault; an enormous input is not sent back whole.
+    const message = error.message.length > MAX_MESSAGE_LENGTH ? `${error.message.slice(0, MAX_MESSAGE_LENGTH - 1)}…` : error.message;
     return Response.json(
-      { error: { code: error.code, message: error.message, ...(error.field ? { field: error.field } : {}) } },
+      { error: { code: error.code, message, ...(error.field ? { field: error.field } : {}) } },
       { status: error.status, headers },
     );
   }
@@ -137,13 +142,13 @@ export async function readJson<T extends z.ZodType>(request: Request, schema: T)
 function assertStorable(value: unknown, path: string, depth: number): void {
   if (typeof value === "string") {
     const problem = unstorableText(value);
-    if (problem) throw new AppError("BAD_REQUEST", `${path || "body"}: ${problem}.`, { field: path || undefined });
+    if (problem) throw new AppError("BAD_REQUEST", `${shortField(path) || "body"}: ${problem}.`, { field: shortField(path) || undefined });
     return;
   }
   if (typeof value !== "object" || value === null) return;
   if (depth >= MAX_BODY_DEPTH) {
     throw new AppError("BAD_REQUEST", `The body nests deeper than ${MAX_BODY_DEPTH} levels of objects and arrays.`, {
-      field: path || undefined,
+      field: shortField(path) || undefined,
     });
   }
   if (Array.isArray(value)) {
@@ -157,6 +162,9 @@ function assertStorable(value: unknown, path: string, depth: number): void {
   }
 }
 
+/** The longest id, slug or version a path may name (cuids and UUIDs are 25–36 characters, slugs at most 64). */
+const MAX_PATH_PARAM_LENGTH = 200;
+
 /** A route's path parameters (Next decodes %00 to a NUL, which Postgres refuses): a NUL is a 400. */
 export async function readParams<P>(context: { params: Promise<P> } | undefined): Promise<P> {
   const params = context?.params ? await context.params : ({} as P);
@@ -165,6 +173,13 @@ export async function readParams<P>(context: { params: Promise<P> } | undefined)
     for (const part of values) {
       const problem = typeof part === "string" ? unstorableText(part) : null;
       if (problem) throw new AppError("BAD_REQUEST", `The path ${problem.replace("(\\u0000)", "(%00)")}.`);
+      // Ids, slugs and versions are short: a longer one names nothing, and is not echoed back.
+      if (typeof part === "string" && part.length > MAX_PATH_PARAM_LENGTH) {
+        throw new AppError(
+          "NOT_FOUND",
+          `Nothing here has an id or name that long (${part.length} characters; at most ${MAX_PATH_PARAM_LENGTH}).`,
+        );
+      }
     }
   }
   return params;
