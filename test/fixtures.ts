@@ -37,6 +37,27 @@ export async function grantAndMint(
   return { token: minted.token, grantId: approved.grant!.id };
 }
 
+/**
+ * Like `grantAndMint`, but the token is an OAuth access token as lib/oauth issues it (a gateway
+ * token with `expiresAt`, the client it was issued to and the resource), ending at `expiresAt`.
+ */
+export async function grantAndMintOAuth(
+  db: Db,
+  options: { requester: Actor; approver: Actor; connection: string; minutes?: number; clientId: string; resource: string; expiresAt: Date },
+): Promise<{ token: string; grantId: string; tokenId: string }> {
+  const request = await createAccessRequest(db, {
+    actor: options.requester,
+    connectionSlug: options.connection,
+    minutes: options.minutes ?? 15,
+    reason: "test",
+  });
+  const grantId = (await decideAccessRequest(db, { actor: options.approver, requestId: request.id, decision: "APPROVE" })).grant!.id;
+  const oauth = { clientId: options.clientId, resource: options.resource, expiresAt: options.expiresAt };
+  const minted = await mintGatewayToken(db, { actor: options.requester, grantId, oauth });
+  const row = await db.gatewayToken.findFirstOrThrow({ where: { grantId, prefix: minted.prefix }, select: { id: true } });
+  return { token: minted.token, grantId, tokenId: row.id };
+}
+
 const ASK_SQL: Rule = {
   kind: "guardrail",
   id: "ask-sql",
