@@ -8,8 +8,11 @@ import { WebSocket as NodeWebSocket } from "ws";
 import { z } from "zod";
 import { createConnection } from "../lib/connections/create-connection.ts";
 import { revokeGrant } from "../lib/grants/revoke-grant.ts";
+import { sha256Hex } from "../lib/hash.ts";
+import { exchangeToken } from "../lib/oauth/exchange-token.ts";
+import { registerClient } from "../lib/oauth/register-client.ts";
 import { savePolicy } from "../lib/policies/save-policy.ts";
-import { grantAndMint } from "../test/fixtures.ts";
+import { grantAndMint, grantAndMintOAuth } from "../test/fixtures.ts";
 import { startTestGateway, type TestGateway } from "../test/gateway-harness.ts";
 import { type McpHttpUpstream, startMcpHttpUpstream } from "../test/mcp-upstream.ts";
 import { type LegacyUpstream, startMcpSseUpstream, startMcpWebSocketUpstream } from "../test/mcp-upstream-legacy.ts";
@@ -207,6 +210,92 @@ describe.each(["websocket", "sse"] as const)("%s clients", (kind) => {
       expect(closes.slice(seen)).toContainEqual({ code: 1008, reason: "grant revoked" });
     }
     await expect(client.listTools()).rejects.toThrow();
+    await client.close();
+  });
+
+  it("ends the session when the OAuth access token it was opened with expires (before the grant)", async () => {
+    const { token, grantId, tokenId } = await grantAndMintOAuth(harness.t.db, {
+      requester: harness.users.alice,
+      approver: harness.users.bob,
+      connection: "http-up",
+      clientId: "tgc_expiry-test",
+      resource: `${harness.gateway.url}/${kind === "websocket" ? "ws" : "sse"}/http-up`,
+      expiresAt: new Date(Date.now() + 1500),
+    });
+    const client = new Client({ name: `${kind}-oauth-test`, version: "1.0.0" });
+    let clientSawClose = false;
+    client.onclose = () => {
+      clientSawClose = true;
+    };
+    const clientErrors: Array<Error & { code?: number }> = [];
+    client.onerror = (error) => clientErrors.push(error);
+    const seen = closes.length;
+    // An in-process upstream (not a stdio child that takes a while to start): the session is open well before the token ends.
+    await client.connect(clientTransport(kind, "http-up", token));
+    expect((await client.listTools()).tools.length).toBeGreaterThan(0);
+    const session = harness.gateway.registry.forGrant(grantId)[0]!;
+    expect(session.tokenId).toBe(tokenId);
+    await waitFor(async () => (await sessionRow(session.id)).endReason !== null, 5000);
+    expect(await sessionRow(session.id)).toMatchObject({ endReason: "access token expired", gatewayTokenId: tokenId });
+    if (kind === "websocket") {
+      await waitFor(() => clientSawClose);
+      expect(closes.slice(seen)).toContainEqual({ code: 1008, reason: "access token expired" });
+    } else {
+      // The SDK's SSE client does not close on a lost stream: its EventSource reconnects, with the
+      // expired token, and is refused 401.
+      await waitFor(() => clientErrors.some((error) => error.code === 401));
+    }
+    // The grant lives on (15 minutes): only the token ended.
+    expect((await harness.t.db.grant.findUniqueOrThrow({ where: { id: grantId } })).revokedAt).toBeNull();
+    await client.close();
+  });
+
+  it("ends the session when its OAuth access token is revoked because a refresh token of its family was replayed", async () => {
+    const clientId = (await registerClient(harness.t.db, { client_name: "Replay test", redirect_uris: ["http://127.0.0.1:1/cb"] }))
+      .client_id;
+    const resource = `${harness.gateway.url}/${kind === "websocket" ? "ws" : "sse"}/http-up`;
+    const { token, grantId, tokenId } = await grantAndMintOAuth(harness.t.db, {
+      requester: harness.users.alice,
+      approver: harness.users.bob,
+      connection: "http-up",
+      clientId,
+      resource,
+      expiresAt: new Date(Date.now() + 60_000),
+    });
+    const client = new Client({ name: `${kind}-replay-test`, version: "1.0.0" });
+    await client.connect(clientTransport(kind, "http-up", token));
+    const session = harness.gateway.registry.forGrant(grantId)[0]!;
+    // A refresh token of this grant and client that was already used (rotated), presented again.
+    const replayed = `tgr_replayed-${kind}`;
+    await harness.t.db.oAuthRefreshToken.create({
+      data: {
+        hash: sha256Hex(replayed),
+        familyId: `family-${kind}`,
+        clientId,
+        userId: harness.users.alice.id,
+        grantId,
+        scope: "mcp",
+        resource,
+        expiresAt: new Date(Date.now() + 60_000),
+        usedAt: new Date(),
+      },
+    });
+    await expect(
+      exchangeToken(harness.t.db, { request: { grant_type: "refresh_token", refresh_token: replayed, client_id: clientId } }),
+    ).rejects.toThrow(/already used/);
+    expect((await harness.t.db.gatewayToken.findUniqueOrThrow({ where: { id: tokenId } })).revokedAt).not.toBeNull();
+    // Within the NOTIFY, well before the grant watcher's 5 s sweep would notice.
+    await waitFor(async () => (await sessionRow(session.id)).endReason === "gateway token revoked", 3000);
+    await client.close();
+  });
+
+  it("ends the session of a token revoked without a notification (the grant watcher's sweep re-reads tokens too)", async () => {
+    const { client, grantId } = await connect(kind, "http-up");
+    const session = harness.gateway.registry.forGrant(grantId)[0]!;
+    expect(session.tokenId).not.toBeNull();
+    // As if the NOTIFY were lost: the row changes, nobody is told.
+    await harness.t.db.gatewayToken.update({ where: { id: session.tokenId! }, data: { revokedAt: new Date() } });
+    await waitFor(async () => (await sessionRow(session.id)).endReason === "gateway token revoked", 12_000);
     await client.close();
   });
 });

@@ -9,8 +9,9 @@ import type { SessionRegistry } from "./registry.ts";
 
 /**
  * Keeps live sessions in step with their grants. Revocations arrive over LISTEN/NOTIFY and cut
- * sessions at once; a periodic sweep re-reads the grants of open sessions from Postgres, so a lost
- * notification (or a replica that was reconnecting) still ends a revoked session within seconds.
+ * sessions at once; a periodic sweep re-reads the grants (and the tokens) of open sessions from
+ * Postgres, so a lost notification (or a replica that was reconnecting) still ends a revoked
+ * session within seconds.
  */
 export class GrantWatcher {
   private client: pg.Client | undefined;
@@ -128,6 +129,18 @@ export class GrantWatcher {
         else for (const session of this.options.registry.forGrant(grant.id)) session.updateGrant(grant);
       }
       for (const id of ids) if (!found.has(id)) await this.options.registry.closeGrant(id, "grant deleted");
+      // A token revoked while its NOTIFY was lost (portal revocation, an OAuth replay revoking a
+      // token family) ends its sessions too: a WebSocket or SSE session is not authenticated again.
+      const tokenIds = [...new Set(ids.flatMap((id) => this.options.registry.forGrant(id).map((session) => session.tokenId)))].filter(
+        (id): id is string => id !== null,
+      );
+      if (tokenIds.length > 0) {
+        const revoked = await this.options.db.gatewayToken.findMany({
+          where: { id: { in: tokenIds }, revokedAt: { not: null } },
+          select: { id: true },
+        });
+        for (const { id } of revoked) await this.options.registry.closeToken(id, "gateway token revoked");
+      }
     } catch (error) {
       this.options.log.warn("grant sweep failed", { error: (error as Error).message });
     }

@@ -177,7 +177,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       (error: Error) => log.warn("could not expire held calls", { error: error.message }),
     );
     checkpointAudit(AUDIT_CHECKPOINT_INTERVAL_MS);
-    // OAuth authorizations, codes and refresh tokens a day past use (lib/oauth).
+    // OAuth authorizations, codes, refresh and access tokens a day past use (lib/oauth).
     purgeExpiredOAuth(db).catch((error: Error) => log.warn("could not purge expired OAuth rows", { error: error.message }));
   }, 30_000);
   housekeeping.unref();

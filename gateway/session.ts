@@ -67,6 +67,14 @@ export interface GatewaySessionOptions {
   userId: string;
   /** The gateway token that opened the session; revoking it ends the session. */
   tokenId: string | null;
+  /**
+   * When the credential the session was opened with stops being valid (an OAuth access token's
+   * expiry), for a session whose client authenticated once (WebSocket, the legacy SSE stream): the
+   * session ends then ("access token expired"), like at its grant's expiry. Null or absent: the
+   * session lives with its grant (a token minted in the portal; Streamable HTTP, whose every
+   * request is authenticated anew).
+   */
+  tokenExpiresAt?: Date | null;
   grant: GrantState;
   connection: { id: string; slug: string };
   /** The client-facing transport (its streams are closed when the session ends). */
@@ -167,6 +175,7 @@ export class GatewaySession {
   /** null when the caller authenticated with an IdP-issued JWT rather than a gateway token. */
   readonly tokenId: string | null;
   grant: GrantState;
+  private readonly tokenExpiresAt: Date | null;
   readonly connection: { id: string; slug: string };
   readonly client: ClientSide;
   readonly requestTimeoutMs: number;
@@ -205,6 +214,7 @@ export class GatewaySession {
     this.userId = options.userId;
     this.tokenId = options.tokenId;
     this.grant = options.grant;
+    this.tokenExpiresAt = options.tokenExpiresAt ?? null;
     this.connection = options.connection;
     this.client = options.client;
     this.upstream = options.upstream;
@@ -296,11 +306,15 @@ export class GatewaySession {
     if (!sameExpiry || this.expiryTimer === undefined) this.scheduleExpiry();
   }
 
+  /** Ends the session when its grant expires, or its access token before that (see `tokenExpiresAt`). */
   private scheduleExpiry(): void {
     clearTimeout(this.expiryTimer);
-    const ms = this.grant.expiresAt.getTime() - Date.now();
+    const grantEnds = this.grant.expiresAt.getTime();
+    const tokenEnds = this.tokenExpiresAt?.getTime() ?? Number.POSITIVE_INFINITY;
+    const reason = tokenEnds < grantEnds ? "access token expired" : "grant expired";
+    const ms = Math.min(grantEnds, tokenEnds) - Date.now();
     // setTimeout caps at ~24.8 days; grants are at most a day.
-    this.expiryTimer = setTimeout(() => void this.close("grant expired"), Math.max(0, ms));
+    this.expiryTimer = setTimeout(() => void this.close(reason), Math.max(0, ms));
     this.expiryTimer.unref();
   }
 

@@ -226,6 +226,10 @@ async function openSession(deps: ListenerDeps, options: OpenSessionOptions & { r
     id,
     userId: caller.user.id,
     tokenId: caller.tokenId,
+    // A WebSocket or legacy SSE client authenticated once, at connect: its session ends when that
+    // OAuth access token does. Streamable HTTP authenticates every request (a refreshed token
+    // carries the session on), so its session lives with the grant.
+    tokenExpiresAt: options.transport === "streamable-http" ? null : (caller.tokenExpiresAt ?? null),
     grant: caller.grant,
     connection,
     client,

@@ -35,9 +35,10 @@ const PREFIX = "/ws";
 /** Close codes of a client that ended the session on purpose: normal, going away, no status code given. */
 const CLEAN_CLOSE_CODES = new Set([1000, 1001, 1005]);
 
-/** The close code a session's end reason maps to: 1008 (policy) when the grant ended, 1001 when the gateway is going away. */
+/** The close code a session's end reason maps to: 1008 (policy) when the grant or the token ended, 1001 when the gateway is going away. */
 function closeCodeOf(reason: string | null): number {
-  if (reason === "grant revoked" || reason === "grant expired" || reason === "gateway token revoked") return 1008;
+  if (reason === "grant revoked" || reason === "grant expired" || reason === "gateway token revoked" || reason === "access token expired")
+    return 1008;
   if (reason === "gateway shutting down") return 1001;
   if (reason === "upstream closed" || reason === "upstream failed to start" || reason === "recording failed") return 1011;
   return 1000;

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { Actor } from "../authz/permissions.ts";
 import type { Db } from "../db/client.ts";
+import { LIVE_CHANNELS } from "../events/channels.ts";
 import { sha256Hex } from "../hash.ts";
 import { mintGatewayToken } from "../tokens/mint-gateway-token.ts";
 import { OAuthError } from "./errors.ts";
@@ -88,10 +89,16 @@ async function issueTokens(
 
 /** Everything issued from one authorization code (a replayed code or refresh token): refresh tokens and access tokens. */
 async function revokeFamily(db: Db, family: { familyId: string; clientId: string; grantId: string }, now: Date): Promise<void> {
-  await db.oAuthRefreshToken.updateMany({ where: { familyId: family.familyId, revokedAt: null }, data: { revokedAt: now } });
-  await db.gatewayToken.updateMany({
-    where: { grantId: family.grantId, oauthClientId: family.clientId, revokedAt: null },
-    data: { revokedAt: now },
+  await db.$transaction(async (tx) => {
+    await tx.oAuthRefreshToken.updateMany({ where: { familyId: family.familyId, revokedAt: null }, data: { revokedAt: now } });
+    const revoked = await tx.gatewayToken.updateManyAndReturn({
+      where: { grantId: family.grantId, oauthClientId: family.clientId, revokedAt: null },
+      data: { revokedAt: now },
+      select: { id: true },
+    });
+    // Like a token revoked in the portal: gateways drop it from their caches and end the sessions it
+    // opened (a WebSocket or SSE session is not authenticated again), on commit.
+    for (const { id } of revoked) await tx.$executeRaw`SELECT pg_notify(${LIVE_CHANNELS.gatewayTokenRevoked}, ${id})`;
   });
 }
 
