@@ -1,16 +1,6 @@
-import { oauthNotFound } from "../../oauth/_lib/http";
-
-// Any path here without an endpoint of its own (a mistyped /oauth/tokens, /.well-known/openid-configuration):
-// a JSON 404 that OAuth clients can read. The endpoints and pages here take precedence over this catch-all.
+// Any /.well-known path without an endpoint of its own (say /.well-known/openid-configuration): the
+// same JSON 404 as an unknown /oauth path, which OAuth clients can read.
 
 export const dynamic = "force-dynamic";
 
-export {
-  oauthNotFound as DELETE,
-  oauthNotFound as GET,
-  oauthNotFound as HEAD,
-  oauthNotFound as OPTIONS,
-  oauthNotFound as PATCH,
-  oauthNotFound as POST,
-  oauthNotFound as PUT,
-};
+export { DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT } from "../../oauth/[...unknown]/route";
