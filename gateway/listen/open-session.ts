@@ -5,6 +5,7 @@ import { transportName } from "../../lib/connections/transport.ts";
 import { SessionRecorder } from "../../lib/recording/session-recorder.ts";
 import { endSession, startSession } from "../../lib/recording/sessions.ts";
 import { GatewayError } from "../errors.ts";
+import type { SessionSlot } from "../limits.ts";
 import { authenticate } from "../pipeline/authenticate.ts";
 import { authorize } from "../pipeline/authorize.ts";
 import { PolicyUnavailableError } from "../policy-cache.ts";
@@ -116,12 +117,18 @@ export interface OpenSessionOptions {
   /** Known at the start for Streamable HTTP (initialize, or a sessionless request's _meta). */
   protocolVersion?: string | null;
   clientInfo?: unknown;
+  /**
+   * A slot the listener took before the session could open (a legacy SSE stream takes it on GET and
+   * opens its session on the first message). The session owns it from now on: it is given back if
+   * the open fails, and when the session ends.
+   */
+  slot?: SessionSlot;
 }
 
 export async function openListenedSession(deps: ListenerDeps, options: OpenSessionOptions): Promise<ListenedSession> {
   const { caller, connection } = options;
   // Taken before anything is awaited, so concurrent opens cannot all slip under a cap.
-  const slot = reserveSlot(deps, caller, transportName(connection.transport) === "stdio");
+  const slot = options.slot ?? takeSessionSlot(deps, caller, connection);
   try {
     const session = await openSession(deps, { ...options, release: slot.release });
     session.releaseSlot = slot.release;
@@ -133,14 +140,15 @@ export async function openListenedSession(deps: ListenerDeps, options: OpenSessi
 }
 
 /**
- * Takes a slot for the caller's new session. At the per-grant or per-user cap it first ends the
+ * Takes a slot for the caller's new session on `connection` (a stdio connection's also counts
+ * against the stdio-children cap). At the per-grant or per-user cap it first ends the
  * caller's session whose client hung up longest ago and has not come back (nothing open, nothing
  * unanswered or held): it would end after GATEWAY_SESSION_GONE_MS anyway. So a client that runs one
  * short session after another without DELETE (the Inspector's CLI, mcp-remote restarted, a script)
  * is not refused for the sessions it already left. Synchronous, like the reservation itself.
  */
-function reserveSlot(deps: ListenerDeps, caller: Caller, stdio: boolean) {
-  const wanted = { grantId: caller.grant.id, userId: caller.user.id, stdio };
+export function takeSessionSlot(deps: ListenerDeps, caller: Caller, connection: UpstreamConnection): SessionSlot {
+  const wanted = { grantId: caller.grant.id, userId: caller.user.id, stdio: transportName(connection.transport) === "stdio" };
   for (;;) {
     try {
       return deps.limits.reserve(wanted);
