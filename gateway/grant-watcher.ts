@@ -131,9 +131,8 @@ export class GrantWatcher {
       for (const id of ids) if (!found.has(id)) await this.options.registry.closeGrant(id, "grant deleted");
       // A token revoked while its NOTIFY was lost (portal revocation, an OAuth replay revoking a
       // token family) ends its sessions too: a WebSocket or SSE session is not authenticated again.
-      const tokenIds = [...new Set(ids.flatMap((id) => this.options.registry.forGrant(id).map((session) => session.tokenId)))].filter(
-        (id): id is string => id !== null,
-      );
+      // So does an SSE stream still waiting for its first message.
+      const tokenIds = this.options.registry.tokenIds();
       if (tokenIds.length > 0) {
         const revoked = await this.options.db.gatewayToken.findMany({
           where: { id: { in: tokenIds }, revokedAt: { not: null } },

@@ -61,6 +61,12 @@ export class SessionRegistry {
     return [...new Set([...this.byGrant.keys(), ...[...this.streams.values()].map((stream) => stream.grantId)])];
   }
 
+  /** Gateway tokens behind live sessions and client streams (the grant watcher's sweep checks them for revocation). */
+  tokenIds(): string[] {
+    const ids = [...this.byId.values(), ...this.streams.values()].map((open) => open.tokenId);
+    return [...new Set(ids)].filter((id): id is string => id !== null);
+  }
+
   forGrant(grantId: string): GatewaySession[] {
     return [...(this.byGrant.get(grantId) ?? [])];
   }

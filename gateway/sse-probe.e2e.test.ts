@@ -4,6 +4,7 @@ import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createConnection } from "../lib/connections/create-connection.ts";
 import { revokeGrant } from "../lib/grants/revoke-grant.ts";
+import { revokeGatewayToken } from "../lib/tokens/gateway-tokens.ts";
 import { grantAndMint, grantAndMintOAuth } from "../test/fixtures.ts";
 import { startTestGateway, type TestGateway } from "../test/gateway-harness.ts";
 import { waitFor } from "../test/wait-for.ts";
@@ -179,6 +180,16 @@ describe("legacy SSE streams before their first message", () => {
     expect(endedEarly(revoked.grantId)).toEqual([expect.objectContaining({ reason: "grant revoked" })]);
     await waitFor(() => harness.gateway.limits.usage.sessions === 0);
     expect([...(await sessionRows(idle.grantId)), ...(await sessionRows(revoked.grantId))]).toEqual([]);
+  });
+
+  it("a stream ends when the gateway token that opened it is revoked", async () => {
+    const { token, grantId } = await grant();
+    const stream = await openStream(token);
+    const { id: tokenId } = await harness.t.db.gatewayToken.findFirstOrThrow({ where: { grantId } });
+    await revokeGatewayToken(harness.t.db, { actor: harness.users.alice, tokenId });
+    await stream.readUntil!(null);
+    expect(endedEarly(grantId)).toEqual([expect.objectContaining({ reason: "gateway token revoked", gatewayTokenId: tokenId })]);
+    expect(await sessionRows(grantId)).toEqual([]);
   });
 
   it("a stream opened with an OAuth access token ends when that token expires, before the grant", async () => {
