@@ -7,6 +7,7 @@ import { GATEWAY_DEFAULTS } from "../lib/config.ts";
 import { createDb, type Db } from "../lib/db/client.ts";
 import { purgeExpiredOAuth } from "../lib/oauth/purge-expired.ts";
 import { EventWriter } from "../lib/recording/event-writer.ts";
+import { indexMissingSearchText } from "../lib/recording/index-missing-search-text.ts";
 import { JwtVerifier, type JwtVerifierOptions } from "../lib/tokens/jwt-verifier.ts";
 import { errorBody, GatewayError } from "./errors.ts";
 import { GrantWatcher } from "./grant-watcher.ts";
@@ -34,6 +35,9 @@ import { HeldCalls } from "./pipeline/hold.ts";
 import { PolicyCache } from "./policy-cache.ts";
 import { SessionRegistry } from "./registry.ts";
 import { bearerOf, scrubSecrets, secretPatterns } from "./secrets.ts";
+
+/** The housekeeping's search-text sweep looks at sessions open or ended within this long. */
+const SEARCH_TEXT_SWEEP_MS = 10 * 60_000;
 
 export interface GatewayOptions {
   databaseUrl: string;
@@ -166,6 +170,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
           log.warn("could not checkpoint the audit chain", { error: error.message }),
         )
       : Promise.resolve();
+  // The search copy of recorded messages that a stopped gateway (this or another replica) or a
+  // failed copy left out; idempotent, so replicas may overlap.
+  const indexSearchText = (since: Date) =>
+    indexMissingSearchText(db, { since }).then(
+      (added) => added > 0 && log.info("search text filled in for recorded messages", { count: added }),
+      (error: Error) => log.warn("could not fill in search text", { error: error.message }),
+    );
+  void indexSearchText(new Date(Date.now() - 24 * 60 * 60_000));
   const housekeeping = setInterval(() => {
     expireStaleRequests(db, { ttlMinutes }).then(
       (expired) => expired.length && log.info("access requests expired", { count: expired.length }),
@@ -179,10 +191,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     checkpointAudit(AUDIT_CHECKPOINT_INTERVAL_MS);
     // OAuth authorizations, codes, refresh and access tokens a day past use (lib/oauth).
     purgeExpiredOAuth(db).catch((error: Error) => log.warn("could not purge expired OAuth rows", { error: error.message }));
+    indexSearchText(new Date(Date.now() - SEARCH_TEXT_SWEEP_MS));
   }, 30_000);
   housekeeping.unref();
   const writer = EventWriter.connect(options.databaseUrl, {
     onError: (error) => log.warn("recording connection lost", { error: error.message }),
+    // The event itself is committed; only its search copy waits for a retry (or the sweep).
+    onTextError: (error, rows) =>
+      log.warn("could not write the search copy of recorded messages; will retry", { error: error.message, rows }),
   });
   const metrics = new GatewayMetrics({ openSessions: () => registry.size, recorderQueueDepth: () => writer.backlog });
   const limits = new SessionLimits({

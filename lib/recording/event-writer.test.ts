@@ -4,6 +4,7 @@ import { grantAndMint, seedDemo } from "../../test/fixtures.ts";
 import { createTestDatabase, type TestDatabase } from "../../test/postgres.ts";
 import { LIVE_CHANNELS } from "../events/channels.ts";
 import { EventWriter, type Queryable } from "./event-writer.ts";
+import { indexMissingSearchText } from "./index-missing-search-text.ts";
 import { SessionRecorder } from "./session-recorder.ts";
 import { startSession } from "./sessions.ts";
 
@@ -62,6 +63,7 @@ describe("EventWriter (group commit)", () => {
           "tollgate_session_events_insert_one",
           "tollgate_session_events_insert_one_notify",
           "tollgate_session_events_notify",
+          "tollgate_session_event_text_insert",
         ].includes(name),
       ),
     ).toBe(true);
@@ -117,6 +119,54 @@ describe("EventWriter (group commit)", () => {
     expect(rows[1]!.latencyMs).toBeGreaterThanOrEqual(0);
   });
 
+  it("copies each committed message's text for search after its commit, which never waits for it; the sweep fills in a copy that failed", async () => {
+    const id = await newSession();
+    let releaseText = () => {};
+    const textHeld = new Promise<void>((resolve) => {
+      releaseText = resolve;
+    });
+    let failText = false;
+    const texts: Queryable = {
+      query: async (query) => {
+        if (query.name === "tollgate_session_event_text_insert") {
+          if (failText) throw new Error("search copy refused");
+          await textHeld;
+        }
+        return pool.query(query);
+      },
+      end: async () => undefined,
+    };
+    const copied = async (sessionId: string) =>
+      (await t.db.sessionEventText.findMany({ where: { sessionId }, orderBy: { seq: "asc" } })).map((row) => [row.seq, row.raw]);
+    const writer = new EventWriter(texts);
+    const recorder = new SessionRecorder(writer, id);
+    // The commit resolves while its search copy is still held back.
+    await recorder.record("CLIENT_TO_UPSTREAM", {
+      jsonrpc: "2.0",
+      id: 1,
+      method: "tools/call",
+      params: { name: "echo", arguments: { zeta: 1, alpha: 2 } },
+    });
+    expect(await copied(id)).toEqual([]);
+    releaseText();
+    await writer.textsWritten();
+    expect(await copied(id)).toEqual([
+      [1, '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"zeta":1,"alpha":2}}}'],
+    ]);
+
+    // A copy that fails leaves the event committed; the sweep (the gateway's housekeeping) fills it in.
+    failText = true;
+    const errors: string[] = [];
+    const failing = new EventWriter(texts, 500, { onTextError: (error) => errors.push(error.message) });
+    const other = new SessionRecorder(failing, await newSession());
+    await other.record("CLIENT_TO_UPSTREAM", { jsonrpc: "2.0", id: 7, method: "ping" });
+    await expect.poll(() => errors).toEqual(["search copy refused"]);
+    await failing.close();
+    expect(await copied(other.sessionId)).toEqual([]);
+    expect(await indexMissingSearchText(t.db, { since: new Date(Date.now() - 60_000) })).toBeGreaterThanOrEqual(1);
+    expect(await copied(other.sessionId)).toEqual([[1, '{"jsonrpc":"2.0","id":7,"method":"ping"}']]);
+  });
+
   it("notifies live tails of commits: in the INSERT after a quiet spell, and a burst's sessions together (newest seq each) when the window ends", async () => {
     const listener = new pg.Client({ connectionString: t.url });
     await listener.connect();
@@ -132,7 +182,8 @@ describe("EventWriter (group commit)", () => {
       const statements: string[] = [];
       const counting: Queryable = {
         query: (query) => {
-          statements.push(query.name);
+          // The search copies go on beside the commits: this test is about the commits' NOTIFY.
+          if (query.name !== "tollgate_session_event_text_insert") statements.push(query.name);
           return pool.query(query);
         },
         end: async () => undefined,

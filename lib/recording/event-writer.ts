@@ -73,12 +73,34 @@ WITH ins AS (${INSERT_ONE}
   RETURNING "sessionId", "seq"
 )
 SELECT pg_notify('${LIVE_CHANNELS.sessionEvents}', "sessionId" || ':' || "seq") FROM ins`;
+// The search copy of committed events' text (SessionEventText, with the trigram index): written
+// after the commit, so nobody waits for the indexing. A row already there (the sweep) is kept.
+const INSERT_TEXT_NAME = "tollgate_session_event_text_insert";
+const INSERT_TEXT = `
+  INSERT INTO "SessionEventText" ("sessionId", "seq", "raw")
+  SELECT s, q, r FROM unnest($1::text[], $2::int[], $3::text[]) AS u(s, q, r)
+  ON CONFLICT DO NOTHING`;
+/** Search rows kept for a retry after a failed write; beyond this the oldest are given up (logged). */
+const MAX_TEXT_BACKLOG = 10_000;
+/**
+ * Search rows waiting to be copied beyond which the next commit waits for the copies: under
+ * sustained load the copies cost Postgres as much CPU as indexing in the commit did, and must not
+ * fall behind without bound (memory, search lag). While copies fail, commits do not wait.
+ */
+const TEXT_BACKLOG_PAUSE = 5_000;
+
+interface SearchText {
+  sessionId: string;
+  seq: number;
+  raw: string;
+}
+
 // What a burst left unannounced, in one statement: payloads "<sessionId>:<seq>".
 const NOTIFY_NAME = "tollgate_session_events_notify";
 const NOTIFY = `SELECT pg_notify('${LIVE_CHANNELS.sessionEvents}', p) FROM unnest($1::text[]) AS p`;
 
-/** The statements' parameters in order, from one row (a batch sends each as an array over its rows). */
-const COLUMNS: Array<(row: EventRow) => unknown> = [
+/** The statements' parameters in order, from one row and its JSON text (a batch sends each as an array over its rows). */
+const COLUMNS: Array<(row: EventRow, raw: string) => unknown> = [
   (row) => row.sessionId,
   (row) => row.seq,
   (row) => row.at.toISOString(),
@@ -88,7 +110,7 @@ const COLUMNS: Array<(row: EventRow) => unknown> = [
   (row) => row.method,
   (row) => row.tool,
   // The payload as sent (after masking): its keys in the order they arrived.
-  (row) => JSON.stringify(row.payload),
+  (_row, raw) => raw,
   (row) => row.decision,
   (row) => (row.masked ? JSON.stringify(row.masked) : null),
   (row) => row.replyToSeq ?? null,
@@ -120,18 +142,29 @@ export class EventWriter {
   /** Sessions with committed events not announced yet: their newest committed seq. */
   private readonly unannounced = new Map<string, number>();
   private announceTimer: NodeJS.Timeout | undefined;
+  /** Committed events whose text is not in SessionEventText yet. */
+  private texts: SearchText[] = [];
+  private writingTexts = false;
+  /** The last search copy failed: commits stop waiting for the copies (see TEXT_BACKLOG_PAUSE). */
+  private textsFailing = false;
+  /** Set by close(): a failed search copy is not retried any more. */
+  private closing = false;
 
   constructor(
     private readonly pool: Queryable,
     private readonly maxBatch = 500,
-    private readonly options: { notifyEveryMs?: number } = {},
+    private readonly options: { notifyEveryMs?: number; onTextError?: (error: Error, rows: number) => void } = {},
   ) {}
 
-  static connect(databaseUrl: string, options: { maxConnections?: number; onError?: (error: Error) => void } = {}): EventWriter {
+  static connect(
+    databaseUrl: string,
+    options: { maxConnections?: number; onError?: (error: Error) => void; onTextError?: (error: Error, rows: number) => void } = {},
+  ): EventWriter {
+    // Two connections: the commits the gateway waits for on one, the search copies on the other.
     const pool = new pg.Pool({ connectionString: databaseUrl, max: options.maxConnections ?? 2 });
     // An idle connection dropped by the server must not crash the process; the next write fails instead.
     pool.on("error", (error) => options.onError?.(error));
-    return new EventWriter(pool);
+    return new EventWriter(pool, 500, options.onTextError ? { onTextError: options.onTextError } : {});
   }
 
   private get notifyEveryMs(): number {
@@ -154,12 +187,18 @@ export class EventWriter {
     this.flushing = true;
     try {
       while (this.queue.length > 0) {
+        while (this.texts.length > TEXT_BACKLOG_PAUSE && this.writingTexts && !this.textsFailing) {
+          await new Promise((resolve) => setTimeout(resolve, 1));
+        }
         const batch = this.queue.splice(0, this.maxBatch);
         this.committing = batch.length;
         try {
-          await this.insert(batch.map((pending) => pending.row));
+          const rows = batch.map((pending) => pending.row);
+          const raws = rows.map((row) => JSON.stringify(row.payload));
+          await this.insert(rows, raws);
           this.committing = 0;
           for (const pending of batch) pending.resolve();
+          this.queueTexts(rows, raws);
         } catch (error) {
           this.committing = 0;
           for (const pending of batch) pending.reject(error as Error);
@@ -171,20 +210,57 @@ export class EventWriter {
     }
   }
 
-  private async insert(rows: EventRow[]): Promise<void> {
+  /** Hands committed events' text to the search copy, which nobody waits for. */
+  private queueTexts(rows: EventRow[], raws: string[]): void {
+    for (let i = 0; i < rows.length; i++) this.texts.push({ sessionId: rows[i]!.sessionId, seq: rows[i]!.seq, raw: raws[i]! });
+    if (!this.writingTexts) void this.writeTexts();
+  }
+
+  private async writeTexts(): Promise<void> {
+    this.writingTexts = true;
+    try {
+      while (this.texts.length > 0) {
+        const batch = this.texts.splice(0, this.maxBatch);
+        try {
+          await this.pool.query({
+            name: INSERT_TEXT_NAME,
+            text: INSERT_TEXT,
+            values: [batch.map((text) => text.sessionId), batch.map((text) => text.seq), batch.map((text) => text.raw)],
+          });
+          this.textsFailing = false;
+        } catch (error) {
+          this.textsFailing = true;
+          this.options.onTextError?.(error as Error, batch.length);
+          // Kept for the next attempt (bounded); the gateway's sweep also fills in a session's missing tail.
+          this.texts = [...batch, ...this.texts].slice(-MAX_TEXT_BACKLOG);
+          await new Promise((resolve) => setTimeout(resolve, 1000).unref());
+          if (this.closing) return;
+        }
+      }
+    } finally {
+      this.writingTexts = false;
+    }
+  }
+
+  /** Resolves once every committed event's text was handed to SessionEventText (tests; shutdown). */
+  async textsWritten(): Promise<void> {
+    while (this.writingTexts || (this.texts.length > 0 && !this.closing)) await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+
+  private async insert(rows: EventRow[], raws: string[]): Promise<void> {
     const announce = performance.now() - this.notifiedAt >= this.notifyEveryMs;
     const only = rows.length === 1 ? rows[0] : undefined;
     if (only) {
       await this.pool.query({
         name: announce ? INSERT_ONE_NOTIFY_NAME : INSERT_ONE_NAME,
         text: announce ? INSERT_ONE_NOTIFY : INSERT_ONE,
-        values: COLUMNS.map((toValue) => toValue(only)),
+        values: COLUMNS.map((toValue) => toValue(only, raws[0]!)),
       });
     } else {
       await this.pool.query({
         name: announce ? INSERT_NOTIFY_NAME : INSERT_BATCH_NAME,
         text: announce ? INSERT_NOTIFY : INSERT_ROWS,
-        values: COLUMNS.map((toValue) => rows.map(toValue)),
+        values: COLUMNS.map((toValue) => rows.map((row, i) => toValue(row, raws[i]!))),
       });
     }
     if (announce) {
@@ -216,6 +292,9 @@ export class EventWriter {
 
   async close(): Promise<void> {
     while (this.flushing || this.queue.length > 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    // What is still unwritten after a failure is left to the next gateway's sweep.
+    this.closing = true;
+    await this.textsWritten();
     clearTimeout(this.announceTimer);
     await this.announce();
     await this.pool.end();

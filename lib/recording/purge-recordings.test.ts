@@ -73,6 +73,9 @@ describe("retention purge", () => {
 
     expect(await t.db.sessionEvent.count({ where: { sessionId: old } })).toBe(0);
     expect(await t.db.sessionEvent.count({ where: { sessionId: recent } })).toBe(5);
+    // The search copy of the text goes with the events (search cannot find a purged message).
+    expect(await t.db.sessionEventText.count({ where: { sessionId: old } })).toBe(0);
+    expect(await t.db.sessionEventText.count({ where: { sessionId: recent } })).toBe(5);
     const purged = await t.db.session.findUniqueOrThrow({ where: { id: old } });
     expect(purged.purgedAt).not.toBeNull();
     expect(purged.summarySignature).toMatch(/^[0-9a-f]{64}$/);

@@ -81,6 +81,7 @@ async function purgeLocked(options: PurgeOptions): Promise<PurgeResult & { ran: 
         let deleted = 0;
         for (const summary of summaries) {
           const removed = await tx.sessionEvent.deleteMany({ where: { sessionId: summary.sessionId } });
+          await tx.sessionEventText.deleteMany({ where: { sessionId: summary.sessionId } });
           if (removed.count !== summary.events) {
             throw new Error(
               `session ${summary.sessionId}: summarised ${summary.events} events but deleted ${removed.count}; batch rolled back`,

@@ -70,9 +70,10 @@ export function sessionConditions(options: SearchSessionsOptions): Prisma.Sql[] 
   if (options.from) conditions.push(Prisma.sql`s."startedAt" >= ${utc(options.from)}`);
   if (options.to) conditions.push(Prisma.sql`s."startedAt" < ${utc(options.to)}`);
   if (options.q) {
-    // Served by the pg_trgm GIN index "SessionEvent_raw_idx" (ILIKE with a pattern of 3+ characters).
+    // Served by the pg_trgm GIN index "SessionEventText_raw_idx" (ILIKE with a pattern of 3+ characters):
+    // the search copy of each event's text, written just after its commit.
     conditions.push(
-      Prisma.sql`EXISTS (SELECT 1 FROM "SessionEvent" e WHERE e."sessionId" = s.id AND e.raw ILIKE ${payloadPattern(options.q)})`,
+      Prisma.sql`EXISTS (SELECT 1 FROM "SessionEventText" x WHERE x."sessionId" = s.id AND x.raw ILIKE ${payloadPattern(options.q)})`,
     );
   }
   return conditions;
@@ -133,8 +134,8 @@ export async function searchSessions(db: Db, options: SearchSessionsOptions): Pr
 /** How many events of each session contain `q`. */
 async function countMatches(db: Db, ids: string[], q: string): Promise<Map<string, number>> {
   const rows = await db.$queryRaw<Array<{ sessionId: string; matches: number }>>`
-    SELECT e."sessionId", count(*)::int AS matches FROM "SessionEvent" e
-    WHERE e."sessionId" IN (${Prisma.join(ids)}) AND e.raw ILIKE ${payloadPattern(q)}
-    GROUP BY e."sessionId"`;
+    SELECT x."sessionId", count(*)::int AS matches FROM "SessionEventText" x
+    WHERE x."sessionId" IN (${Prisma.join(ids)}) AND x.raw ILIKE ${payloadPattern(q)}
+    GROUP BY x."sessionId"`;
   return new Map(rows.map((row) => [row.sessionId, row.matches]));
 }
