@@ -2,7 +2,7 @@ import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createConnection } from "../lib/connections/create-connection.ts";
 import { grantAndMint } from "../test/fixtures.ts";
-import { startTestGateway, type TestGateway } from "../test/gateway-harness.ts";
+import { rawHttpSession, startTestGateway, type TestGateway } from "../test/gateway-harness.ts";
 import { type JsonUpstream, startJsonUpstream } from "../test/json-upstream.ts";
 import { type McpHttpUpstream, startMcpHttpUpstream } from "../test/mcp-upstream.ts";
 
@@ -48,28 +48,7 @@ afterAll(async () => {
 
 /** Opens a 2025-11-25 session on `slug` and returns a poster for it. */
 async function session(slug: string) {
-  const base = {
-    authorization: `Bearer ${tokens[slug]}`,
-    "content-type": "application/json",
-    accept: "application/json, text/event-stream",
-  };
-  const url = `${harness.gateway.url}/mcp/${slug}`;
-  const init = await fetch(url, {
-    method: "POST",
-    headers: base,
-    body: JSON.stringify({
-      jsonrpc: "2.0",
-      id: 0,
-      method: "initialize",
-      params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "raw", version: "1" } },
-    }),
-  });
-  expect(init.status).toBe(200);
-  await init.text();
-  const headers = { ...base, "mcp-session-id": init.headers.get("mcp-session-id")!, "mcp-protocol-version": "2025-11-25" };
-  const post = (body: unknown) => fetch(url, { method: "POST", headers, body: JSON.stringify(body) });
-  expect((await post({ jsonrpc: "2.0", method: "notifications/initialized" })).status).toBe(202);
-  return post;
+  return (await rawHttpSession(`${harness.gateway.url}/mcp/${slug}`, tokens[slug]!)).post;
 }
 
 /** The JSON-RPC messages of an SSE body (priming events have empty data). */

@@ -4,7 +4,7 @@ import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createConnection } from "../lib/connections/create-connection.ts";
 import { grantAndMint } from "../test/fixtures.ts";
-import { startTestGateway, type TestGateway } from "../test/gateway-harness.ts";
+import { rawHttpSession, startTestGateway, type TestGateway } from "../test/gateway-harness.ts";
 import { type McpHttpUpstream, startMcpHttpUpstream } from "../test/mcp-upstream.ts";
 import { waitFor } from "../test/wait-for.ts";
 
@@ -124,42 +124,13 @@ describe("POST stream resumability (2025-11-25)", () => {
   });
 
   it("a resumed stream carries only its own stream's messages", async () => {
-    const base = {
-      authorization: `Bearer ${token}`,
-      "content-type": "application/json",
-      accept: "application/json, text/event-stream",
-    };
-    const init = await fetch(`${harness.gateway.url}/mcp/slow`, {
-      method: "POST",
-      headers: base,
-      body: JSON.stringify({
-        jsonrpc: "2.0",
-        id: 0,
-        method: "initialize",
-        params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "raw", version: "1" } },
-      }),
-    });
-    const sessionId = init.headers.get("mcp-session-id")!;
-    await init.text();
-    const headers = { ...base, "mcp-session-id": sessionId, "mcp-protocol-version": "2025-11-25" };
-    await fetch(`${harness.gateway.url}/mcp/slow`, {
-      method: "POST",
-      headers,
-      body: JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }),
-    });
+    const { sessionId, headers, post } = await rawHttpSession(`${harness.gateway.url}/mcp/slow`, token);
     const call = (id: number, progressToken: string) => {
       const abort = new AbortController();
-      const response = fetch(`${harness.gateway.url}/mcp/slow`, {
-        method: "POST",
-        headers,
-        signal: abort.signal,
-        body: JSON.stringify({
-          jsonrpc: "2.0",
-          id,
-          method: "tools/call",
-          params: { name: "slow", arguments: {}, _meta: { progressToken } },
-        }),
-      });
+      const response = post(
+        { jsonrpc: "2.0", id, method: "tools/call", params: { name: "slow", arguments: {}, _meta: { progressToken } } },
+        { signal: abort.signal },
+      );
       return { response, abort };
     };
     const a = call(1, "a");

@@ -53,6 +53,37 @@ export function mcpClient(gatewayUrl: string, token: string | null, slug = "ever
 }
 
 /**
+ * A raw 2025-11-25 Streamable HTTP session at `url` (`<gateway>/mcp/<slug>`): initialize and
+ * notifications/initialized sent; `post(body, init)` POSTs a message with the session's headers.
+ */
+export async function rawHttpSession(url: string, token: string) {
+  const base = {
+    authorization: `Bearer ${token}`,
+    "content-type": "application/json",
+    accept: "application/json, text/event-stream",
+  };
+  const init = await fetch(url, {
+    method: "POST",
+    headers: base,
+    body: JSON.stringify({
+      jsonrpc: "2.0",
+      id: 0,
+      method: "initialize",
+      params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "raw", version: "1" } },
+    }),
+  });
+  if (init.status !== 200) throw new Error(`initialize: HTTP ${init.status} ${await init.text()}`);
+  await init.text();
+  const sessionId = init.headers.get("mcp-session-id") ?? "";
+  const headers = { ...base, "mcp-session-id": sessionId, "mcp-protocol-version": "2025-11-25" };
+  const post = (body: unknown, options: { signal?: AbortSignal } = {}) =>
+    fetch(url, { method: "POST", headers, body: JSON.stringify(body), ...options });
+  const initialized = await post({ jsonrpc: "2.0", method: "notifications/initialized" });
+  if (initialized.status !== 202) throw new Error(`notifications/initialized: HTTP ${initialized.status}`);
+  return { sessionId, headers, post };
+}
+
+/**
  * One raw 2026-07-28 (sessionless) POST to `url` on `agent`: a keep-alive agent is one TCP
  * connection, which the gateway records as one client connection.
  */
