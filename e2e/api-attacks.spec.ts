@@ -67,6 +67,14 @@ let bobSession = "";
 test.beforeAll(async ({ request }) => {
   aliceSession = await sessionOf(request, "alice", "bob", `alice-${MARK} 100% done_ok`);
   bobSession = await sessionOf(request, "bob", "carol", `bob-${MARK} plugh`);
+  // Search reads a copy of the recorded text written just after each commit (within about 50 ms):
+  // wait until both sessions can be found, so that the "not found" checks below mean something.
+  await expect
+    .poll(async () => {
+      const page = (await (await apiAs(request, "bob").get(`/sessions?q=${MARK}`)).json()) as SessionPage;
+      return page.sessions.map((session) => session.id).sort();
+    })
+    .toEqual([aliceSession, bobSession].sort());
 });
 
 test.describe("bob's sessions stay invisible to alice (a requester) on every session route", () => {

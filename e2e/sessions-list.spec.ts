@@ -56,8 +56,12 @@ test("filter, search and page sessions; the URL keeps the filters; phone cards; 
 
     // The API: search, filters, visibility and paging.
     const bob = apiAs(request, "bob");
-    const found = (await (await bob.get(`/sessions?q=${NEEDLE.toUpperCase()}&tool=echo&status=ended`)).json()) as SessionPage;
-    expect(found.sessions.map((s) => [s.id, s.user.email, s.matches])).toEqual([[sessionId, "alice@example.com", 2]]);
+    // Search reads a copy of the recorded text written just after each commit (within about 50 ms).
+    const search = async () => (await (await bob.get(`/sessions?q=${NEEDLE.toUpperCase()}&tool=echo&status=ended`)).json()) as SessionPage;
+    await expect
+      .poll(async () => (await search()).sessions.map((s) => [s.id, s.user.email, s.matches]))
+      .toEqual([[sessionId, "alice@example.com", 2]]);
+    const found = await search();
     expect(found.nextCursor).toBeNull();
     expect(((await (await apiAs(request, "alice").get(`/sessions?q=${NEEDLE}`)).json()) as SessionPage).sessions).toHaveLength(1);
     expect(((await (await bob.get(`/sessions?q=${NEEDLE}&status=live`)).json()) as SessionPage).sessions).toEqual([]);

@@ -80,6 +80,12 @@ const INSERT_TEXT = `
   INSERT INTO "SessionEventText" ("sessionId", "seq", "raw")
   SELECT s, q, r FROM unnest($1::text[], $2::int[], $3::text[]) AS u(s, q, r)
   ON CONFLICT DO NOTHING`;
+/**
+ * Search copies are written at most this often, or as soon as a batch is full: one statement then
+ * carries the copies of many commits, instead of a round trip (and a wake-up of a Postgres backend,
+ * competing with the upstream for the CPUs) after every commit. Search lags by about this much.
+ */
+export const TEXT_EVERY_MS = 50;
 /** Search rows kept for a retry after a failed write; beyond this the oldest are given up (logged). */
 const MAX_TEXT_BACKLOG = 10_000;
 /**
@@ -145,6 +151,7 @@ export class EventWriter {
   /** Committed events whose text is not in SessionEventText yet. */
   private texts: SearchText[] = [];
   private writingTexts = false;
+  private textTimer: NodeJS.Timeout | undefined;
   /** The last search copy failed: commits stop waiting for the copies (see TEXT_BACKLOG_PAUSE). */
   private textsFailing = false;
   /** Set by close(): a failed search copy is not retried any more. */
@@ -153,18 +160,29 @@ export class EventWriter {
   constructor(
     private readonly pool: Queryable,
     private readonly maxBatch = 500,
-    private readonly options: { notifyEveryMs?: number; onTextError?: (error: Error, rows: number) => void } = {},
+    private readonly options: {
+      notifyEveryMs?: number;
+      onTextError?: (error: Error, rows: number) => void;
+      /** Search copies are written at most this often (TEXT_EVERY_MS), or when a batch is full. */
+      textEveryMs?: number;
+      /** Where the search copies go (default: `pool`). */
+      textPool?: Queryable;
+    } = {},
   ) {}
 
   static connect(
     databaseUrl: string,
     options: { maxConnections?: number; onError?: (error: Error) => void; onTextError?: (error: Error, rows: number) => void } = {},
   ): EventWriter {
-    // Two connections: the commits the gateway waits for on one, the search copies on the other.
     const pool = new pg.Pool({ connectionString: databaseUrl, max: options.maxConnections ?? 2 });
+    // The search copies on a connection of their own that does not wait for the WAL flush at
+    // commit: they are an index, not the recording (the events are committed durably before),
+    // and what a crash loses is each session's newest copies, which the gateway's sweep fills in.
+    const textPool = new pg.Pool({ connectionString: databaseUrl, max: 1, options: "-c synchronous_commit=off" });
     // An idle connection dropped by the server must not crash the process; the next write fails instead.
     pool.on("error", (error) => options.onError?.(error));
-    return new EventWriter(pool, 500, options.onTextError ? { onTextError: options.onTextError } : {});
+    textPool.on("error", (error) => options.onError?.(error));
+    return new EventWriter(pool, 500, { textPool, ...(options.onTextError ? { onTextError: options.onTextError } : {}) });
   }
 
   private get notifyEveryMs(): number {
@@ -213,6 +231,14 @@ export class EventWriter {
   /** Hands committed events' text to the search copy, which nobody waits for. */
   private queueTexts(rows: EventRow[], raws: string[]): void {
     for (let i = 0; i < rows.length; i++) this.texts.push({ sessionId: rows[i]!.sessionId, seq: rows[i]!.seq, raw: raws[i]! });
+    if (this.writingTexts) return;
+    if (this.texts.length >= this.maxBatch) this.startTexts();
+    else this.textTimer ??= setTimeout(() => this.startTexts(), this.options.textEveryMs ?? TEXT_EVERY_MS).unref();
+  }
+
+  private startTexts(): void {
+    clearTimeout(this.textTimer);
+    this.textTimer = undefined;
     if (!this.writingTexts) void this.writeTexts();
   }
 
@@ -222,7 +248,7 @@ export class EventWriter {
       while (this.texts.length > 0) {
         const batch = this.texts.splice(0, this.maxBatch);
         try {
-          await this.pool.query({
+          await (this.options.textPool ?? this.pool).query({
             name: INSERT_TEXT_NAME,
             text: INSERT_TEXT,
             values: [batch.map((text) => text.sessionId), batch.map((text) => text.seq), batch.map((text) => text.raw)],
@@ -244,6 +270,7 @@ export class EventWriter {
 
   /** Resolves once every committed event's text was handed to SessionEventText (tests; shutdown). */
   async textsWritten(): Promise<void> {
+    if (this.textTimer) this.startTexts();
     while (this.writingTexts || (this.texts.length > 0 && !this.closing)) await new Promise((resolve) => setTimeout(resolve, 2));
   }
 
@@ -298,5 +325,6 @@ export class EventWriter {
     clearTimeout(this.announceTimer);
     await this.announce();
     await this.pool.end();
+    if (this.options.textPool && this.options.textPool !== this.pool) await this.options.textPool.end();
   }
 }

@@ -71,7 +71,7 @@ export function sessionConditions(options: SearchSessionsOptions): Prisma.Sql[] 
   if (options.to) conditions.push(Prisma.sql`s."startedAt" < ${utc(options.to)}`);
   if (options.q) {
     // Served by the pg_trgm GIN index "SessionEventText_raw_idx" (ILIKE with a pattern of 3+ characters):
-    // the search copy of each event's text, written just after its commit.
+    // the search copy of each event's text, written within about 50 ms of its commit.
     conditions.push(
       Prisma.sql`EXISTS (SELECT 1 FROM "SessionEventText" x WHERE x."sessionId" = s.id AND x.raw ILIKE ${payloadPattern(options.q)})`,
     );
