@@ -59,6 +59,34 @@ describe("service accounts over WebSocket and SSE", () => {
     expect(harness.logs.join("\n")).not.toContain(jwt);
   });
 
+  it("a WebSocket session opened with a JWT ends when the JWT expires", async () => {
+    const shortLived = await keys.sign(key, { sub: "svc-transports", name: "Transports bot", exp: Math.floor(Date.now() / 1000) + 2 });
+    const socket = new NodeWebSocket(`${harness.gateway.url.replace("http", "ws")}/ws/everything`, [
+      "mcp",
+      `tollgate.bearer.${shortLived}`,
+    ]);
+    const closed = new Promise<number>((resolve) => socket.once("close", (code) => resolve(code)));
+    await new Promise((resolve, reject) => {
+      socket.once("open", resolve);
+      socket.once("error", reject);
+    });
+    const answer = new Promise<string>((resolve) => socket.once("message", (data) => resolve(data.toString())));
+    socket.send(
+      JSON.stringify({
+        jsonrpc: "2.0",
+        id: 1,
+        method: "initialize",
+        params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "short-jwt", version: "0" } },
+      }),
+    );
+    expect(JSON.parse(await answer)).toMatchObject({ id: 1, result: { protocolVersion: "2025-06-18" } });
+    expect(await closed).toBe(1008);
+    const endReason = async () =>
+      (await harness.t.db.session.findFirstOrThrow({ where: { clientInfo: { path: ["name"], equals: "short-jwt" } } })).endReason;
+    await waitFor(async () => (await endReason()) !== null);
+    expect(await endReason()).toBe("access token expired");
+  });
+
   it("a JWT in the Authorization header works over legacy SSE", async () => {
     const client = new Client({ name: "sse-jwt", version: "1.0.0" });
     await client.connect(

@@ -34,8 +34,11 @@ async function authenticateJwt(db: Db, token: string, jwt: JwtContext | undefine
     });
   }
   let user: { id: string; email: string; name: string | null };
+  let expiresAt: Date;
   try {
-    user = await serviceAccountFor(db, await jwt.verifier.verify(token));
+    const verified = await jwt.verifier.verify(token);
+    expiresAt = verified.expiresAt;
+    user = await serviceAccountFor(db, verified);
   } catch (error) {
     // The token may be fine: its issuer's keys cannot be fetched right now (503, not 401, so the client retries rather than re-authenticates).
     if (error instanceof JwtError && error.failure === "keys_unavailable") {
@@ -53,7 +56,8 @@ async function authenticateJwt(db: Db, token: string, jwt: JwtContext | undefine
       `Service account ${user.name ?? user.email} has no grant for "${jwt.connectionSlug}". Request access with this token (POST /api/v1/access-requests) and have it approved.`,
     );
   }
-  return resolved;
+  // A WebSocket or legacy SSE session authenticated with this JWT ends when it expires (`exp`).
+  return { ...resolved, tokenExpiresAt: expiresAt };
 }
 
 /**
