@@ -13,7 +13,7 @@ import { exchangeToken } from "../lib/oauth/exchange-token.ts";
 import { registerClient } from "../lib/oauth/register-client.ts";
 import { savePolicy } from "../lib/policies/save-policy.ts";
 import { grantAndMint, grantAndMintOAuth } from "../test/fixtures.ts";
-import { startTestGateway, type TestGateway } from "../test/gateway-harness.ts";
+import { rawHttpSession, startTestGateway, type TestGateway } from "../test/gateway-harness.ts";
 import { type McpHttpUpstream, startMcpHttpUpstream } from "../test/mcp-upstream.ts";
 import { type LegacyUpstream, startMcpSseUpstream, startMcpWebSocketUpstream } from "../test/mcp-upstream-legacy.ts";
 import { waitFor } from "../test/wait-for.ts";
@@ -297,6 +297,33 @@ describe.each(["websocket", "sse"] as const)("%s clients", (kind) => {
     await harness.t.db.gatewayToken.update({ where: { id: session.tokenId! }, data: { revokedAt: new Date() } });
     await waitFor(async () => (await sessionRow(session.id)).endReason === "gateway token revoked", 12_000);
     await client.close();
+  });
+});
+
+describe("Streamable HTTP with an OAuth access token", () => {
+  it("ends a GET stream when the access token it was opened with expires; the session lives on for a fresh token", async () => {
+    const url = `${harness.gateway.url}/mcp/http-up`;
+    const shortLived = await grantAndMintOAuth(harness.t.db, {
+      requester: harness.users.alice,
+      approver: harness.users.bob,
+      connection: "http-up",
+      clientId: "tgc_get-expiry-test",
+      resource: url,
+      expiresAt: new Date(Date.now() + 1500),
+    });
+    const { headers, sessionId } = await rawHttpSession(url, shortLived.token);
+    const opened = Date.now();
+    const stream = await fetch(url, { headers: { ...headers, accept: "text/event-stream" } });
+    expect(stream.status).toBe(200);
+    const reader = stream.body!.getReader();
+    while (!(await reader.read()).done) {
+      // keep-alives and server notifications until the gateway ends the stream
+    }
+    expect(Date.now() - opened).toBeLessThan(5000);
+    // The token is expired now: the next request says so; the session itself was not ended.
+    const refused = await fetch(url, { method: "POST", headers, body: JSON.stringify({ jsonrpc: "2.0", id: 9, method: "ping" }) });
+    expect(refused.status).toBe(401);
+    expect((await sessionRow(sessionId)).endReason).toBeNull();
   });
 });
 

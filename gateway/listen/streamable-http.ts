@@ -148,6 +148,9 @@ async function handle(
     const request = found.beginRequest();
     // A response closed before it ended means the client hung up (e.g. dropped its GET stream).
     res.once("close", () => request.done(!res.writableFinished));
+    // A GET stream is authenticated once: it ends when the OAuth access token or JWT it was opened
+    // with expires, and the client opens it again with a fresh one (POSTs are checked each time).
+    if (req.method === "GET" && auth.tokenExpiresAt) endAtTokenExpiry(res, auth.tokenExpiresAt);
     await found.client.handleRequest(req, res, body);
     return;
   }
@@ -194,6 +197,17 @@ async function handle(
   const request = session.beginRequest();
   res.once("close", () => request.done(!res.writableFinished));
   await clientOf(session).handleRequest(req, res, body);
+}
+
+function endAtTokenExpiry(res: ServerResponse, expiresAt: Date): void {
+  const timer = setTimeout(
+    () => {
+      if (!res.writableEnded) res.end();
+    },
+    Math.max(0, expiresAt.getTime() - Date.now()),
+  );
+  timer.unref();
+  res.once("close", () => clearTimeout(timer));
 }
 
 /** The lean server transport of a session this listener opened. */
