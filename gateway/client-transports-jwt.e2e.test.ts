@@ -33,24 +33,31 @@ afterAll(async () => {
   await keys?.close();
 });
 
+/** A raw WebSocket to /ws/everything with the token as a subprotocol entry, initialized as `clientName`. */
+async function initializedSocket(token: string, clientName: string) {
+  const socket = new NodeWebSocket(`${harness.gateway.url.replace("http", "ws")}/ws/everything`, ["mcp", `tollgate.bearer.${token}`]);
+  const closed = new Promise<number>((resolve) => socket.once("close", (code) => resolve(code)));
+  await new Promise((resolve, reject) => {
+    socket.once("open", resolve);
+    socket.once("error", reject);
+  });
+  const answer = new Promise<string>((resolve) => socket.once("message", (data) => resolve(data.toString())));
+  socket.send(
+    JSON.stringify({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "initialize",
+      params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: clientName, version: "0" } },
+    }),
+  );
+  expect(JSON.parse(await answer)).toMatchObject({ id: 1, result: { protocolVersion: "2025-06-18" } });
+  return { socket, closed };
+}
+
 describe("service accounts over WebSocket and SSE", () => {
   it("a JWT in Sec-WebSocket-Protocol opens a session recorded under the service account, with no gateway token", async () => {
-    const socket = new NodeWebSocket(`${harness.gateway.url.replace("http", "ws")}/ws/everything`, ["mcp", `tollgate.bearer.${jwt}`]);
-    await new Promise((resolve, reject) => {
-      socket.once("open", resolve);
-      socket.once("error", reject);
-    });
+    const { socket } = await initializedSocket(jwt, "raw-ws");
     expect(socket.protocol).toBe("mcp");
-    const answer = new Promise<string>((resolve) => socket.once("message", (data) => resolve(data.toString())));
-    socket.send(
-      JSON.stringify({
-        jsonrpc: "2.0",
-        id: 1,
-        method: "initialize",
-        params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "raw-ws", version: "0" } },
-      }),
-    );
-    expect(JSON.parse(await answer)).toMatchObject({ id: 1, result: { protocolVersion: "2025-06-18" } });
     const session = await harness.t.db.session.findFirstOrThrow({ where: { transport: "websocket" } });
     const account = await harness.t.db.user.findUniqueOrThrow({ where: { subject: "svc-transports" } });
     expect(session).toMatchObject({ userId: account.id, gatewayTokenId: null });
@@ -61,25 +68,7 @@ describe("service accounts over WebSocket and SSE", () => {
 
   it("a WebSocket session opened with a JWT ends when the JWT expires", async () => {
     const shortLived = await keys.sign(key, { sub: "svc-transports", name: "Transports bot", exp: Math.floor(Date.now() / 1000) + 2 });
-    const socket = new NodeWebSocket(`${harness.gateway.url.replace("http", "ws")}/ws/everything`, [
-      "mcp",
-      `tollgate.bearer.${shortLived}`,
-    ]);
-    const closed = new Promise<number>((resolve) => socket.once("close", (code) => resolve(code)));
-    await new Promise((resolve, reject) => {
-      socket.once("open", resolve);
-      socket.once("error", reject);
-    });
-    const answer = new Promise<string>((resolve) => socket.once("message", (data) => resolve(data.toString())));
-    socket.send(
-      JSON.stringify({
-        jsonrpc: "2.0",
-        id: 1,
-        method: "initialize",
-        params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "short-jwt", version: "0" } },
-      }),
-    );
-    expect(JSON.parse(await answer)).toMatchObject({ id: 1, result: { protocolVersion: "2025-06-18" } });
+    const { closed } = await initializedSocket(shortLived, "short-jwt");
     expect(await closed).toBe(1008);
     const endReason = async () =>
       (await harness.t.db.session.findFirstOrThrow({ where: { clientInfo: { path: ["name"], equals: "short-jwt" } } })).endReason;
