@@ -315,6 +315,17 @@ test.describe("the dashboard's event stream", () => {
   });
 });
 
+/** `count` events of about 2 KB each (seq above 1,000,000) added to a session straight in the database: a big recording. */
+async function addBulkEvents(db: pg.Client, session: string, count: number): Promise<void> {
+  await db.query(
+    `INSERT INTO "SessionEvent" ("sessionId", seq, at, direction, kind, payload, raw, "prevHash", hash)
+     SELECT $1, 1000000 + g, now(), 'UPSTREAM_TO_CLIENT', 'notification', '{}'::jsonb,
+       '{"jsonrpc":"2.0","method":"notifications/message","params":{"level":"info","data":"' || repeat('x', 2000) || '"}}', 'x', 'y'
+     FROM generate_series(1, $2::int) g`,
+    [session, count],
+  );
+}
+
 test.describe("exports", () => {
   test("a user downloads at most 4 exports at once (429 with Retry-After); a finished or closed one frees its place", async ({
     request,
@@ -324,13 +335,7 @@ test.describe("exports", () => {
     const db = new pg.Client({ connectionString: process.env.TOLLGATE_DATABASE_URL });
     await db.connect();
     // 20 MB of events: an export of it stays open while its client does not read.
-    await db.query(
-      `INSERT INTO "SessionEvent" ("sessionId", seq, at, direction, kind, payload, raw, "prevHash", hash)
-       SELECT $1, 1000000 + g, now(), 'UPSTREAM_TO_CLIENT', 'notification', '{}'::jsonb,
-         '{"jsonrpc":"2.0","method":"notifications/message","params":{"level":"info","data":"' || repeat('x', 2000) || '"}}', 'x', 'y'
-       FROM generate_series(1, 10000) g`,
-      [session],
-    );
+    await addBulkEvents(db, session, 10_000);
     const open: http.IncomingMessage[] = [];
     const start = (path: string) =>
       new Promise<http.IncomingMessage>((resolve, reject) => {
@@ -390,13 +395,7 @@ test.describe("verification", () => {
     const session = await sessionOf(request, "alice", "bob", `alice-verify-${MARK}`);
     const db = new pg.Client({ connectionString: process.env.TOLLGATE_DATABASE_URL });
     await db.connect();
-    await db.query(
-      `INSERT INTO "SessionEvent" ("sessionId", seq, at, direction, kind, payload, raw, "prevHash", hash)
-       SELECT $1, 1000000 + g, now(), 'UPSTREAM_TO_CLIENT', 'notification', '{}'::jsonb,
-         '{"jsonrpc":"2.0","method":"notifications/message","params":{"level":"info","data":"' || repeat('x', 2000) || '"}}', 'x', 'y'
-       FROM generate_series(1, 20000) g`,
-      [session],
-    );
+    await addBulkEvents(db, session, 20_000);
     try {
       const alice = apiAs(request, "alice");
       const responses = await Promise.all(Array.from({ length: 8 }, () => alice.get(`/sessions/${session}/verify`)));
