@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { createConnection } from "../lib/connections/create-connection.ts";
 import { savePolicy } from "../lib/policies/save-policy.ts";
-import { GENERATORS, type Sensitive } from "../lib/policy/generated-values.ts";
+import { GENERATORS, type Sensitive, stringsIn } from "../lib/policy/generated-values.ts";
 import { grantAndMint } from "../test/fixtures.ts";
 import { mcpClient, startTestGateway, type TestGateway } from "../test/gateway-harness.ts";
 import { type McpHttpUpstream, startMcpHttpUpstream } from "../test/mcp-upstream.ts";
@@ -115,34 +115,11 @@ async function connect() {
   return { client, transport };
 }
 
-/** Every string in a value: keys, leaves, numbers as text, and strings inside strings that hold JSON. */
-function strings(value: unknown, out: string[] = []): string[] {
-  if (typeof value === "string") {
-    out.push(value);
-    try {
-      const parsed: unknown = JSON.parse(value);
-      if (typeof parsed === "object" && parsed !== null) strings(parsed, out);
-    } catch {
-      // text
-    }
-  } else if (typeof value === "number") {
-    out.push(String(value));
-  } else if (Array.isArray(value)) {
-    for (const item of value) strings(item, out);
-  } else if (typeof value === "object" && value !== null) {
-    for (const [key, item] of Object.entries(value)) {
-      out.push(key);
-      strings(item, out);
-    }
-  }
-  return out;
-}
-
 const digitsOnly = (s: string) => s.replace(/\D/g, "");
 
 /** The raw values found in `value`, by kind (empty when nothing leaked). */
 function leaked(value: unknown): string[] {
-  const all = strings(value);
+  const all = stringsIn(value);
   const joinedDigits = all.map(digitsOnly);
   const found: string[] = [];
   for (const s of batch) {

@@ -339,3 +339,29 @@ export const lookAlike = fc.oneof(
   fc.tuple(fc.nat(99), fc.nat(99)).map(([a, b]) => `${a}.${b}%`),
   fromChars(ALNUM, 12, 30), // ids, words
 );
+
+/**
+ * Every string a value holds, for checking that a sensitive value survives nowhere: object keys,
+ * leaves, numbers as text, and (recursively) what strings holding JSON decode to.
+ */
+export function stringsIn(value: unknown, out: string[] = []): string[] {
+  if (typeof value === "string") {
+    out.push(value);
+    try {
+      const parsed: unknown = JSON.parse(value);
+      if ((typeof parsed === "object" && parsed !== null) || typeof parsed === "string") stringsIn(parsed, out);
+    } catch {
+      // plain text
+    }
+  } else if (typeof value === "number") {
+    out.push(String(value));
+  } else if (Array.isArray(value)) {
+    for (const item of value) stringsIn(item, out);
+  } else if (typeof value === "object" && value !== null) {
+    for (const [key, item] of Object.entries(value)) {
+      out.push(key);
+      stringsIn(item, out);
+    }
+  }
+  return out;
+}

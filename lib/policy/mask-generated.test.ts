@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { anySensitive, fromChars, GENERATORS, lookAlike, type Sensitive } from "./generated-values.ts";
+import { anySensitive, fromChars, GENERATORS, lookAlike, type Sensitive, stringsIn } from "./generated-values.ts";
 import { compileMask, maskMessage } from "./mask.ts";
 import { type MaskRule, type MaskStyle, policyDocumentSchema } from "./schema.ts";
 
@@ -226,32 +226,8 @@ function canonical(text: string): string {
     .toLowerCase();
 }
 
-/** Every string of a value: object keys, leaves, and the strings inside strings that hold JSON. */
-function strings(value: unknown, out: string[] = []): string[] {
-  if (typeof value === "string") {
-    out.push(value);
-    try {
-      const parsed: unknown = JSON.parse(value);
-      if (typeof parsed === "object" && parsed !== null) strings(parsed, out);
-      else if (typeof parsed === "string") strings(parsed, out);
-    } catch {
-      // plain text
-    }
-  } else if (typeof value === "number") {
-    out.push(String(value));
-  } else if (Array.isArray(value)) {
-    for (const item of value) strings(item, out);
-  } else if (typeof value === "object" && value !== null) {
-    for (const [key, item] of Object.entries(value)) {
-      out.push(key);
-      strings(item, out);
-    }
-  }
-  return out;
-}
-
 function leaks(masked: unknown, sent: string, ascii: string): string | null {
-  const all = strings(masked);
+  const all = stringsIn(masked);
   for (const s of all) {
     if (s.includes(sent)) return `the value as sent survives in ${JSON.stringify(s)}`;
     if (s.includes(ascii)) return `the ASCII value survives in ${JSON.stringify(s)}`;

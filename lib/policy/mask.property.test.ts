@@ -2,7 +2,7 @@ import { Buffer } from "node:buffer";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { IBAN_LENGTHS } from "./detectors/iban.ts";
-import { luhnCheckDigit } from "./generated-values.ts";
+import { luhnCheckDigit, stringsIn } from "./generated-values.ts";
 import { compileMask, maskMessage } from "./mask.ts";
 import { type MaskRule, policyDocumentSchema } from "./schema.ts";
 
@@ -145,27 +145,6 @@ const sentence = fc
   .tuple(prose, secret, prose)
   .map(([before, value, after]) => ({ value, text: [before, value, after].filter(Boolean).join(" ") }));
 
-/** Every string in a value, including inside strings that hold JSON. */
-function strings(value: unknown, out: string[] = []): string[] {
-  if (typeof value === "string") {
-    out.push(value);
-    try {
-      const parsed: unknown = JSON.parse(value);
-      if (typeof parsed === "object" && parsed !== null) strings(parsed, out);
-    } catch {
-      // plain text
-    }
-  } else if (Array.isArray(value)) {
-    for (const item of value) strings(item, out);
-  } else if (typeof value === "object" && value !== null) {
-    for (const [key, item] of Object.entries(value)) {
-      out.push(key);
-      strings(item, out);
-    }
-  }
-  return out;
-}
-
 /** Puts `leaf` somewhere inside `json` (or next to it). */
 function plant(json: unknown, leaf: string, where: number): unknown {
   if (Array.isArray(json) && json.length > 0) {
@@ -188,7 +167,7 @@ describe("masking properties", () => {
     fc.assert(
       fc.property(sentence, ({ value, text }) => {
         const { message } = maskMessage(compiled, { jsonrpc: "2.0", id: 1, result: { content: [{ type: "text", text }] } });
-        for (const s of strings(message)) expect(s).not.toContain(value);
+        for (const s of stringsIn(message)) expect(s).not.toContain(value);
       }),
       RUNS,
     );
@@ -200,7 +179,7 @@ describe("masking properties", () => {
         const planted = plant(json, text, where);
         const result = serialize ? { content: [{ type: "text", text: JSON.stringify(planted, null, 2) }] } : { structuredContent: planted };
         const { message } = maskMessage(compiled, { jsonrpc: "2.0", id: "x", result });
-        for (const s of strings(message)) expect(s).not.toContain(value);
+        for (const s of stringsIn(message)) expect(s).not.toContain(value);
       }),
       RUNS,
     );
